@@ -1,0 +1,51 @@
+package history
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// WriteJSONLines writes one op per line.
+func WriteJSONLines(w io.Writer, h History) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	for _, o := range h {
+		if err := enc.Encode(o); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// ReadJSONLines reads a history written by WriteJSONLines (or by hand: blank
+// lines and lines starting with # are skipped). Values are normalised.
+func ReadJSONLines(r io.Reader) (History, error) {
+	var h History
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 1<<20), 1<<30)
+	line := 0
+	for sc.Scan() {
+		line++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 || b[0] == '#' {
+			continue
+		}
+		var o Op
+		if err := unmarshalNumbers(b, &o); err != nil {
+			return nil, fmt.Errorf("history line %d: %w", line, err)
+		}
+		o.Value = Normalize(o.Value)
+		o.Error = Normalize(o.Error)
+		h = append(h, o)
+	}
+	return h, sc.Err()
+}
+
+func unmarshalNumbers(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(v)
+}

@@ -1,0 +1,119 @@
+// Package workload defines what the runner needs from a workload: a
+// generator of operations, a client that turns an operation into RPCs, an
+// optional final phase, and a checker. Each workload lives in a package of
+// its own below this one (schema, client, generator and checker side by
+// side, as in Maelstrom's src/maelstrom/workload/*.clj); the runner knows
+// nothing of any one workload.
+package workload
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"glomers/harness/check"
+	"glomers/harness/history"
+)
+
+// Options are the test's settings a workload may read. They mirror
+// Maelstrom's CLI options (src/maelstrom/core.clj).
+type Options struct {
+	Nodes             []string // n0, n1, ...
+	Concurrency       int      // number of client threads
+	Rate              float64  // total requests per second (0: none)
+	TimeLimit         time.Duration
+	KeyCount          int // 0: the workload's default
+	MaxTxnLength      int // default 4
+	MaxWritesPerKey   int // default 16
+	Topology          string
+	ConsistencyModels []string // Maelstrom names, e.g. read-committed
+	// Rand is the seeded generator source. Generators are only ever called
+	// from one goroutine at a time, so they may use it freely.
+	Rand *rand.Rand
+	// Args are the extra arguments passed to node binaries (some workloads
+	// record them; most ignore them).
+	Args []string
+}
+
+// Worker identifies one client thread, as Jepsen's worker does.
+type Worker struct {
+	Thread  int    // 0..concurrency-1, fixed for the test
+	Process int    // Jepsen process: Thread at first, + concurrency after each crash
+	Node    string // the server node this thread talks to (Nodes[Thread % len])
+}
+
+// ErrTimeout is wrapped by Conn.RPC's error when no reply came in time
+// (Maelstrom's client read timeout, recorded as :net-timeout).
+var ErrTimeout = errors.New("client read timeout")
+
+// DefaultRPCTimeout is Maelstrom's client default-timeout (client.clj).
+const DefaultRPCTimeout = 5 * time.Second
+
+// Conn is one client's connection to the simulated network (a Maelstrom
+// client node c0, c1, ...): it carries one request at a time.
+type Conn interface {
+	// ID is the client's node id.
+	ID() string
+	// RPC sends body (a struct or map with a "type" field; msg_id is filled
+	// in) to dest and waits for the reply. It waits at most
+	// DefaultRPCTimeout, or less if ctx ends first. An error reply returns a
+	// *node.RPCError; no reply returns an error wrapping ErrTimeout.
+	RPC(ctx context.Context, dest string, body any) (json.RawMessage, error)
+}
+
+// Client performs operations for one worker. A new Client (on a new Conn)
+// is made whenever the worker's process crashes, that is after every info
+// completion, as Jepsen does.
+type Client interface {
+	// Invoke performs op (an invocation) and returns its completion: a copy
+	// of op with Type set to OK, Fail or Info and Value and Error filled in.
+	Invoke(ctx context.Context, op history.Op) history.Op
+}
+
+// Generator yields operations. The runner calls it from one goroutine at a
+// time, so implementations need no locking.
+type Generator interface {
+	// Next returns the next invocation for worker w (only F, Value and
+	// Final matter; the runner fills in the rest). prev is that worker's
+	// previous completion in this phase, nil for its first op. ok is false
+	// when the generator has nothing more for w.
+	Next(w Worker, prev *history.Op) (op history.Op, ok bool)
+}
+
+// GeneratorFunc adapts a function to Generator.
+type GeneratorFunc func(w Worker, prev *history.Op) (history.Op, bool)
+
+// Next calls f.
+func (f GeneratorFunc) Next(w Worker, prev *history.Op) (history.Op, bool) { return f(w, prev) }
+
+// Final is a workload's final phase, run after the nemesis heals and the
+// network has had time to recover. Its generator is run by every worker
+// concurrently, without rate limit, until it returns false for that worker
+// or TimeLimit (if non-zero) passes.
+type Final struct {
+	Generator Generator
+	TimeLimit time.Duration
+}
+
+// Workload is one workload configured for one test.
+type Workload interface {
+	// Setup runs once after every node answered init, before the first
+	// operation; open makes a new client connection.
+	Setup(ctx context.Context, open func() Conn) error
+	// Generator is the main phase's generator; the runner paces it at
+	// --rate and stops it at --time-limit.
+	Generator() Generator
+	// Final returns the final phase, or nil when the workload has none.
+	Final() *Final
+	// NewClient makes a client for worker w. rng is the worker's own
+	// random source.
+	NewClient(conn Conn, w Worker, rng *rand.Rand) Client
+	// Check analyses a history (pure: no processes, no clocks).
+	Check(h history.History) check.Result
+}
+
+// Factory builds a workload from the test's options; it returns an error
+// for options the workload cannot accept.
+type Factory func(opts Options) (Workload, error)

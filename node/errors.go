@@ -112,3 +112,19 @@ func IsDefiniteError(err error) bool {
 	c, ok := ErrorCode(err)
 	return ok && IsDefinite(c)
 }
+
+// Aliases with the names Maelstrom's Go library (demo/go/rpc_error.go)
+// uses, so that code written against it reads the same here.
+const (
+	Timeout                = CodeTimeout
+	NodeNotFound           = CodeNodeNotFound
+	NotSupported           = CodeNotSupported
+	TemporarilyUnavailable = CodeTemporarilyUnavailable
+	MalformedRequest       = CodeMalformedRequest
+	Crash                  = CodeCrash
+	Abort                  = CodeAbort
+	KeyDoesNotExist        = CodeKeyDoesNotExist
+	KeyAlreadyExists       = CodeKeyAlreadyExists
+	PreconditionFailed     = CodePreconditionFailed
+	TxnConflict            = CodeTxnConflict
+)

@@ -1,0 +1,5 @@
+package main
+
+import "errors"
+
+var errMissingEcho = errors.New(`field "echo" is missing`)

@@ -1,0 +1,135 @@
+// Package node is the Maelstrom protocol library every node program in this
+// repository is built on. Its API has the shape of Maelstrom's own Go
+// library (demo/go in the Maelstrom tree: Node, Message, Handle, Reply, RPC,
+// SyncRPC, KV), so programs written for one read naturally against the
+// other, but it fixes the weaknesses that library has: bad input never ends
+// Run, lines may be up to 128 MiB, a SyncRPC whose context ends removes its
+// callback, handler panics are recovered, output is batched, and logging to
+// stderr is off unless GLOMERS_LOG=1.
+//
+// The wire format is Maelstrom's doc/protocol.md: one JSON object per line,
+// {"src", "dest", "body"}, where the body carries the reserved keys "type",
+// "msg_id" and "in_reply_to" (and "code"/"text" for errors).
+package node
+
+import (
+	"encoding/json"
+)
+
+// Message is one envelope read from or written to the network.
+type Message struct {
+	Src  string          `json:"src"`
+	Dest string          `json:"dest"`
+	Body json.RawMessage `json:"body"`
+
+	// hdr caches the reserved body fields when the library parsed them;
+	// hasHdr tells whether it is filled. Messages built by callers parse
+	// lazily.
+	hdr    header
+	hasHdr bool
+}
+
+// header holds the reserved body fields of a message.
+type header struct {
+	typ          string
+	msgID        int
+	inReplyTo    int
+	hasMsgID     bool
+	hasInReplyTo bool
+}
+
+// MessageBody holds the reserved body fields; embed it in your own bodies.
+type MessageBody struct {
+	Type      string `json:"type,omitempty"`
+	MsgID     int    `json:"msg_id,omitempty"`
+	InReplyTo int    `json:"in_reply_to,omitempty"`
+	Code      int    `json:"code,omitempty"`
+	Text      string `json:"text,omitempty"`
+}
+
+// InitMessageBody is the body of Maelstrom's init message
+// (doc/protocol.md, "Initialization").
+type InitMessageBody struct {
+	MessageBody
+	NodeID  string   `json:"node_id"`
+	NodeIDs []string `json:"node_ids"`
+}
+
+// HandlerFunc handles one message. Returning an *RPCError (possibly
+// wrapped) makes the node reply with that error's code; any other error
+// replies crash (13).
+type HandlerFunc func(msg Message) error
+
+func (m *Message) header() header {
+	if m.hasHdr {
+		return m.hdr
+	}
+	if !json.Valid(m.Body) { // the scanner relies on validity
+		return header{}
+	}
+	h, _ := parseHeader(m.Body) // partial on error: msg_id when readable
+	return h
+}
+
+// Type is the body's "type", or "" when the body has none.
+func (m Message) Type() string { return m.header().typ }
+
+// MsgID is the body's "msg_id" (0 when absent; see HasMsgID).
+func (m Message) MsgID() int { return m.header().msgID }
+
+// HasMsgID tells whether the body carries a "msg_id", i.e. whether the
+// sender expects a reply.
+func (m Message) HasMsgID() bool { return m.header().hasMsgID }
+
+// InReplyTo is the body's "in_reply_to" (0 when absent).
+func (m Message) InReplyTo() int { return m.header().inReplyTo }
+
+// IsReply tells whether the body carries "in_reply_to". Replies are routed
+// to RPC callbacks, never to handlers.
+func (m Message) IsReply() bool { return m.header().hasInReplyTo }
+
+// RPCError returns the error carried by a body of type "error", or nil.
+func (m Message) RPCError() *RPCError {
+	if m.Type() != "error" {
+		return nil
+	}
+	var b struct {
+		Code int    `json:"code"`
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal(m.Body, &b); err != nil {
+		return &RPCError{Code: CodeMalformedRequest, Text: "unreadable error body: " + err.Error()}
+	}
+	return &RPCError{Code: b.Code, Text: b.Text}
+}
+
+// DecodeBody unmarshals the body into v. On failure it returns a
+// malformed-request (12) *RPCError, so a handler can simply
+//
+//	var body T
+//	if err := msg.DecodeBody(&body); err != nil { return err }
+func (m Message) DecodeBody(v any) error {
+	if err := json.Unmarshal(m.Body, v); err != nil {
+		return Malformed(m, err)
+	}
+	return nil
+}
+
+// Decode is DecodeBody as a generic function:
+//
+//	body, err := node.Decode[T](msg)
+func Decode[T any](msg Message) (T, error) {
+	var v T
+	err := msg.DecodeBody(&v)
+	return v, err
+}
+
+// Malformed builds the malformed-request (12) error a handler returns when
+// a request's fields have the wrong shape.
+func Malformed(msg Message, cause error) *RPCError {
+	typ := msg.Type()
+	if cause == nil {
+		return NewRPCError(CodeMalformedRequest, "malformed %q request", typ)
+	}
+	return NewRPCError(CodeMalformedRequest, "malformed %q request: %v", typ, cause)
+}

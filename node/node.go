@@ -1,0 +1,376 @@
+package node
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// LogEnv is the environment variable that switches the library's stderr
+// log on: GLOMERS_LOG=1. Off by default, because Maelstrom stores every
+// stderr line and a log line per message costs more than the message.
+const LogEnv = "GLOMERS_LOG"
+
+// MaxLineSize is the longest input line the node reads; longer lines are
+// skipped (and logged). It is far above anything Maelstrom sends.
+const MaxLineSize = 128 << 20
+
+// DefaultRPCTimeout bounds RPC callbacks and SyncRPC calls whose context
+// has no deadline, so that no callback or goroutine waits forever on a
+// node that never answers. Change it per node with SetRPCTimeout.
+const DefaultRPCTimeout = 5 * time.Second
+
+// Node is one Maelstrom node: it reads messages from its input, dispatches
+// requests to handlers (each in its own goroutine), routes replies to RPC
+// callbacks, and writes messages to its output one line each.
+type Node struct {
+	in  io.Reader
+	out *outbox
+
+	handlersMu sync.RWMutex
+	handlers   map[string]HandlerFunc
+
+	ident atomic.Pointer[identity]
+
+	nextMsgID atomic.Int64
+
+	rpcMu      sync.Mutex
+	callbacks  map[int]*callback
+	closed     bool
+	rpcTimeout atomic.Int64 // time.Duration
+
+	running atomic.Bool
+	wg      sync.WaitGroup // handler and callback goroutines
+	done    chan struct{}  // closed when the input has ended
+
+	logger atomic.Pointer[log.Logger]
+}
+
+type identity struct {
+	id  string
+	ids []string
+}
+
+// NewNode returns a node that reads stdin and writes stdout. Logging goes
+// to stderr when GLOMERS_LOG=1.
+func NewNode() *Node { return NewNodeIO(os.Stdin, os.Stdout) }
+
+// NewNodeIO returns a node on the given input and output, for tests and
+// in-process use. Logging goes to stderr when GLOMERS_LOG=1.
+func NewNodeIO(in io.Reader, out io.Writer) *Node {
+	n := &Node{
+		in:        in,
+		out:       newOutbox(out),
+		handlers:  make(map[string]HandlerFunc),
+		callbacks: make(map[int]*callback),
+		done:      make(chan struct{}),
+	}
+	n.rpcTimeout.Store(int64(DefaultRPCTimeout))
+	if os.Getenv(LogEnv) == "1" {
+		n.SetLogOutput(os.Stderr)
+	}
+	return n
+}
+
+// SetLogOutput sends the node's log to w; nil switches logging off.
+func (n *Node) SetLogOutput(w io.Writer) {
+	if w == nil {
+		n.logger.Store(nil)
+		return
+	}
+	n.logger.Store(log.New(w, "", log.Ltime|log.Lmicroseconds))
+}
+
+// Logf writes one line to the node's log, if logging is on.
+func (n *Node) Logf(format string, args ...any) {
+	if l := n.logger.Load(); l != nil {
+		l.Printf(format, args...)
+	}
+}
+
+// SetRPCTimeout sets the timeout of RPC callbacks and of SyncRPC calls
+// whose context has no deadline.
+func (n *Node) SetRPCTimeout(d time.Duration) { n.rpcTimeout.Store(int64(d)) }
+
+// RPCTimeout is the current RPC timeout.
+func (n *Node) RPCTimeout() time.Duration { return time.Duration(n.rpcTimeout.Load()) }
+
+// Init sets the node's id and the cluster's ids, as an init message does.
+// Run calls it; tests of node algorithms may call it directly.
+func (n *Node) Init(id string, nodeIDs []string) {
+	n.ident.Store(&identity{id: id, ids: slices.Clone(nodeIDs)})
+}
+
+// ID is this node's id ("" before init).
+func (n *Node) ID() string {
+	if p := n.ident.Load(); p != nil {
+		return p.id
+	}
+	return ""
+}
+
+// NodeIDs lists every node of the cluster, this one included, in the order
+// of the init message (nil before init). The slice is shared: do not
+// modify it.
+func (n *Node) NodeIDs() []string {
+	if p := n.ident.Load(); p != nil {
+		return p.ids
+	}
+	return nil
+}
+
+// Initialized tells whether the node has received init.
+func (n *Node) Initialized() bool { return n.ident.Load() != nil }
+
+// Done is closed when the node's input has ended; background goroutines of
+// a node program should stop then.
+func (n *Node) Done() <-chan struct{} { return n.done }
+
+// Handle registers the handler of requests of type typ. Register handlers
+// before Run. A handler for "init" runs inside the library's init handling,
+// after the ids are set and before init_ok is sent; it must not wait for
+// other messages (it runs on the input loop).
+func (n *Node) Handle(typ string, fn HandlerFunc) {
+	n.handlersMu.Lock()
+	defer n.handlersMu.Unlock()
+	if _, ok := n.handlers[typ]; ok {
+		panic(fmt.Sprintf("node: duplicate handler for %q", typ))
+	}
+	n.handlers[typ] = fn
+}
+
+func (n *Node) handler(typ string) HandlerFunc {
+	n.handlersMu.RLock()
+	h := n.handlers[typ]
+	n.handlersMu.RUnlock()
+	return h
+}
+
+// Run reads and dispatches messages until the input ends, then fails the
+// RPCs still waiting (no reply can come any more), waits for running
+// handlers and callbacks, flushes the output and returns. Bad input never
+// makes Run return: it is logged and skipped, or answered with an error.
+// The returned error is a read error other than EOF, or an output error.
+func (n *Node) Run() error {
+	if !n.running.CompareAndSwap(false, true) {
+		return errors.New("node: Run called twice")
+	}
+	r := bufio.NewReaderSize(n.in, 64<<10)
+	var long []byte
+	var readErr error
+	for {
+		line, err := readLine(r, &long)
+		if err == errLineTooLong {
+			n.Logf("skipping input line longer than %d bytes", MaxLineSize)
+			continue
+		}
+		if len(line) > 0 {
+			n.handleLine(line)
+		}
+		if err != nil {
+			if err != io.EOF {
+				readErr = err
+			}
+			break
+		}
+	}
+	n.shutdown()
+	n.wg.Wait()
+	return errors.Join(readErr, n.out.close())
+}
+
+var errLineTooLong = errors.New("node: input line too long")
+
+// readLine returns the next line without its line ending. Lines that fit
+// the reader's buffer are returned without copying; longer ones are
+// assembled in *long, up to MaxLineSize.
+func readLine(r *bufio.Reader, long *[]byte) ([]byte, error) {
+	line, err := r.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		buf := append((*long)[:0], line...)
+		tooLong := false
+		for err == bufio.ErrBufferFull {
+			line, err = r.ReadSlice('\n')
+			if !tooLong && len(buf)+len(line) > MaxLineSize {
+				tooLong, buf = true, buf[:0]
+			}
+			if !tooLong {
+				buf = append(buf, line...)
+			}
+		}
+		if cap(buf) <= maxKeptBuffer {
+			*long = buf
+		} else {
+			*long = nil
+		}
+		if tooLong {
+			if err == nil {
+				err = errLineTooLong
+			}
+			return nil, err
+		}
+		line = buf
+	}
+	line = bytes.TrimRight(line, "\r\n")
+	return line, err
+}
+
+// handleLine parses one line and routes it: replies to their callbacks,
+// init to the init handling, requests to their handlers.
+func (n *Node) handleLine(line []byte) {
+	msg, err := parseLine(line)
+	if err != nil {
+		pe, _ := isParseError(err)
+		if pe != nil && pe.reply {
+			n.replyError(msg, NewRPCError(CodeMalformedRequest, "%s", pe.msg))
+			return
+		}
+		n.Logf("skipping input: %v: %.200q", err, line)
+		return
+	}
+	h := msg.hdr
+	switch {
+	case h.hasInReplyTo:
+		n.deliverReply(msg)
+		return
+	case h.typ == "init":
+		n.handleInit(msg)
+		return
+	case !n.Initialized():
+		n.replyError(msg, NewRPCError(CodeTemporarilyUnavailable, "node has not received init yet"))
+		return
+	}
+	fn := n.handler(h.typ)
+	if fn == nil {
+		n.replyError(msg, NewRPCError(CodeNotSupported, "unsupported message type %q", h.typ))
+		return
+	}
+	n.wg.Add(1)
+	go n.runHandler(fn, msg)
+}
+
+func (n *Node) runHandler(fn HandlerFunc, msg Message) {
+	defer n.wg.Done()
+	if err := n.call(fn, msg); err != nil {
+		n.replyError(msg, err)
+	}
+}
+
+// call runs fn and turns a panic into a crash error.
+func (n *Node) call(fn HandlerFunc, msg Message) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			n.Logf("handler for %q panicked: %v\n%s", msg.Type(), p, debug.Stack())
+			err = NewRPCError(CodeCrash, "handler panicked: %v", p)
+		}
+	}()
+	return fn(msg)
+}
+
+func (n *Node) handleInit(msg Message) {
+	var body InitMessageBody
+	if err := json.Unmarshal(msg.Body, &body); err != nil || body.NodeID == "" {
+		if err == nil {
+			err = errors.New("node_id is missing")
+		}
+		n.replyError(msg, Malformed(msg, err))
+		return
+	}
+	n.Init(body.NodeID, body.NodeIDs)
+	n.Logf("initialized as %s of %v", body.NodeID, body.NodeIDs)
+	if fn := n.handler("init"); fn != nil {
+		if err := n.call(fn, msg); err != nil {
+			n.replyError(msg, err)
+			return
+		}
+	}
+	if err := n.Reply(msg, MessageBody{Type: "init_ok"}); err != nil {
+		n.Logf("init_ok: %v", err)
+	}
+}
+
+// errorBody is the wire form of an error reply.
+type errorBody struct {
+	Type string `json:"type"`
+	Code int    `json:"code"`
+	Text string `json:"text,omitempty"`
+}
+
+// replyError answers req with err's code: its own for an *RPCError in the
+// chain, 0 for a context deadline, 13 crash for anything else. Messages
+// without msg_id expect no answer; the error is only logged.
+func (n *Node) replyError(req Message, err error) {
+	code, _ := ErrorCode(err)
+	text := err.Error()
+	var rpcErr *RPCError
+	if errors.As(err, &rpcErr) {
+		text = rpcErr.Text
+	}
+	if !req.HasMsgID() {
+		n.Logf("dropping error for %q from %s without msg_id: %v", req.Type(), req.Src, err)
+		return
+	}
+	if err := n.Reply(req, errorBody{Type: "error", Code: code, Text: text}); err != nil {
+		n.Logf("error reply to %s: %v", req.Src, err)
+	}
+}
+
+// srcFor is the src of messages the node sends: its id, or, before init,
+// the dest the request was addressed to.
+func (n *Node) srcFor(req *Message) string {
+	if id := n.ID(); id != "" {
+		return id
+	}
+	if req != nil {
+		return req.Dest
+	}
+	return ""
+}
+
+// ErrNotInitialized is returned by Send and RPC before the node has its id.
+var ErrNotInitialized = errors.New("node: not initialized")
+
+// Reply sends body to the sender of req, with in_reply_to set to req's
+// msg_id. body may be any value that marshals to a JSON object (a struct
+// embedding MessageBody, a map, json.RawMessage).
+func (n *Node) Reply(req Message, body any) error {
+	if !req.HasMsgID() {
+		return fmt.Errorf("node: cannot reply to %q from %s: it has no msg_id", req.Type(), req.Src)
+	}
+	return n.send(n.srcFor(&req), req.Src, body, -1, req.MsgID())
+}
+
+// Send sends body to dest without expecting a reply.
+func (n *Node) Send(dest string, body any) error {
+	src := n.ID()
+	if src == "" {
+		return ErrNotInitialized
+	}
+	return n.send(src, dest, body, -1, -1)
+}
+
+// send encodes body and queues the line; msgID and inReplyTo are set in the
+// body unless negative.
+func (n *Node) send(src, dest string, body any, msgID, inReplyTo int) error {
+	b, err := encodeBody(body)
+	if err != nil {
+		return err
+	}
+	b, rewritten, err := setReserved(b, msgID, inReplyTo)
+	if err != nil {
+		return err
+	}
+	return n.out.appendLine(func(buf []byte) ([]byte, error) {
+		return appendEnvelope(buf, src, dest, b, msgID, inReplyTo, rewritten), nil
+	})
+}

@@ -1,0 +1,258 @@
+package node
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+)
+
+// Input parsing. A line is first validated with json.Valid (one scan, no
+// allocation); the envelope and the reserved body fields are then picked
+// out by a small scanner that relies on that validity to skip values. This
+// is several times cheaper than decoding the envelope and the body header
+// with encoding/json, and keys match exactly (encoding/json matches struct
+// fields case-insensitively, Maelstrom does not).
+
+// parseError says why a line or body was rejected and, when the body had a
+// usable msg_id, lets the node answer with malformed-request.
+type parseError struct {
+	msg string
+	// reply is true when the message is a request whose msg_id is known
+	// but whose reserved fields have the wrong shape: it gets error 12.
+	reply bool
+}
+
+func (e *parseError) Error() string { return e.msg }
+
+var (
+	errNotJSON     = &parseError{msg: "line is not valid JSON"}
+	errNotObject   = &parseError{msg: "message is not a JSON object"}
+	errBodyMissing = &parseError{msg: "message has no body object"}
+	errBadAddress  = &parseError{msg: "src and dest must be strings"}
+	errNoType      = &parseError{msg: "body has no type"}
+)
+
+// parseLine decodes one input line (without its newline) into a Message.
+// The returned message's Body is a fresh copy; line may be reused.
+func parseLine(line []byte) (Message, error) {
+	if !json.Valid(line) {
+		return Message{}, errNotJSON
+	}
+	var m Message
+	var body []byte
+	i := skipWS(line, 0)
+	if line[i] != '{' {
+		return m, errNotObject
+	}
+	err := eachField(line, i, func(key, val []byte) error {
+		switch string(key) {
+		case "src":
+			s, ok := decodeString(val)
+			if !ok {
+				return errBadAddress
+			}
+			m.Src = s
+		case "dest":
+			s, ok := decodeString(val)
+			if !ok {
+				return errBadAddress
+			}
+			m.Dest = s
+		case "body":
+			body = val
+		}
+		return nil
+	})
+	if err != nil {
+		return Message{}, err
+	}
+	if len(body) == 0 || body[0] != '{' {
+		return Message{}, errBodyMissing
+	}
+	m.Body = append(json.RawMessage(nil), body...)
+	m.hdr, err = parseHeader(m.Body)
+	m.hasHdr = true
+	if err != nil {
+		// Keep the partial header so that the caller can answer a
+		// request whose msg_id is known.
+		return m, err
+	}
+	return m, nil
+}
+
+// parseHeader picks the reserved fields out of a body that is valid JSON.
+// On a shape error the returned header still holds msg_id when it could be
+// read.
+func parseHeader(body []byte) (header, error) {
+	var h header
+	i := skipWS(body, 0)
+	if i >= len(body) || body[i] != '{' {
+		return h, errNotObject
+	}
+	var typOK, typBad, idBad, replyBad bool
+	err := eachField(body, i, func(key, val []byte) error {
+		switch string(key) {
+		case "type":
+			if isNull(val) {
+				typOK, typBad = false, false
+				return nil
+			}
+			s, ok := decodeString(val)
+			typOK, typBad = ok && s != "", !ok
+			h.typ = s
+		case "msg_id":
+			if isNull(val) {
+				h.hasMsgID, idBad = false, false
+				return nil
+			}
+			n, err := strconv.Atoi(string(val))
+			h.msgID, h.hasMsgID, idBad = n, err == nil, err != nil
+		case "in_reply_to":
+			if isNull(val) {
+				h.hasInReplyTo, replyBad = false, false
+				return nil
+			}
+			n, err := strconv.Atoi(string(val))
+			h.inReplyTo, h.hasInReplyTo, replyBad = n, err == nil, err != nil
+		}
+		return nil
+	})
+	if err != nil {
+		return h, err
+	}
+	switch {
+	case idBad:
+		return h, &parseError{msg: "msg_id is not an integer"}
+	case replyBad:
+		return h, &parseError{msg: "in_reply_to is not an integer"}
+	case typBad:
+		return h, &parseError{msg: "type is not a string", reply: h.hasMsgID && !h.hasInReplyTo}
+	case !typOK:
+		return h, errNoType
+	}
+	return h, nil
+}
+
+// eachField calls fn with the raw key (unescaped) and raw value of every
+// member of the object starting at data[i]. data must be valid JSON.
+func eachField(data []byte, i int, fn func(key, val []byte) error) error {
+	i++ // '{'
+	for {
+		i = skipWS(data, i)
+		if data[i] == '}' {
+			return nil
+		}
+		if data[i] == ',' {
+			i = skipWS(data, i+1)
+		}
+		kEnd := skipString(data, i)
+		key := data[i+1 : kEnd-1]
+		if hasEscape(key) {
+			s, _ := decodeString(data[i:kEnd])
+			key = []byte(s)
+		}
+		i = skipWS(data, kEnd)
+		i = skipWS(data, i+1) // ':'
+		vEnd := skipValue(data, i)
+		if err := fn(key, data[i:vEnd]); err != nil {
+			return err
+		}
+		i = vEnd
+	}
+}
+
+func skipWS(data []byte, i int) int {
+	for i < len(data) {
+		switch data[i] {
+		case ' ', '\t', '\r', '\n':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skipString returns the index just past the string starting at data[i].
+func skipString(data []byte, i int) int {
+	i++
+	for {
+		switch data[i] {
+		case '\\':
+			i += 2
+		case '"':
+			return i + 1
+		default:
+			i++
+		}
+	}
+}
+
+// skipValue returns the index just past the value starting at data[i].
+func skipValue(data []byte, i int) int {
+	switch data[i] {
+	case '"':
+		return skipString(data, i)
+	case '{', '[':
+		depth := 0
+		for {
+			switch data[i] {
+			case '"':
+				i = skipString(data, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+	default:
+		for i < len(data) {
+			switch data[i] {
+			case ',', '}', ']', ' ', '\t', '\r', '\n':
+				return i
+			}
+			i++
+		}
+		return i
+	}
+}
+
+func hasEscape(b []byte) bool {
+	for _, c := range b {
+		if c == '\\' {
+			return true
+		}
+	}
+	return false
+}
+
+func isNull(val []byte) bool { return string(val) == "null" }
+
+// decodeString decodes a raw JSON string value. ok is false when val is
+// not a string.
+func decodeString(val []byte) (string, bool) {
+	if len(val) < 2 || val[0] != '"' {
+		return "", false
+	}
+	inner := val[1 : len(val)-1]
+	if !hasEscape(inner) {
+		return string(inner), true
+	}
+	var s string
+	if err := json.Unmarshal(val, &s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// isParseError tells whether err came from the input parser.
+func isParseError(err error) (*parseError, bool) {
+	var pe *parseError
+	ok := errors.As(err, &pe)
+	return pe, ok
+}

@@ -17,6 +17,16 @@ type Mailbox struct {
 // NewMailbox starts a mailbox that calls handle for every message until
 // Close.
 func NewMailbox(handle func(Message)) *Mailbox {
+	return NewBatchMailbox(func(batch []Message) {
+		for _, m := range batch {
+			handle(m)
+		}
+	})
+}
+
+// NewBatchMailbox starts a mailbox that hands over every message queued
+// since the last call at once, so a writer can flush once per batch.
+func NewBatchMailbox(handle func(batch []Message)) *Mailbox {
 	mb := &Mailbox{signal: make(chan struct{}, 1), done: make(chan struct{})}
 	go mb.loop(handle)
 	return mb
@@ -55,7 +65,7 @@ func (mb *Mailbox) Close() {
 	<-mb.done
 }
 
-func (mb *Mailbox) loop(handle func(Message)) {
+func (mb *Mailbox) loop(handle func([]Message)) {
 	defer close(mb.done)
 	var batch []Message
 	for range mb.signal {
@@ -70,9 +80,7 @@ func (mb *Mailbox) loop(handle func(Message)) {
 			if len(batch) == 0 {
 				break
 			}
-			for _, m := range batch {
-				handle(m)
-			}
+			handle(batch)
 		}
 	}
 }

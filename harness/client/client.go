@@ -1,0 +1,142 @@
+// Package client is the harness's side of Maelstrom's client nodes
+// (src/maelstrom/client.clj): a connection registered on the network as c0,
+// c1, ... that carries one request at a time and waits for the reply whose
+// in_reply_to matches, discarding late replies to requests it gave up on.
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"glomers/harness/netsim"
+	"glomers/harness/workload"
+	"glomers/node"
+)
+
+// Conn is one client node. It implements workload.Conn.
+type Conn struct {
+	net     *netsim.Network
+	id      string
+	timeout time.Duration
+
+	mu      sync.Mutex // one request at a time
+	nextID  int64
+	replies chan netsim.Message
+}
+
+var _ workload.Conn = (*Conn)(nil)
+
+// Open registers a new client on the network with a fresh id.
+func Open(net *netsim.Network) *Conn {
+	c := &Conn{
+		net:     net,
+		id:      net.NewClientID(),
+		timeout: workload.DefaultRPCTimeout,
+		replies: make(chan netsim.Message, 64),
+	}
+	net.Add(c.id, netsim.ReceiverFunc(c.deliver))
+	return c
+}
+
+// WithTimeout sets the longest wait for a reply (default 5 s).
+func (c *Conn) WithTimeout(d time.Duration) *Conn {
+	c.timeout = d
+	return c
+}
+
+// ID is the client's node id.
+func (c *Conn) ID() string { return c.id }
+
+// Close removes the client from the network.
+func (c *Conn) Close() { c.net.Remove(c.id) }
+
+// deliver must not block: a reply that finds the buffer full can only be a
+// late one, since the client waits for one reply at a time.
+func (c *Conn) deliver(m netsim.Message) {
+	select {
+	case c.replies <- m:
+	default:
+	}
+}
+
+type replyHeader struct {
+	Type      string `json:"type"`
+	InReplyTo *int64 `json:"in_reply_to"`
+	Code      *int   `json:"code"`
+	Text      string `json:"text"`
+}
+
+// RPC implements workload.Conn.
+func (c *Conn) RPC(ctx context.Context, dest string, body any) (json.RawMessage, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.nextID++
+	id := c.nextID
+	raw, err := withMsgID(body, id)
+	if err != nil {
+		return nil, err
+	}
+	timer := time.NewTimer(c.timeout)
+	defer timer.Stop()
+	if !c.net.Send(c.id, dest, raw) {
+		// Maelstrom's net refuses messages to unknown nodes; the client then
+		// never sees a reply.
+		return nil, c.waitTimeout(ctx, timer, dest)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: %v", workload.ErrTimeout, ctx.Err())
+		case <-timer.C:
+			return nil, fmt.Errorf("%w: no reply from %s within %v", workload.ErrTimeout, dest, c.timeout)
+		case m := <-c.replies:
+			var h replyHeader
+			if err := json.Unmarshal(m.Body, &h); err != nil {
+				continue // not a reply we can read; keep waiting as Maelstrom does
+			}
+			if h.InReplyTo == nil || *h.InReplyTo != id {
+				continue // a late reply to a request we gave up on
+			}
+			if h.Type == "error" {
+				code := node.CodeCrash
+				if h.Code != nil {
+					code = *h.Code
+				}
+				return m.Body, &node.RPCError{Code: code, Text: h.Text}
+			}
+			return m.Body, nil
+		}
+	}
+}
+
+func (c *Conn) waitTimeout(ctx context.Context, timer *time.Timer, dest string) error {
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %v", workload.ErrTimeout, ctx.Err())
+	case <-timer.C:
+		return fmt.Errorf("%w: %s is not on the network", workload.ErrTimeout, dest)
+	}
+}
+
+// withMsgID encodes body and adds "msg_id" to the object.
+func withMsgID(body any, id int64) (json.RawMessage, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("encoding request: %w", err)
+	}
+	if len(b) < 2 || b[0] != '{' {
+		return nil, fmt.Errorf("request body must be a JSON object, got %s", b)
+	}
+	out := make([]byte, 0, len(b)+24)
+	out = append(out, `{"msg_id":`...)
+	out = strconv.AppendInt(out, id, 10)
+	if len(b) > 2 {
+		out = append(out, ',')
+	}
+	out = append(out, b[1:]...)
+	return out, nil
+}

@@ -1,0 +1,81 @@
+// Command harness is a Maelstrom-compatible test bench:
+//
+//	harness test -w WORKLOAD --bin BIN [maelstrom flags] [node args...]
+//	harness check --workload WORKLOAD STORE_DIR
+//
+// `test` runs the nodes against a simulated network and checks the
+// history; `check` re-checks a store directory written by the real
+// Maelstrom (or by us). Exit status: 0 valid, 1 invalid, 2 unknown or error.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"glomers/harness/cli"
+	"glomers/harness/registry"
+	"glomers/harness/run"
+)
+
+func main() {
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const topUsage = `usage:
+  harness test -w WORKLOAD --bin BIN [options] [args for the node binary]
+  harness check --workload WORKLOAD STORE_DIR
+Run 'harness test --help' for the options.`
+
+func realMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, topUsage)
+		return 2
+	}
+	switch args[0] {
+	case "test":
+		return testCmd(args[1:], stdout, stderr)
+	case "check":
+		return checkCmd(args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, topUsage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "harness: unknown command %q\n%s\n", args[0], topUsage)
+		return 2
+	}
+}
+
+func testCmd(args []string, stdout, stderr io.Writer) int {
+	cfg, err := cli.ParseTest(args, stderr, rand.Uint64)
+	if errors.Is(err, cli.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		return 2
+	}
+	if _, ok := registry.Get(cfg.Workload); !ok {
+		fmt.Fprintf(stderr, "harness test: unknown workload %q; known: %v\n", cfg.Workload, registry.Names())
+		return 2
+	}
+	cfg.Progress = isTerminal(os.Stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(stdout, "Running %s with %d nodes (%s), seed %d\n", cfg.Workload, len(cfg.NodeIDs), cfg.Bin, cfg.Seed)
+	out, err := run.Run(ctx, cfg, run.Env{
+		Workloads: registry.Get,
+		Services:  startServices,
+		Log:       stdout,
+	})
+	return finish(out, err, cfg, stdout, stderr)
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,329 @@
+// Package process runs one node binary as a network party, as Maelstrom's
+// src/maelstrom/process.clj does: messages due for the node are written to
+// its stdin as JSON lines, every stdout line is parsed as a message and sent
+// into the network, and stderr goes to a log file. Unlike Maelstrom, a line
+// that is not a valid message does not stop the reader: it is counted,
+// sampled and skipped, and the node keeps talking.
+package process
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"glomers/harness/netsim"
+)
+
+// Options describe one node process.
+type Options struct {
+	ID   string
+	Bin  string
+	Args []string
+	// StderrPath receives the node's stderr (created; "" discards it).
+	StderrPath string
+	// EchoStderr, when set, also receives every stderr line prefixed with
+	// the node id (Maelstrom's --log-stderr).
+	EchoStderr io.Writer
+	Net        *netsim.Network
+}
+
+// tailLines is how many recent stdout/stderr lines are kept for reports
+// (Maelstrom's debug-buffer-size).
+const tailLines = 32
+
+// maxGarbageSamples bounds the invalid lines kept verbatim.
+const maxGarbageSamples = 5
+
+// Report is what went wrong with a node, if anything.
+type Report struct {
+	Node string `json:"node"`
+	// Exited is true when the process ended before the harness stopped it.
+	Exited     bool   `json:"exited"`
+	ExitStatus string `json:"exit-status,omitempty"`
+	// GarbageCount counts stdout lines that were not valid messages.
+	GarbageCount  int      `json:"garbage-count"`
+	GarbageSample []string `json:"garbage-sample,omitempty"`
+	StderrTail    []string `json:"stderr-tail,omitempty"`
+	StderrPath    string   `json:"stderr-path,omitempty"`
+}
+
+// OK reports whether the node behaved: it neither died nor printed garbage.
+func (r Report) OK() bool { return !r.Exited && r.GarbageCount == 0 }
+
+// Node is a running node process.
+type Node struct {
+	opts    Options
+	cmd     *exec.Cmd
+	stdin   io.WriteCloser
+	mailbox *netsim.Mailbox
+	exited  chan struct{}
+	readers sync.WaitGroup
+
+	mu           sync.Mutex
+	stopping     bool
+	exitErr      error
+	garbage      int
+	garbageLines []string
+	stderrTail   []string
+}
+
+// Start spawns the binary and attaches it to the network under opts.ID.
+func Start(opts Options) (*Node, error) {
+	bin, err := exec.LookPath(opts.Bin)
+	if err != nil {
+		return nil, fmt.Errorf("node binary %q: %w", opts.Bin, err)
+	}
+	cmd := exec.Command(bin, opts.Args...)
+	cmd.Env = os.Environ()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	var logFile *os.File
+	if opts.StderrPath != "" {
+		if logFile, err = os.Create(opts.StderrPath); err != nil {
+			return nil, err
+		}
+	}
+	if err := cmd.Start(); err != nil {
+		if logFile != nil {
+			logFile.Close()
+		}
+		return nil, fmt.Errorf("starting %s (%s): %w", opts.ID, opts.Bin, err)
+	}
+	n := &Node{opts: opts, cmd: cmd, stdin: stdin, exited: make(chan struct{})}
+	n.mailbox = netsim.NewBatchMailbox(n.writeBatch(bufio.NewWriterSize(stdin, 1<<16)))
+	opts.Net.Add(opts.ID, n.mailbox)
+	n.readers.Add(2)
+	go n.readStdout(stdout)
+	go n.readStderr(stderr, logFile)
+	go func() {
+		n.readers.Wait() // Wait must not run before the pipes are drained
+		err := cmd.Wait()
+		n.mu.Lock()
+		n.exitErr = err
+		n.mu.Unlock()
+		close(n.exited)
+	}()
+	return n, nil
+}
+
+// ID is the node's id.
+func (n *Node) ID() string { return n.opts.ID }
+
+// Exited is closed when the process has ended.
+func (n *Node) Exited() <-chan struct{} { return n.exited }
+
+// writeBatch writes messages as JSON lines and flushes once per batch.
+func (n *Node) writeBatch(w *bufio.Writer) func([]netsim.Message) {
+	var buf []byte
+	failed := false
+	return func(batch []netsim.Message) {
+		if failed {
+			return
+		}
+		for _, m := range batch {
+			buf = appendMessage(buf[:0], m)
+			if _, err := w.Write(buf); err != nil {
+				failed = true // the process is gone; its exit is reported
+				return
+			}
+		}
+		if err := w.Flush(); err != nil {
+			failed = true
+		}
+	}
+}
+
+func appendMessage(b []byte, m netsim.Message) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, m.ID, 10)
+	b = append(b, `,"src":`...)
+	b = strconv.AppendQuote(b, m.Src)
+	b = append(b, `,"dest":`...)
+	b = strconv.AppendQuote(b, m.Dest)
+	b = append(b, `,"body":`...)
+	b = append(b, m.Body...)
+	return append(b, "}\n"...)
+}
+
+type wireMessage struct {
+	Src  *string         `json:"src"`
+	Dest *string         `json:"dest"`
+	Body json.RawMessage `json:"body"`
+}
+
+// parseLine checks a stdout line the way Maelstrom's parse-msg does: JSON,
+// with string src and dest and an object body.
+func parseLine(line []byte) (src, dest string, body json.RawMessage, err error) {
+	var w wireMessage
+	if err := json.Unmarshal(line, &w); err != nil {
+		return "", "", nil, fmt.Errorf("not well-formed JSON: %v", err)
+	}
+	if w.Src == nil || w.Dest == nil {
+		return "", "", nil, errors.New("message needs string src and dest")
+	}
+	body = bytes.TrimSpace(w.Body)
+	if len(body) == 0 || body[0] != '{' {
+		return "", "", nil, errors.New("message body must be a JSON object")
+	}
+	return *w.Src, *w.Dest, body, nil
+}
+
+func (n *Node) readStdout(r io.Reader) {
+	defer n.readers.Done()
+	br := bufio.NewReaderSize(r, 1<<16)
+	for {
+		line, err := br.ReadBytes('\n')
+		if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 {
+			src, dest, body, perr := parseLine(trimmed)
+			if perr != nil {
+				n.noteGarbage(trimmed, perr)
+			} else {
+				n.opts.Net.Send(src, dest, body)
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (n *Node) noteGarbage(line []byte, why error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.garbage++
+	if len(n.garbageLines) < maxGarbageSamples {
+		const max = 200
+		s := string(line)
+		if len(s) > max {
+			s = s[:max] + "..."
+		}
+		n.garbageLines = append(n.garbageLines, fmt.Sprintf("%s (%v)", s, why))
+	}
+}
+
+func (n *Node) readStderr(r io.Reader, log *os.File) {
+	defer n.readers.Done()
+	var w *bufio.Writer
+	if log != nil {
+		defer log.Close()
+		w = bufio.NewWriter(log)
+		defer w.Flush()
+	}
+	br := bufio.NewReaderSize(r, 1<<16)
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			if w != nil {
+				w.Write(line)
+				if br.Buffered() == 0 {
+					w.Flush()
+				}
+			}
+			text := string(bytes.TrimRight(line, "\r\n"))
+			if n.opts.EchoStderr != nil {
+				fmt.Fprintf(n.opts.EchoStderr, "%s: %s\n", n.opts.ID, text)
+			}
+			n.mu.Lock()
+			n.stderrTail = append(n.stderrTail, text)
+			if len(n.stderrTail) > tailLines {
+				n.stderrTail = n.stderrTail[len(n.stderrTail)-tailLines:]
+			}
+			n.mu.Unlock()
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Stop detaches the node from the network, closes its stdin, gives it a
+// moment to exit, then kills its process group. It returns the node's
+// report; a process that had already exited is reported as Exited.
+func (n *Node) Stop() Report {
+	n.opts.Net.Remove(n.opts.ID)
+	var died bool
+	select {
+	case <-n.exited:
+		died = true
+	default:
+	}
+	n.mu.Lock()
+	n.stopping = true
+	n.mu.Unlock()
+	n.mailbox.Close()
+	n.stdin.Close()
+	select {
+	case <-n.exited:
+	case <-time.After(200 * time.Millisecond):
+		n.kill()
+		select {
+		case <-n.exited:
+		case <-time.After(5 * time.Second):
+		}
+	}
+	return n.report(died)
+}
+
+// Kill ends the process group at once (for Ctrl-C).
+func (n *Node) kill() {
+	if n.cmd.Process != nil {
+		syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL)
+		n.cmd.Process.Kill()
+	}
+}
+
+// Report describes the node now, without stopping it.
+func (n *Node) Report() Report {
+	select {
+	case <-n.exited:
+		return n.report(true)
+	default:
+		return n.report(false)
+	}
+}
+
+func (n *Node) report(died bool) Report {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	r := Report{
+		Node:          n.opts.ID,
+		Exited:        died,
+		GarbageCount:  n.garbage,
+		GarbageSample: append([]string(nil), n.garbageLines...),
+		StderrPath:    n.opts.StderrPath,
+	}
+	if died {
+		r.ExitStatus = exitStatus(n.exitErr)
+		r.StderrTail = append([]string(nil), n.stderrTail...)
+	} else if r.GarbageCount > 0 {
+		r.StderrTail = append([]string(nil), n.stderrTail...)
+	}
+	return r
+}
+
+func exitStatus(err error) string {
+	if err == nil {
+		return "exit status 0"
+	}
+	return err.Error()
+}

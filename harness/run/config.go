@@ -1,0 +1,184 @@
+// Package run carries one test from its configuration to its verdict: it
+// starts the network, the services and the node processes, initialises the
+// nodes, drives the workload's clients from its generator at --rate while
+// the nemesis cuts and heals the network, runs the final phase, stops
+// everything, and hands the history and statistics to the checkers. The
+// order of phases is Maelstrom's (src/maelstrom/core.clj, maelstrom-test).
+package run
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"glomers/harness/netsim"
+)
+
+// Config is one test's settings; the CLI fills it from Maelstrom's flags.
+type Config struct {
+	Bin      string
+	Args     []string // passed to every node binary
+	Workload string
+
+	// NodeIDs are the server nodes. Maelstrom names them n0.. from
+	// --node-count; without it, Jepsen's default node list n1..n5 is used.
+	NodeIDs     []string
+	Concurrency int // client threads (already resolved from "2n")
+	Rate        float64
+	TimeLimit   time.Duration
+	Latency     netsim.Latency
+
+	Nemesis         []string // only "partition"
+	NemesisInterval time.Duration
+
+	// Availability is "" (no check), "total", or a fraction such as "0.99".
+	Availability string
+
+	LogStderr  bool
+	LogNetSend bool
+	LogNetRecv bool
+
+	Topology          string
+	ConsistencyModels []string
+	KeyCount          int
+	MaxTxnLength      int
+	MaxWritesPerKey   int
+
+	Seed uint64
+	// Store is the base directory; each test writes below
+	// Store/<workload>/<timestamp>/.
+	Store string
+	// RecoveryTime is the pause between healing the network and the final
+	// phase (Maelstrom sleeps 10 s).
+	RecoveryTime time.Duration
+	// InitTimeout bounds the wait for init_ok (Maelstrom: 10 s).
+	InitTimeout time.Duration
+	// Progress, when true, redraws a one-line status on stderr.
+	Progress bool
+}
+
+// Defaults returns Maelstrom's defaults (core.clj opt-spec).
+func Defaults() Config {
+	return Config{
+		Workload:        "lin-kv",
+		NodeIDs:         []string{"n1", "n2", "n3", "n4", "n5"},
+		Rate:            5,
+		TimeLimit:       60 * time.Second,
+		Latency:         netsim.Latency{Mean: 0, Dist: netsim.DistConstant},
+		NemesisInterval: 10 * time.Second,
+		Topology:        "grid",
+		MaxTxnLength:    4,
+		MaxWritesPerKey: 16,
+		ConsistencyModels: []string{
+			"strict-serializable",
+		},
+		Store:        "store",
+		RecoveryTime: 10 * time.Second,
+		InitTimeout:  10 * time.Second,
+	}
+}
+
+// NodeIDsFor returns Maelstrom's node ids for --node-count: n0 .. n(k-1)
+// (core.clj parse-node-count).
+func NodeIDsFor(k int) []string {
+	ids := make([]string, k)
+	for i := range ids {
+		ids[i] = "n" + strconv.Itoa(i)
+	}
+	return ids
+}
+
+// HasNemesis reports whether the named fault is on.
+func (c Config) HasNemesis(f string) bool {
+	for _, x := range c.Nemesis {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate checks settings that flags alone cannot.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Bin == "" {
+		errs = append(errs, errors.New("expected a --bin PATH_TO_BINARY to test"))
+	}
+	if len(c.NodeIDs) == 0 {
+		errs = append(errs, errors.New("--node-count must be positive"))
+	}
+	if c.Concurrency <= 0 {
+		errs = append(errs, errors.New("--concurrency must be positive"))
+	}
+	if c.Rate < 0 {
+		errs = append(errs, errors.New("--rate can't be negative"))
+	}
+	if c.TimeLimit <= 0 {
+		errs = append(errs, errors.New("--time-limit must be positive"))
+	}
+	if err := c.Latency.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	for _, f := range c.Nemesis {
+		if f != "partition" {
+			errs = append(errs, fmt.Errorf("unknown nemesis %q: the only fault is partition", f))
+		}
+	}
+	if c.NemesisInterval <= 0 {
+		errs = append(errs, errors.New("--nemesis-interval must be positive"))
+	}
+	if _, err := ParseAvailability(c.Availability); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// ParseConcurrency reads Maelstrom's --concurrency: an integer, or a
+// multiple of the node count written "2n".
+func ParseConcurrency(s string, nodeCount int) (int, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasSuffix(s, "n") {
+		k, err := strconv.Atoi(strings.TrimSuffix(s, "n"))
+		if err != nil || k <= 0 {
+			return 0, fmt.Errorf("--concurrency %q: expected an integer or a multiple of n such as 2n", s)
+		}
+		return k * nodeCount, nil
+	}
+	k, err := strconv.Atoi(s)
+	if err != nil || k <= 0 {
+		return 0, fmt.Errorf("--concurrency %q: expected a positive integer or a multiple of n such as 2n", s)
+	}
+	return k, nil
+}
+
+// ParseAvailability reads --availability: "" (none), "total" or a number
+// in [0, 1]. It returns -1 for none and 1 for total... callers should use
+// the string for reports; the number is the ok-fraction needed.
+func ParseAvailability(s string) (float64, error) {
+	switch s {
+	case "":
+		return -1, nil
+	case "total":
+		return 1, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || f > 1 {
+		return 0, fmt.Errorf("--availability %q: must be either 'total' or a number between 0 and 1", s)
+	}
+	return f, nil
+}
+
+// SplitList splits Maelstrom's comma-separated lists. Maelstrom's
+// --consistency-models splits only on commas surrounded by whitespace
+// (a quirk of its regex); plain commas are accepted too.
+func SplitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,253 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"sync"
+	"time"
+
+	"glomers/harness/client"
+	"glomers/harness/history"
+	"glomers/harness/nemesis"
+	"glomers/harness/workload"
+)
+
+// thread is one client worker: a Jepsen worker thread bound to one node,
+// whose process (and client connection) is replaced after every crash.
+type thread struct {
+	w      workload.Worker
+	conn   *client.Conn
+	client workload.Client
+	rng    *rand.Rand
+	prev   *history.Op
+}
+
+func (t *test) newThreads() []*thread {
+	threads := make([]*thread, t.cfg.Concurrency)
+	nodes := t.cfg.NodeIDs
+	for i := range threads {
+		th := &thread{
+			w:   workload.Worker{Thread: i, Process: i, Node: nodes[i%len(nodes)]},
+			rng: rand.New(rand.NewPCG(t.seeds.Uint64(), t.seeds.Uint64())),
+		}
+		t.reopen(th)
+		threads[i] = th
+	}
+	return threads
+}
+
+// reopen gives the thread a fresh client connection (a new client id) and
+// a fresh workload client, as Jepsen does for a new process.
+func (t *test) reopen(th *thread) {
+	if th.conn != nil {
+		th.conn.Close()
+	}
+	th.conn = client.Open(t.net)
+	th.client = t.wl.NewClient(th.conn, th.w, th.rng)
+}
+
+// invoke runs one operation on a thread and records it. An info
+// completion crashes the process: the thread continues as process +
+// concurrency with a new client.
+func (t *test) invoke(ctx context.Context, th *thread, op history.Op) history.Op {
+	op.Type = history.Invoke
+	op.Process = th.w.Process
+	op.Node = th.w.Node
+	op.Client = th.conn.ID()
+	op.Error = nil
+	op = t.rec.add(op)
+	done := th.client.Invoke(ctx, op)
+	switch done.Type {
+	case history.OK, history.Fail, history.Info:
+	default:
+		done.Type = history.Info
+		done.Error = []any{"harness", "client returned no completion type"}
+	}
+	done.Process = op.Process
+	done.Node = op.Node
+	done.Client = op.Client
+	done.F = op.F
+	done.Final = op.Final
+	done = t.rec.add(done)
+	th.prev = &done
+	if done.Type == history.Info {
+		th.w.Process += t.cfg.Concurrency
+		t.reopen(th)
+	}
+	return done
+}
+
+// mainPhase paces the generator at --rate until --time-limit. Like
+// Jepsen's gen/stagger, the gaps between operations are uniform in
+// [0, 2/rate) across all threads, and an operation waits for a free thread;
+// a schedule that fell behind catches up at once.
+func (t *test) mainPhase(ctx context.Context, threads []*thread) {
+	deadline := time.Now().Add(t.cfg.TimeLimit)
+	phaseCtx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	if t.cfg.Rate <= 0 {
+		<-phaseCtx.Done() // Maelstrom sleeps through the time limit
+		return
+	}
+	gen := t.wl.Generator()
+	sched := rand.New(rand.NewPCG(t.seeds.Uint64(), 7))
+	free := make(chan *thread, len(threads))
+	for _, th := range threads {
+		free <- th
+	}
+	var inflight sync.WaitGroup
+	defer inflight.Wait()
+	exhausted := 0
+	next := time.Now()
+	gap := float64(time.Second) / t.cfg.Rate
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for exhausted < len(threads) {
+		next = next.Add(time.Duration(sched.Float64() * 2 * gap))
+		if d := time.Until(next); d > 0 {
+			timer.Reset(d)
+			select {
+			case <-timer.C:
+			case <-phaseCtx.Done():
+				return
+			}
+		}
+		var th *thread
+		select {
+		case th = <-free:
+		case <-phaseCtx.Done():
+			return
+		}
+		if phaseCtx.Err() != nil {
+			return
+		}
+		op, ok := gen.Next(th.w, th.prev)
+		if !ok {
+			exhausted++
+			continue
+		}
+		inflight.Add(1)
+		go func() {
+			defer inflight.Done()
+			// Operations run to completion even past the time limit, as
+			// Jepsen lets them; only Ctrl-C cuts them short.
+			t.invoke(ctx, th, op)
+			free <- th
+		}()
+	}
+}
+
+// finalPhase runs the final generator on every thread at once, without
+// rate limit, each until the generator has nothing more for it (or the
+// final phase's time limit passes).
+func (t *test) finalPhase(ctx context.Context, threads []*thread, final *workload.Final) {
+	phaseCtx := ctx
+	if final.TimeLimit > 0 {
+		var cancel context.CancelFunc
+		phaseCtx, cancel = context.WithTimeout(ctx, final.TimeLimit)
+		defer cancel()
+	}
+	var genMu sync.Mutex
+	var wg sync.WaitGroup
+	for _, th := range threads {
+		th.prev = nil
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for phaseCtx.Err() == nil {
+				genMu.Lock()
+				op, ok := final.Generator.Next(th.w, th.prev)
+				genMu.Unlock()
+				if !ok {
+					return
+				}
+				t.invoke(ctx, th, op)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// startNemesis runs the partition schedule until the returned function is
+// called; that function heals the network (recording the final
+// stop-partition when the nemesis is on) and returns once it has.
+func (t *test) startNemesis(ctx context.Context) func() {
+	if !t.cfg.HasNemesis("partition") {
+		return func() {}
+	}
+	rng := rand.New(rand.NewPCG(t.seeds.Uint64(), 11))
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		partitioned := false
+		for {
+			wait := time.Duration(rng.Float64() * 2 * float64(t.cfg.NemesisInterval))
+			select {
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			if partitioned {
+				t.heal()
+			} else {
+				spec := nemesis.Specs[rng.IntN(len(nemesis.Specs))]
+				t.rec.add(history.Op{Type: history.Info, Process: history.NemesisProcess, F: "start-partition", Value: spec})
+				grudge := nemesis.Make(spec, t.cfg.NodeIDs, rng)
+				t.net.Partition(grudge)
+				t.rec.add(history.Op{Type: history.Info, Process: history.NemesisProcess, F: "start-partition", Value: history.Normalize(map[string][]string(grudge))})
+				fmt.Fprintf(t.log, "Partition %s: %v\n", spec, grudge)
+			}
+			partitioned = !partitioned
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+		t.heal()
+	}
+}
+
+func (t *test) heal() {
+	t.rec.add(history.Op{Type: history.Info, Process: history.NemesisProcess, F: "stop-partition"})
+	t.net.Heal()
+	t.rec.add(history.Op{Type: history.Info, Process: history.NemesisProcess, F: "stop-partition", Value: "network-healed"})
+}
+
+// progress redraws one status line on stderr while the test runs, when
+// stderr is a terminal.
+func (t *test) progress() func() {
+	if !t.cfg.Progress {
+		return func() {}
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		var lastMsgs int64
+		last := time.Now()
+		for {
+			select {
+			case <-stop:
+				fmt.Fprint(os.Stderr, "\r\033[K")
+				return
+			case now := <-tick.C:
+				msgs := t.net.Stats().All.SendCount
+				rate := float64(msgs-lastMsgs) / now.Sub(last).Seconds()
+				lastMsgs, last = msgs, now
+				fmt.Fprintf(os.Stderr, "\r\033[K%6.1fs  ok %d  fail %d  info %d  %.0f msgs/s",
+					t.net.Since().Seconds(), t.rec.ok.Load(), t.rec.fail.Load(), t.rec.info.Load(), rate)
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+	}
+}

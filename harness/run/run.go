@@ -1,0 +1,322 @@
+package run
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"glomers/harness/check"
+	"glomers/harness/client"
+	"glomers/harness/history"
+	"glomers/harness/netsim"
+	"glomers/harness/process"
+	"glomers/harness/workload"
+)
+
+// Outcome is everything a finished test produced, for the checkers and
+// the report.
+type Outcome struct {
+	Config   Config
+	StoreDir string
+	History  history.History
+	Net      netsim.Stats
+	Nodes    []process.Report
+	Workload check.Result
+	Started  time.Time
+	Elapsed  time.Duration
+	// Interrupted is set when the test was cut short (Ctrl-C).
+	Interrupted bool
+}
+
+// SetupError is a test that could not start: a node that would not spawn or
+// answer init, or a workload that refused its options. The message names
+// the node and what it printed.
+type SetupError struct {
+	Msg   string
+	Nodes []process.Report
+}
+
+func (e *SetupError) Error() string { return e.Msg }
+
+// ServiceStarter starts Maelstrom's services on the network.
+type ServiceStarter func(net *netsim.Network, seed uint64) io.Closer
+
+// Env holds what the runner needs from outside: the workload registry and
+// the services.
+type Env struct {
+	Workloads func(name string) (workload.Factory, bool)
+	Services  ServiceStarter
+	// Log receives progress and lifecycle messages (nil: discard).
+	Log io.Writer
+}
+
+// Run executes one test. ctx ending (Ctrl-C) cuts the test short but still
+// stops every node and returns what was recorded.
+func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	factory, ok := env.Workloads(cfg.Workload)
+	if !ok {
+		return nil, fmt.Errorf("unknown workload %q", cfg.Workload)
+	}
+	logw := env.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	seeds := rand.New(rand.NewPCG(cfg.Seed, 0x736565))
+
+	wl, err := factory(workload.Options{
+		Nodes:             cfg.NodeIDs,
+		Concurrency:       cfg.Concurrency,
+		Rate:              cfg.Rate,
+		TimeLimit:         cfg.TimeLimit,
+		KeyCount:          cfg.KeyCount,
+		MaxTxnLength:      cfg.MaxTxnLength,
+		MaxWritesPerKey:   cfg.MaxWritesPerKey,
+		Topology:          cfg.Topology,
+		ConsistencyModels: cfg.ConsistencyModels,
+		Rand:              rand.New(rand.NewPCG(seeds.Uint64(), seeds.Uint64())),
+		Args:              cfg.Args,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("workload %s: %w", cfg.Workload, err)
+	}
+
+	dir, err := makeStoreDir(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeJSON(filepath.Join(dir, "test.json"), cfg); err != nil {
+		return nil, err
+	}
+	journal, err := os.Create(filepath.Join(dir, "net-journal.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	defer journal.Close()
+
+	start := time.Now()
+	net := netsim.New(netsim.Config{
+		Latency: cfg.Latency,
+		Seed:    seeds.Uint64(),
+		Journal: journal,
+		Start:   start,
+	})
+	t := &test{
+		cfg:   cfg,
+		env:   env,
+		log:   logw,
+		net:   net,
+		wl:    wl,
+		rec:   newRecorder(start),
+		seeds: seeds,
+		dir:   dir,
+	}
+	out := &Outcome{Config: cfg, StoreDir: dir, Started: start}
+	runErr := t.run(ctx)
+	out.Nodes = t.stopNodes()
+	if t.services != nil {
+		t.services.Close()
+	}
+	net.Close()
+	out.Elapsed = time.Since(start)
+	out.Net = net.Stats()
+	out.History = t.rec.history()
+	out.Interrupted = ctx.Err() != nil
+	if runErr != nil {
+		var se *SetupError
+		if errors.As(runErr, &se) {
+			se.Nodes = out.Nodes
+		}
+		return out, runErr
+	}
+	out.Workload = wl.Check(out.History)
+	return out, nil
+}
+
+type test struct {
+	cfg      Config
+	env      Env
+	log      io.Writer
+	net      *netsim.Network
+	wl       workload.Workload
+	rec      *recorder
+	seeds    *rand.Rand
+	dir      string
+	services io.Closer
+
+	nodesMu sync.Mutex
+	nodes   []*process.Node
+}
+
+func (t *test) run(ctx context.Context) error {
+	if t.env.Services != nil {
+		t.services = t.env.Services(t.net, t.seeds.Uint64())
+	}
+	if err := t.startNodes(); err != nil {
+		return err
+	}
+	if err := t.initNodes(ctx); err != nil {
+		return err
+	}
+	setupCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err := t.wl.Setup(setupCtx, t.open)
+	cancel()
+	if err != nil {
+		return &SetupError{Msg: fmt.Sprintf("workload setup failed: %v", err)}
+	}
+	stopProgress := t.progress()
+	defer stopProgress()
+
+	threads := t.newThreads()
+	nemesisDone := t.startNemesis(ctx)
+	t.mainPhase(ctx, threads)
+	nemesisDone()
+	if final := t.wl.Final(); final != nil && ctx.Err() == nil {
+		fmt.Fprintf(t.log, "Waiting %v for recovery...\n", t.cfg.RecoveryTime)
+		select {
+		case <-time.After(t.cfg.RecoveryTime):
+		case <-ctx.Done():
+		}
+		if ctx.Err() == nil {
+			t.finalPhase(ctx, threads, final)
+		}
+	}
+	for _, th := range threads {
+		th.conn.Close()
+	}
+	return nil
+}
+
+func (t *test) open() workload.Conn { return client.Open(t.net) }
+
+func (t *test) startNodes() error {
+	logDir := filepath.Join(t.dir, "node-logs")
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		return err
+	}
+	var echo io.Writer
+	if t.cfg.LogStderr {
+		echo = t.log
+	}
+	for _, id := range t.cfg.NodeIDs {
+		n, err := process.Start(process.Options{
+			ID:         id,
+			Bin:        t.cfg.Bin,
+			Args:       t.cfg.Args,
+			StderrPath: filepath.Join(logDir, id+".log"),
+			EchoStderr: echo,
+			Net:        t.net,
+		})
+		if err != nil {
+			return &SetupError{Msg: fmt.Sprintf("could not start node %s: %v", id, err)}
+		}
+		t.nodesMu.Lock()
+		t.nodes = append(t.nodes, n)
+		t.nodesMu.Unlock()
+	}
+	return nil
+}
+
+func (t *test) stopNodes() []process.Report {
+	t.nodesMu.Lock()
+	nodes := t.nodes
+	t.nodes = nil
+	t.nodesMu.Unlock()
+	reports := make([]process.Report, len(nodes))
+	var wg sync.WaitGroup
+	for i, n := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reports[i] = n.Stop()
+		}()
+	}
+	wg.Wait()
+	return reports
+}
+
+type initBody struct {
+	Type    string   `json:"type"`
+	NodeID  string   `json:"node_id"`
+	NodeIDs []string `json:"node_ids"`
+}
+
+// initNodes sends init to every node at once, through a client each, as
+// Maelstrom's db setup! does, and waits for every init_ok.
+func (t *test) initNodes(ctx context.Context) error {
+	errs := make([]error, len(t.cfg.NodeIDs))
+	var wg sync.WaitGroup
+	for i, id := range t.cfg.NodeIDs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn := client.Open(t.net).WithTimeout(t.cfg.InitTimeout)
+			defer conn.Close()
+			reply, err := conn.RPC(ctx, id, initBody{Type: "init", NodeID: id, NodeIDs: t.cfg.NodeIDs})
+			switch {
+			case errors.Is(err, workload.ErrTimeout):
+				errs[i] = fmt.Errorf("expected node %s to respond to an init message within %v, but it did not respond", id, t.cfg.InitTimeout)
+			case err != nil:
+				errs[i] = fmt.Errorf("node %s answered init with an error: %v", id, err)
+			default:
+				var h struct {
+					Type string `json:"type"`
+				}
+				if json.Unmarshal(reply, &h) != nil || h.Type != "init_ok" {
+					errs[i] = fmt.Errorf("expected an init_ok message from %s, but it responded with %s", id, reply)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return &SetupError{Msg: err.Error()}
+	}
+	return nil
+}
+
+func makeStoreDir(cfg Config) (string, error) {
+	base := filepath.Join(cfg.Store, cfg.Workload)
+	stamp := time.Now().Format("20060102T150405.000")
+	dir := filepath.Join(base, stamp)
+	for i := 1; ; i++ {
+		err := os.MkdirAll(base, 0o755)
+		if err == nil {
+			err = os.Mkdir(dir, 0o755)
+		}
+		if err == nil {
+			break
+		}
+		if !os.IsExist(err) {
+			return "", fmt.Errorf("store directory: %w", err)
+		}
+		dir = filepath.Join(base, fmt.Sprintf("%s-%d", stamp, i))
+	}
+	// latest links, as Jepsen's store keeps them; failures are harmless.
+	for _, link := range []string{filepath.Join(base, "latest"), filepath.Join(cfg.Store, "latest")} {
+		target, err := filepath.Rel(filepath.Dir(link), dir)
+		if err != nil {
+			continue
+		}
+		os.Remove(link)
+		os.Symlink(target, link)
+	}
+	return dir, nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}

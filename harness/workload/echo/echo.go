@@ -1,0 +1,109 @@
+// Package echo is Maelstrom's echo workload (src/maelstrom/workload/echo.clj):
+// every thread sends {"type":"echo","echo":V} with V a string such as
+// "Please echo 37", and expects echo_ok with the same value back. As in
+// Maelstrom, a completion records the whole reply body as its value, and the
+// checker flags every pair whose reply does not carry the invocation's
+// value — including requests that never got a reply.
+package echo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+
+	"glomers/harness/check"
+	"glomers/harness/history"
+	"glomers/harness/workload"
+)
+
+// Request and Reply are the echo RPC's schema.
+type Request struct {
+	Type string `json:"type"`
+	Echo any    `json:"echo"`
+}
+
+type Workload struct{ rng *rand.Rand }
+
+// New builds the workload.
+func New(opts workload.Options) (workload.Workload, error) {
+	return &Workload{rng: opts.Rand}, nil
+}
+
+func (w *Workload) Setup(context.Context, func() workload.Conn) error { return nil }
+func (w *Workload) Final() *workload.Final                            { return nil }
+
+// Generator yields echo ops forever (gen/each-thread of a function).
+func (w *Workload) Generator() workload.Generator {
+	return workload.GeneratorFunc(func(workload.Worker, *history.Op) (history.Op, bool) {
+		return history.Op{F: "echo", Value: fmt.Sprintf("Please echo %d", w.rng.IntN(128))}, true
+	})
+}
+
+func (w *Workload) NewClient(conn workload.Conn, wk workload.Worker, _ *rand.Rand) workload.Client {
+	return &client{conn: conn, node: wk.Node}
+}
+
+type client struct {
+	conn workload.Conn
+	node string
+}
+
+func (c *client) Invoke(ctx context.Context, op history.Op) history.Op {
+	reply, err := c.conn.RPC(ctx, c.node, Request{Type: "echo", Echo: op.Value})
+	var value any
+	if err == nil {
+		var body map[string]any
+		if jerr := decode(reply, &body); jerr != nil {
+			err = fmt.Errorf("malformed echo_ok: %v", jerr)
+		} else if body["type"] != "echo_ok" {
+			err = fmt.Errorf("expected echo_ok, got %v", body["type"])
+		}
+		value = history.Normalize(body)
+	}
+	return workload.Complete(op, value, err, false)
+}
+
+func decode(b []byte, v any) error {
+	return json.Unmarshal(b, v)
+}
+
+// Result is the checker's verdict: Maelstrom's {:valid? :errors}.
+type Result struct {
+	check.Verdict
+	Errors []Mismatch `json:"errors"`
+}
+
+// Mismatch is one echo that did not come back as sent.
+type Mismatch struct {
+	Expected any `json:"expected"`
+	Received any `json:"received"`
+}
+
+// Check compares each invocation's value with the echo field of its
+// completion.
+func (w *Workload) Check(h history.History) check.Result {
+	return Check(h)
+}
+
+// Check is the echo checker on its own, for `harness check`.
+func Check(h history.History) Result {
+	res := Result{Errors: []Mismatch{}}
+	for _, p := range h.Pairs() {
+		if p.Invoke.F != "echo" {
+			continue
+		}
+		var got any
+		var received any
+		if p.Complete != nil {
+			received = p.Complete.Value
+			got = history.Get(p.Complete.Value, "echo")
+		}
+		if !reflect.DeepEqual(history.Normalize(p.Invoke.Value), got) {
+			res.Errors = append(res.Errors, Mismatch{Expected: p.Invoke.Value, Received: received})
+		}
+	}
+	res.Valid = check.Of(len(res.Errors) == 0)
+	return res
+}

@@ -71,11 +71,11 @@ func newTestFlags(out io.Writer) *testFlags {
 	fs.IntVar(&t.nodeCount, "node-count", 0, "How many nodes to run (n0, n1, ...); default: Jepsen's n1..n5")
 	fs.StringVar(&t.concurrency, "concurrency", t.concurrency, "How many client threads: an integer, or a multiple of the node count such as 2n")
 	fs.Float64Var(&c.Rate, "rate", c.Rate, "Approximate number of requests per second, over all clients")
-	fs.Var(seconds{&c.TimeLimit}, "time-limit", "How long to run the main phase, in seconds (default 60)")
+	fs.Var(seconds{&c.TimeLimit}, "time-limit", "How long to run the main phase, in seconds ")
 	fs.Int64Var(&t.latencyMS, "latency", 0, "Mean network latency under normal operation, in ms")
 	fs.StringVar(&c.Latency.Dist, "latency-dist", netsim.DistConstant, "Kind of latency distribution: constant, uniform or exponential")
 	fs.StringVar(&t.nemesis, "nemesis", "", "Comma-separated faults to inject; the only fault is partition")
-	fs.Var(seconds{&c.NemesisInterval}, "nemesis-interval", "Mean seconds between nemesis operations (default 10)")
+	fs.Var(seconds{&c.NemesisInterval}, "nemesis-interval", "Mean seconds between nemesis operations ")
 	fs.StringVar(&c.Availability, "availability", "", "Fraction of client requests that must succeed: a number from 0 to 1, or total; default: no check")
 	fs.BoolVar(&c.LogStderr, "log-stderr", false, "Show nodes' stderr on the console")
 	fs.BoolVar(&c.LogNetSend, "log-net-send", false, "Accepted for compatibility; every send is in net-journal.jsonl")
@@ -89,8 +89,28 @@ func newTestFlags(out io.Writer) *testFlags {
 	fs.StringVar(&c.Store, "store", c.Store, "Directory that receives store/<workload>/<time>/")
 	fs.Var(seconds{&c.RecoveryTime}, "recovery-time", "Seconds between healing the network and the final phase (Maelstrom: 10)")
 	fs.Var(seconds{&c.InitTimeout}, "init-timeout", "Seconds to wait for every node's init_ok (Maelstrom: 10)")
+	fs.Usage = func() { printUsage(fs) }
 	t.fs = fs
 	return t
+}
+
+// printUsage lists the options with Maelstrom's double dashes.
+func printUsage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprintln(w, "usage: harness test -w WORKLOAD --bin BIN [options] [args passed to the node binary]")
+	fmt.Fprintln(w, "options:")
+	fs.VisitAll(func(f *flag.Flag) {
+		name, help := flag.UnquoteUsage(f)
+		dashes := "--"
+		if len(f.Name) == 1 {
+			dashes = "-"
+		}
+		fmt.Fprintf(w, "  %s%s %s\n      %s", dashes, f.Name, name, help)
+		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" {
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
 }
 
 // boolFlags are the options that take no value.

@@ -1,0 +1,132 @@
+package linkv
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"glomers/harness/check"
+	"glomers/harness/history"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.expected.json")
+
+func load(t *testing.T, path string) history.History {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	h, err := history.ReadJSONLines(f)
+	require.NoError(t, err)
+	return h
+}
+
+// TestScenarios checks each hand-made history against its expected
+// analysis; the file name ends with the expected verdict.
+func TestScenarios(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.jsonl")
+	require.NoError(t, err)
+	for _, path := range files {
+		name := strings.TrimSuffix(filepath.Base(path), ".jsonl")
+		if strings.HasPrefix(name, "maelstrom-") {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			res := Check(load(t, path))
+			assert.Equal(t, check.Of(strings.HasSuffix(name, "-valid")), res.Validity())
+			got, err := json.MarshalIndent(res, "", "  ")
+			require.NoError(t, err)
+			exp := strings.TrimSuffix(path, ".jsonl") + ".expected.json"
+			if *update {
+				require.NoError(t, os.WriteFile(exp, append(got, '\n'), 0o644))
+			}
+			b, err := os.ReadFile(exp)
+			require.NoError(t, err)
+			assert.JSONEq(t, string(b), string(got))
+		})
+	}
+}
+
+// TestMaelstromRuns matches knossos' verdicts in the real runs' results.edn.
+func TestMaelstromRuns(t *testing.T) {
+	for _, tc := range []struct {
+		file  string
+		valid check.Validity
+		op    int // index of knossos' :op, -1 for none
+	}{
+		{"maelstrom-feeblefakie-valid.jsonl", check.Valid, -1},
+		{"maelstrom-feeblefakie-invalid.jsonl", check.Invalid, 5},
+		{"maelstrom-141hash-3node-invalid.jsonl", check.Invalid, 31},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			start := time.Now()
+			res := Check(load(t, "testdata/"+tc.file))
+			assert.Less(t, time.Since(start), 5*time.Second)
+			assert.Equal(t, tc.valid, res.Validity())
+			require.Contains(t, res.Results, "0")
+			if tc.valid == check.Valid {
+				assert.Empty(t, res.Failures)
+				return
+			}
+			assert.Equal(t, []any{int64(0)}, res.Failures)
+			lr := res.Results["0"].Linearizable
+			require.NotNil(t, lr.Op)
+			require.NotEmpty(t, lr.Window)
+			if tc.op >= 0 {
+				assert.Equal(t, tc.op, lr.Op.Index)
+			}
+		})
+	}
+}
+
+func TestVisualization(t *testing.T) {
+	res := Check(load(t, "testdata/cas-old-value-invalid.jsonl"))
+	dir := t.TempDir()
+	paths, err := res.WriteVisualizations(dir)
+	require.NoError(t, err)
+	require.Len(t, paths, 1)
+	assert.Equal(t, filepath.Join(dir, "linearizable-0.html"), paths[0])
+	b, err := os.ReadFile(paths[0])
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "cas(1, 3)")
+	assert.Equal(t, "linearizable-0.html", res.Results["0"].Linearizable.Visualization)
+
+	// Through the checker option.
+	dir2 := t.TempDir()
+	res = Checker{VisualizeDir: dir2}.Check(load(t, "testdata/stale-read-invalid.jsonl"))
+	assert.FileExists(t, filepath.Join(dir2, "linearizable-0.html"))
+	assert.Empty(t, res.VisualizeError)
+
+	// Nothing to draw for a valid history.
+	res = Check(load(t, "testdata/linearizable-valid.jsonl"))
+	paths, err = res.WriteVisualizations(t.TempDir())
+	require.NoError(t, err)
+	assert.Empty(t, paths)
+}
+
+// TestUndecidedIsUnknown builds a key no checker can decide quickly: many
+// concurrent writes of distinct values and a read of a value nobody wrote,
+// so every order of the writes must be tried before the read is refuted.
+func TestUndecidedIsUnknown(t *testing.T) {
+	var h history.History
+	const n = 60
+	for p := 0; p < n; p++ {
+		h = append(h, history.Op{Type: history.Invoke, Process: p, F: "write", Value: []any{int64(0), int64(p)}})
+	}
+	h = append(h, history.Op{Type: history.Invoke, Process: n, F: "read", Value: []any{int64(0), nil}})
+	for p := 0; p < n; p++ {
+		h = append(h, history.Op{Type: history.OK, Process: p, F: "write", Value: []any{int64(0), int64(p)}})
+	}
+	h = append(h, history.Op{Type: history.OK, Process: n, F: "read", Value: []any{int64(0), int64(-1)}})
+	res := Checker{KeyTimeout: 200 * time.Millisecond}.Check(h)
+	assert.Equal(t, check.Unknown, res.Validity())
+	assert.Equal(t, []any{int64(0)}, res.Unknown)
+	assert.Equal(t, check.Unknown, res.Results["0"].Validity())
+}

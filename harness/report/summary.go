@@ -1,0 +1,165 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"glomers/harness/check"
+)
+
+// The closing lines Jepsen prints after the analysis (jepsen/src/jepsen/
+// core.clj, log-results), which Maelstrom users know.
+const (
+	ClosingValid   = "Everything looks good! ヽ(‘ー`)ノ"
+	ClosingInvalid = "Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻"
+	ClosingUnknown = "Errors occurred during analysis, but no anomalies found. ಠ~ಠ"
+)
+
+// Closing is the closing line for a verdict.
+func Closing(v check.Validity) string {
+	switch v {
+	case check.Valid:
+		return ClosingValid
+	case check.Invalid:
+		return ClosingInvalid
+	default:
+		return ClosingUnknown
+	}
+}
+
+// Exit statuses. Jepsen's CLI (jepsen/src/jepsen/cli.clj) exits 0 when the
+// test passed, 1 when it was invalid, 2 when its validity was :unknown,
+// 254 for bad arguments and 255 when Jepsen itself failed. We keep 0, 1 and
+// 2 and fold the last two into 2, as the harness's issue asks: "exit status
+// 0 valid, 1 invalid, 2 error"; a caller can tell unknown from an error by
+// the message printed before it.
+const (
+	ExitValid   = 0
+	ExitInvalid = 1
+	ExitUnknown = 2
+	ExitError   = 2
+)
+
+// ExitCode maps a verdict to the exit status.
+func ExitCode(v check.Validity) int {
+	switch v {
+	case check.Valid:
+		return ExitValid
+	case check.Invalid:
+		return ExitInvalid
+	default:
+		return ExitUnknown
+	}
+}
+
+// MaxWorkloadLines caps how much of the workload result the summary shows;
+// the whole of it is in results.json.
+const MaxWorkloadLines = 40
+
+// Summary prints a readable account of r: each part's verdict and key
+// figures, the workload result (abridged), any error, and the closing line.
+func Summary(w io.Writer, r *Results) error {
+	var b strings.Builder
+	if name, ok := r.Test["workload"]; ok {
+		fmt.Fprintf(&b, "Workload %v\n", name)
+	}
+	if s := r.Stats; s != nil {
+		fmt.Fprintf(&b, "stats         %-7s %d ops: %d ok, %d fail, %d info\n",
+			s.Validity(), s.Count, s.OKCount, s.FailCount, s.InfoCount)
+		for _, f := range sortedKeys(s.ByF) {
+			c := s.ByF[f]
+			fmt.Fprintf(&b, "  %-11s %-7s %d ops: %d ok, %d fail, %d info\n",
+				f, c.Validity(), c.Count, c.OKCount, c.FailCount, c.InfoCount)
+		}
+	}
+	if a := r.Availability; a != nil {
+		fmt.Fprintf(&b, "availability  %-7s ok-fraction %v\n", a.Validity(), a.OKFraction)
+	}
+	if n := r.Net; n != nil {
+		fmt.Fprintf(&b, "net           %-7s all %d msgs%s, servers %d msgs%s, clients %d msgs\n",
+			n.Validity(), n.All.MsgCount, perOp(n.All.MsgsPerOp), n.Servers.MsgCount,
+			perOp(n.Servers.MsgsPerOp), n.Clients.MsgCount)
+		if n.Dropped > 0 || n.Undeliverable > 0 {
+			fmt.Fprintf(&b, "  dropped by partitions %d, undeliverable %d\n", n.Dropped, n.Undeliverable)
+		}
+	}
+	if p := r.Perf; p != nil {
+		fmt.Fprintf(&b, "latency       %-7s %d ops%s; rate %.1f/s (ok %.1f/s) over %.1f s\n",
+			p.Validity(), p.Count, quantileText(p.Quantiles), p.Rate, p.OKRate, p.Duration)
+		for _, f := range sortedKeys(p.ByF) {
+			g := p.ByF[f]
+			fmt.Fprintf(&b, "  %-11s         %d ops%s\n", f, g.Count, quantileText(g.Quantiles))
+		}
+	}
+	if n := r.Nodes; n != nil {
+		fmt.Fprintf(&b, "nodes         %-7s", n.Validity())
+		if len(n.Crashed) == 0 && len(n.Garbled) == 0 {
+			fmt.Fprintf(&b, " %d nodes ran to the end\n", len(n.Reports))
+		} else {
+			b.WriteString("\n")
+		}
+		for _, rep := range n.Reports {
+			if rep.Exited {
+				fmt.Fprintf(&b, "  %s exited early (%s)\n", rep.Node, rep.ExitStatus)
+			}
+			if rep.GarbageCount > 0 {
+				fmt.Fprintf(&b, "  %s printed %d lines that are not messages\n", rep.Node, rep.GarbageCount)
+				for _, l := range rep.GarbageSample {
+					fmt.Fprintf(&b, "    | %s\n", l)
+				}
+			}
+			if !rep.OK() {
+				for _, l := range rep.StderrTail {
+					fmt.Fprintf(&b, "    stderr| %s\n", l)
+				}
+				if rep.StderrPath != "" {
+					fmt.Fprintf(&b, "    full stderr: %s\n", rep.StderrPath)
+				}
+			}
+		}
+	}
+	fmt.Fprintf(&b, "workload      %s\n", r.WorkloadValidity())
+	if r.Workload != nil {
+		if js, err := json.MarshalIndent(r.Workload, "  ", "  "); err == nil {
+			lines := strings.Split(string(js), "\n")
+			if len(lines) > MaxWorkloadLines {
+				lines = append(lines[:MaxWorkloadLines],
+					fmt.Sprintf("  ... (%d more lines in %s)", len(lines)-MaxWorkloadLines, FileName))
+			}
+			b.WriteString("  " + strings.Join(lines, "\n") + "\n")
+		}
+	}
+	if r.Error != "" {
+		fmt.Fprintf(&b, "\n%s\n", r.Error)
+	}
+	fmt.Fprintf(&b, "\nvalid? %s\n\n%s\n", r.Valid, Closing(r.Valid))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func perOp(p *float64) string {
+	if p == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (%.2f per op)", *p)
+}
+
+func quantileText(q check.Quantiles) string {
+	if q == nil {
+		return ""
+	}
+	return fmt.Sprintf(", latency ms min %.1f median %.1f p95 %.1f p99 %.1f max %.1f",
+		q.Get(0), q.Get(0.5), q.Get(0.95), q.Get(0.99), q.Get(1))
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds the node's tunables. Each comes, in increasing precedence,
+// from its default, an environment variable (BROADCAST_<NAME>, e.g.
+// BROADCAST_INTERVAL=350ms) and a command-line argument name=value (a
+// leading "-" or "--" is allowed). Maelstrom passes the test command's
+// non-option arguments to the node binary, so
+//
+//	maelstrom test -w broadcast --bin bin/broadcast ... profile=3e
+//
+// selects a profile under the real Maelstrom too.
+type Config struct {
+	// Profile picks a preset for the other settings: "3d" (the default:
+	// low latency) or "3e" (few messages). Settings given explicitly
+	// override the preset.
+	Profile string
+	// Interval is the gossip period: each node sends at most one gossip
+	// message per neighbour per interval, carrying everything new.
+	Interval time.Duration
+	// AckDelay is how long a node may hold an acknowledgement owed to a
+	// neighbour, hoping to piggyback it on gossip, before sending it alone.
+	AckDelay time.Duration
+	// Retry is how long a batch may wait for its acknowledgement before its
+	// messages are sent again. It must exceed AckDelay plus a round trip.
+	Retry time.Duration
+	// Overlay is the graph gossip runs on: "tree" (computed from the node
+	// list, see Fanout), "topology" (the topology message's neighbours) or
+	// "total" (every node).
+	Overlay string
+	// Fanout is the tree's branching factor; 0 means n-1, a star around
+	// the first node, whose diameter is 2.
+	Fanout int
+}
+
+// Profiles are the presets. Under Maelstrom's 3d/3e settings (25 nodes,
+// 100 ms constant latency, 100 ops/s) a star has diameter 2, so a message
+// is everywhere about 2*Interval (+ 200 ms of flight) after it arrived.
+var Profiles = map[string]Config{
+	"3d": {Interval: 40 * time.Millisecond, AckDelay: 300 * time.Millisecond, Retry: time.Second, Overlay: "tree"},
+	"3e": {Interval: 300 * time.Millisecond, AckDelay: 1200 * time.Millisecond, Retry: 3 * time.Second, Overlay: "tree"},
+}
+
+// DefaultProfile is used when none is given.
+const DefaultProfile = "3d"
+
+// ParseConfig reads the settings from args and the environment (getenv is
+// os.Getenv in the program, a map in tests).
+func ParseConfig(args []string, getenv func(string) string) (Config, error) {
+	set := map[string]string{}
+	for _, name := range []string{"profile", "interval", "ack-delay", "retry", "overlay", "fanout"} {
+		if v := getenv("BROADCAST_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); v != "" {
+			set[name] = v
+		}
+	}
+	for _, a := range args {
+		a = strings.TrimLeft(a, "-")
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			// A bare profile name, e.g. "3e".
+			if _, isProfile := Profiles[a]; isProfile {
+				set["profile"] = a
+				continue
+			}
+			return Config{}, fmt.Errorf("argument %q: want name=value", a)
+		}
+		set[k] = v
+	}
+	profile := DefaultProfile
+	if p, ok := set["profile"]; ok {
+		profile = p
+	}
+	cfg, ok := Profiles[profile]
+	if !ok {
+		return Config{}, fmt.Errorf("unknown profile %q", profile)
+	}
+	cfg.Profile = profile
+	for k, v := range set {
+		var err error
+		switch k {
+		case "profile":
+		case "interval":
+			cfg.Interval, err = time.ParseDuration(v)
+		case "ack-delay":
+			cfg.AckDelay, err = time.ParseDuration(v)
+		case "retry":
+			cfg.Retry, err = time.ParseDuration(v)
+		case "overlay":
+			switch v {
+			case "tree", "topology", "total":
+				cfg.Overlay = v
+			default:
+				err = fmt.Errorf("want tree, topology or total")
+			}
+		case "fanout":
+			cfg.Fanout, err = strconv.Atoi(v)
+			if err == nil && cfg.Fanout < 0 {
+				err = fmt.Errorf("must not be negative")
+			}
+		default:
+			err = fmt.Errorf("unknown setting")
+		}
+		if err != nil {
+			return Config{}, fmt.Errorf("%s=%s: %w", k, v, err)
+		}
+	}
+	if cfg.Interval <= 0 || cfg.Retry <= 0 || cfg.AckDelay < 0 {
+		return Config{}, fmt.Errorf("interval and retry must be positive, ack-delay not negative")
+	}
+	return cfg, nil
+}

@@ -1,6 +1,6 @@
-// Package main is the node of Maelstrom's echo workload (doc/02-echo and
-// the echo workload in src/maelstrom/workload/echo.clj): every echo request
-// is answered with echo_ok carrying the same body.
+// Package main is the node of Maelstrom's echo workload
+// (src/maelstrom/workload/echo.clj): an echo request {echo: any} is
+// answered with echo_ok carrying the same echo value.
 package main
 
 import (
@@ -14,18 +14,25 @@ func Register(n *node.Node) {
 	n.Handle("echo", func(msg node.Message) error { return Echo(n, msg) })
 }
 
-// Echo answers an echo request with its own body, type set to echo_ok. A
-// request without an "echo" field is malformed (12): the workload always
-// sends one.
+type echoBody struct {
+	Echo json.RawMessage `json:"echo"`
+}
+
+type echoOK struct {
+	Type string          `json:"type"`
+	Echo json.RawMessage `json:"echo"`
+}
+
+// Echo answers an echo request with echo_ok and the same "echo" value. The
+// workload's schema (echo.clj) requires the field, so a request without it
+// is malformed (12), as is one whose body does not decode.
 func Echo(n *node.Node, msg node.Message) error {
-	var body map[string]json.RawMessage
+	var body echoBody
 	if err := msg.DecodeBody(&body); err != nil {
 		return err
 	}
-	if _, ok := body["echo"]; !ok {
+	if body.Echo == nil {
 		return node.Malformed(msg, errMissingEcho)
 	}
-	body["type"] = json.RawMessage(`"echo_ok"`)
-	delete(body, "msg_id")
-	return n.Reply(msg, body)
+	return n.Reply(msg, echoOK{Type: "echo_ok", Echo: body.Echo})
 }

@@ -49,6 +49,8 @@ type Node struct {
 	closed     bool
 	rpcTimeout atomic.Int64 // time.Duration
 
+	maxLine int // MaxLineSize; smaller in tests
+
 	running atomic.Bool
 	wg      sync.WaitGroup // handler and callback goroutines
 	done    chan struct{}  // closed when the input has ended
@@ -74,6 +76,7 @@ func NewNodeIO(in io.Reader, out io.Writer) *Node {
 		handlers:  make(map[string]HandlerFunc),
 		callbacks: make(map[int]*callback),
 		done:      make(chan struct{}),
+		maxLine:   MaxLineSize,
 	}
 	n.rpcTimeout.Store(int64(DefaultRPCTimeout))
 	if os.Getenv(LogEnv) == "1" {
@@ -169,9 +172,9 @@ func (n *Node) Run() error {
 	var long []byte
 	var readErr error
 	for {
-		line, err := readLine(r, &long)
+		line, err := readLine(r, &long, n.maxLine)
 		if err == errLineTooLong {
-			n.Logf("skipping input line longer than %d bytes", MaxLineSize)
+			n.Logf("skipping input line longer than %d bytes", n.maxLine)
 			continue
 		}
 		if len(line) > 0 {
@@ -194,14 +197,14 @@ var errLineTooLong = errors.New("node: input line too long")
 // readLine returns the next line without its line ending. Lines that fit
 // the reader's buffer are returned without copying; longer ones are
 // assembled in *long, up to MaxLineSize.
-func readLine(r *bufio.Reader, long *[]byte) ([]byte, error) {
+func readLine(r *bufio.Reader, long *[]byte, limit int) ([]byte, error) {
 	line, err := r.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
 		buf := append((*long)[:0], line...)
 		tooLong := false
 		for err == bufio.ErrBufferFull {
 			line, err = r.ReadSlice('\n')
-			if !tooLong && len(buf)+len(line) > MaxLineSize {
+			if !tooLong && len(buf)+len(line) > limit {
 				tooLong, buf = true, buf[:0]
 			}
 			if !tooLong {

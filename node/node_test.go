@@ -171,7 +171,7 @@ func TestBadLinesAreSkipped(t *testing.T) {
 		`{"src":"c1","dest":"n1","body":"echo"}`,
 		`{"src":"c1","dest":"n1","body":[1]}`,
 		`{"src":1,"dest":"n1","body":{"type":"echo","msg_id":1,"echo":"x"}}`,
-		`{"src":"c1","dest":"n1","body":{"msg_id":1,"echo":"x"}}`,            // no type
+		`{"src":"c1","dest":"n1","body":{"msg_id":1,"echo":"x"}}`,             // no type
 		`{"src":"c1","dest":"n1","body":{"type":"","msg_id":1}}`,              // empty type
 		`{"src":"c1","dest":"n1","body":{"type":"echo","msg_id":"1"}}`,        // msg_id not a number
 		`{"src":"c1","dest":"n1","body":{"type":"echo","msg_id":1.5}}`,        // msg_id not an integer

@@ -10,14 +10,10 @@ import (
 	"glomers/harness/check"
 	"glomers/harness/netsim"
 	"glomers/harness/run"
+	"glomers/harness/service"
 )
 
-// startServices is replaced once the service package lands.
-func startServices(net *netsim.Network, seed uint64) io.Closer { return nopCloser{} }
-
-type nopCloser struct{}
-
-func (nopCloser) Close() error { return nil }
+func startServices(net *netsim.Network, seed uint64) run.Stopper { return service.Start(net, seed) }
 
 func checkCmd(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stderr, "harness check: not wired yet")

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"glomers/harness/check"
 	"glomers/harness/netsim"
 )
 
@@ -129,7 +130,7 @@ func (c Config) Validate() error {
 	if c.NemesisInterval <= 0 {
 		errs = append(errs, errors.New("--nemesis-interval must be positive"))
 	}
-	if _, err := ParseAvailability(c.Availability); err != nil {
+	if _, err := check.ParseAvailability(c.Availability); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -151,23 +152,6 @@ func ParseConcurrency(s string, nodeCount int) (int, error) {
 		return 0, fmt.Errorf("--concurrency %q: expected a positive integer or a multiple of n such as 2n", s)
 	}
 	return k, nil
-}
-
-// ParseAvailability reads --availability: "" (none), "total" or a number
-// in [0, 1]. It returns -1 for none and 1 for total... callers should use
-// the string for reports; the number is the ok-fraction needed.
-func ParseAvailability(s string) (float64, error) {
-	switch s {
-	case "":
-		return -1, nil
-	case "total":
-		return 1, nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f < 0 || f > 1 {
-		return 0, fmt.Errorf("--availability %q: must be either 'total' or a number between 0 and 1", s)
-	}
-	return f, nil
 }
 
 // SplitList splits Maelstrom's comma-separated lists. Maelstrom's

@@ -45,8 +45,11 @@ type SetupError struct {
 
 func (e *SetupError) Error() string { return e.Msg }
 
+// Stopper is a running part of the test that Close stops.
+type Stopper interface{ Close() }
+
 // ServiceStarter starts Maelstrom's services on the network.
-type ServiceStarter func(net *netsim.Network, seed uint64) io.Closer
+type ServiceStarter func(net *netsim.Network, seed uint64) Stopper
 
 // Env holds what the runner needs from outside: the workload registry and
 // the services.
@@ -131,6 +134,9 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 	out.Net = net.Stats()
 	out.History = t.rec.history()
 	out.Interrupted = ctx.Err() != nil
+	if err := writeHistory(filepath.Join(dir, "history.jsonl"), out.History); err != nil && runErr == nil {
+		runErr = err
+	}
 	if runErr != nil {
 		var se *SetupError
 		if errors.As(runErr, &se) {
@@ -151,7 +157,7 @@ type test struct {
 	rec      *recorder
 	seeds    *rand.Rand
 	dir      string
-	services io.Closer
+	services Stopper
 
 	nodesMu sync.Mutex
 	nodes   []*process.Node
@@ -311,6 +317,18 @@ func makeStoreDir(cfg Config) (string, error) {
 		os.Symlink(target, link)
 	}
 	return dir, nil
+}
+
+func writeHistory(path string, h history.History) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := history.WriteJSONLines(f, h); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func writeJSON(path string, v any) error {

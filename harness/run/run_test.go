@@ -1,0 +1,152 @@
+package run_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"glomers/harness/check"
+	"glomers/harness/history"
+	"glomers/harness/run"
+	"glomers/internal/harnesstest"
+	"glomers/internal/testbin"
+)
+
+func TestEchoIsValid(t *testing.T) {
+	cfg := harnesstest.Config("echo", testbin.Build(t, "./echo"))
+	out, v, err := harnesstest.Run(t, cfg)
+	require.NoError(t, err)
+	assert.Equal(t, check.Valid, v)
+	ops := countInvokes(out.History)
+	assert.Greater(t, ops, 40, "rate 50 for 2 s")
+	// Every echo is one request and one reply, and init adds two messages per node.
+	assert.EqualValues(t, 2*ops+2*3, out.Net.All.MsgCount)
+	assert.EqualValues(t, 0, out.Net.Servers.MsgCount)
+	for _, f := range []string{"history.jsonl", "net-journal.jsonl", "test.json"} {
+		assert.FileExists(t, filepath.Join(out.StoreDir, f))
+	}
+	recorded, err := os.Open(filepath.Join(out.StoreDir, "history.jsonl"))
+	require.NoError(t, err)
+	defer recorded.Close()
+	back, err := history.ReadJSONLines(recorded)
+	require.NoError(t, err)
+	assert.Len(t, back, len(out.History))
+	assert.FileExists(t, filepath.Join(out.StoreDir, "node-logs", "n2.log"))
+}
+
+func TestUniqueIDsUnderPartitionsIsValidAndTotallyAvailable(t *testing.T) {
+	cfg := harnesstest.Config("unique-ids", testbin.Build(t, "./unique-ids"))
+	cfg.Rate = 500
+	cfg.Nemesis = []string{"partition"}
+	cfg.Availability = "total"
+	cfg.NemesisInterval = 300 * time.Millisecond
+	out, v, err := harnesstest.Run(t, cfg)
+	require.NoError(t, err)
+	assert.Equal(t, check.Valid, v)
+	starts := 0
+	for _, o := range out.History {
+		if o.F == "start-partition" {
+			starts++
+		}
+	}
+	assert.Positive(t, starts, "the nemesis partitioned the network")
+}
+
+func TestGarbledEchoIsInvalid(t *testing.T) {
+	// Answers init, then echoes the wrong thing.
+	bin := testbin.Script(t, "garbled-echo", `
+while IFS= read -r line; do
+  src=$(printf '%s' "$line" | sed -n 's/.*"src":"\([^"]*\)".*/\1/p')
+  dest=$(printf '%s' "$line" | sed -n 's/.*"dest":"\([^"]*\)".*/\1/p')
+  id=$(printf '%s' "$line" | sed -n 's/.*"msg_id":\([0-9]*\).*/\1/p')
+  case "$line" in
+    *'"type":"init"'*) printf '{"src":"%s","dest":"%s","body":{"type":"init_ok","in_reply_to":%s}}\n' "$dest" "$src" "$id" ;;
+    *) printf '{"src":"%s","dest":"%s","body":{"type":"echo_ok","echo":"garbled","in_reply_to":%s}}\n' "$dest" "$src" "$id" ;;
+  esac
+done`)
+	cfg := harnesstest.Config("echo", bin)
+	cfg.NodeIDs = run.NodeIDsFor(1)
+	cfg.Concurrency = 1
+	cfg.TimeLimit = time.Second
+	_, v, err := harnesstest.Run(t, cfg)
+	require.NoError(t, err)
+	assert.Equal(t, check.Invalid, v)
+}
+
+func TestNodeThatNeverAnswersInitIsASetupErrorNamingIt(t *testing.T) {
+	bin := testbin.Script(t, "silent", "exec cat >/dev/null\n")
+	cfg := harnesstest.Config("echo", bin)
+	cfg.InitTimeout = 300 * time.Millisecond
+	_, _, err := harnesstest.Run(t, cfg)
+	var se *run.SetupError
+	require.ErrorAs(t, err, &se)
+	assert.Contains(t, err.Error(), "n0")
+	assert.Contains(t, err.Error(), "did not respond")
+}
+
+func TestMissingBinaryIsASetupError(t *testing.T) {
+	cfg := harnesstest.Config("echo", filepath.Join(t.TempDir(), "nope"))
+	_, _, err := harnesstest.Run(t, cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "nope")
+}
+
+func TestCrashingNodeIsReportedAndInvalid(t *testing.T) {
+	// Answers init, then dies on the first request.
+	bin := testbin.Script(t, "crasher", `
+IFS= read -r line
+src=$(printf '%s' "$line" | sed -n 's/.*"src":"\([^"]*\)".*/\1/p')
+dest=$(printf '%s' "$line" | sed -n 's/.*"dest":"\([^"]*\)".*/\1/p')
+id=$(printf '%s' "$line" | sed -n 's/.*"msg_id":\([0-9]*\).*/\1/p')
+printf '{"src":"%s","dest":"%s","body":{"type":"init_ok","in_reply_to":%s}}\n' "$dest" "$src" "$id"
+IFS= read -r line
+echo "dying now" >&2
+exit 3`)
+	cfg := harnesstest.Config("echo", bin)
+	cfg.NodeIDs = run.NodeIDsFor(1)
+	cfg.Concurrency = 1
+	cfg.TimeLimit = time.Second
+	out, v, err := harnesstest.Run(t, cfg)
+	require.NoError(t, err)
+	assert.Equal(t, check.Invalid, v)
+	require.Len(t, out.Nodes, 1)
+	assert.True(t, out.Nodes[0].Exited)
+	assert.Contains(t, out.Nodes[0].ExitStatus, "3")
+	assert.Contains(t, out.Nodes[0].StderrTail, "dying now")
+}
+
+func TestGarbageOnStdoutIsReportedButTheNodeKeepsWorking(t *testing.T) {
+	bin := testbin.Script(t, "noisy", `
+while IFS= read -r line; do
+  src=$(printf '%s' "$line" | sed -n 's/.*"src":"\([^"]*\)".*/\1/p')
+  dest=$(printf '%s' "$line" | sed -n 's/.*"dest":"\([^"]*\)".*/\1/p')
+  id=$(printf '%s' "$line" | sed -n 's/.*"msg_id":\([0-9]*\).*/\1/p')
+  echo "debug: got a message"
+  case "$line" in
+    *'"type":"init"'*) printf '{"src":"%s","dest":"%s","body":{"type":"init_ok","in_reply_to":%s}}\n' "$dest" "$src" "$id" ;;
+  esac
+done`)
+	cfg := harnesstest.Config("unique-ids", bin)
+	cfg.NodeIDs = run.NodeIDsFor(1)
+	cfg.Concurrency = 1
+	cfg.TimeLimit = 500 * time.Millisecond
+	out, v, err := harnesstest.Run(t, cfg)
+	require.NoError(t, err, "init still succeeds past the garbage")
+	assert.Equal(t, check.Invalid, v)
+	assert.Positive(t, out.Nodes[0].GarbageCount)
+	assert.Contains(t, out.Nodes[0].GarbageSample[0], "debug: got a message")
+}
+
+func countInvokes(h history.History) int {
+	n := 0
+	for _, o := range h {
+		if o.IsClient() && o.IsInvoke() {
+			n++
+		}
+	}
+	return n
+}

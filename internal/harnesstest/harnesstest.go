@@ -1,0 +1,67 @@
+// Package harnesstest runs harness tests in-process from Go tests, with
+// settings sized for a test suite: a few seconds, short recovery and init
+// deadlines, and the store in a temporary directory.
+package harnesstest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"glomers/harness/check"
+	"glomers/harness/netsim"
+	"glomers/harness/registry"
+	"glomers/harness/run"
+	"glomers/harness/service"
+)
+
+// Config returns a test configuration for workload on bin: three nodes,
+// one client per node, rate 50, two seconds, fixed seed.
+func Config(workload, bin string) run.Config {
+	cfg := run.Defaults()
+	cfg.Workload = workload
+	cfg.Bin = bin
+	cfg.NodeIDs = run.NodeIDsFor(3)
+	cfg.Concurrency = 3
+	cfg.Rate = 50
+	cfg.TimeLimit = 2 * time.Second
+	cfg.RecoveryTime = 500 * time.Millisecond
+	cfg.InitTimeout = 3 * time.Second
+	cfg.NemesisInterval = 500 * time.Millisecond
+	cfg.Seed = 1
+	return cfg
+}
+
+// Run runs cfg (its store redirected to a temporary directory) and returns
+// the outcome and the overall verdict. Setup errors are returned, not
+// fatal, so tests can assert on them.
+func Run(t testing.TB, cfg run.Config) (*run.Outcome, check.Validity, error) {
+	t.Helper()
+	cfg.Store = t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out, err := run.Run(ctx, cfg, run.Env{
+		Workloads: registry.Get,
+		Services:  func(net *netsim.Network, seed uint64) run.Stopper { return service.Start(net, seed) },
+	})
+	if err != nil {
+		return out, check.Unknown, err
+	}
+	return out, Verdict(out), nil
+}
+
+// Verdict merges the workload's verdict with the nodes' health and the
+// availability target.
+func Verdict(out *run.Outcome) check.Validity {
+	v := out.Workload.Validity()
+	for _, n := range out.Nodes {
+		if !n.OK() {
+			v = check.Merge(v, check.Invalid)
+		}
+	}
+	target, err := check.ParseAvailability(out.Config.Availability)
+	if err != nil {
+		return check.Merge(v, check.Unknown)
+	}
+	return check.Merge(v, check.Availability(out.History, target).Validity())
+}

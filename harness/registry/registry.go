@@ -7,13 +7,24 @@ import (
 	"sort"
 
 	"glomers/harness/workload"
+	"glomers/harness/workload/broadcast"
+	"glomers/harness/workload/counter"
 	"glomers/harness/workload/echo"
+	"glomers/harness/workload/kafka"
+	"glomers/harness/workload/linkv"
+	"glomers/harness/workload/txnrw"
 	"glomers/harness/workload/uniqueids"
 )
 
 var factories = map[string]workload.Factory{
-	"echo":       echo.New,
-	"unique-ids": uniqueids.New,
+	"broadcast":       broadcast.New,
+	"echo":            echo.New,
+	"g-counter":       counter.NewGCounter,
+	"kafka":           kafka.New,
+	"lin-kv":          linkv.NewLinKV,
+	"pn-counter":      counter.NewPNCounter,
+	"txn-rw-register": txnrw.New,
+	"unique-ids":      uniqueids.New,
 }
 
 // Get returns the named workload's factory.

@@ -1,0 +1,212 @@
+package kafka
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"glomers/harness/history"
+	"glomers/harness/workload"
+)
+
+// Client performs kafka operations for one worker the way kafka.clj's
+// Client record does. offsets holds, for each assigned key, the offset the
+// next poll starts from; it lives only as long as the client, so a crash
+// (after which the runner makes a new Client) forgets it.
+type Client struct {
+	conn    workload.Conn
+	node    string
+	offsets map[string]int64
+}
+
+// NewClient returns a client talking to node over conn.
+func NewClient(conn workload.Conn, node string) *Client {
+	return &Client{conn: conn, node: node, offsets: map[string]int64{}}
+}
+
+// Invoke runs one operation. Errors are recorded as Maelstrom's
+// client/with-errors does, with assign as the only idempotent :f.
+func (c *Client) Invoke(ctx context.Context, op history.Op) history.Op {
+	switch op.F {
+	case "crash":
+		// kafka.clj: (assoc op :type :info); the runner then opens a
+		// fresh client with a new id.
+		op.Type = history.Info
+		return op
+	case "assign":
+		err := c.assign(ctx, op)
+		return workload.Complete(op, op.Value, err, true)
+	case "poll":
+		v, err := c.poll(ctx)
+		return workload.Complete(op, v, err, false)
+	case "send":
+		v, err := c.send(ctx, op.Value)
+		return workload.Complete(op, v, err, false)
+	default:
+		return workload.Complete(op, nil, fmt.Errorf("kafka: unknown f %q", op.F), false)
+	}
+}
+
+// assign replaces the assigned keys. A final-phase assign seeks to the
+// beginning of every key (Jepsen's :seek-to-beginning? true, which only
+// final-polls sets); otherwise keys already assigned keep their local
+// offset and new ones start at the committed offset, or 0.
+func (c *Client) assign(ctx context.Context, op history.Op) error {
+	keys := keyList(op.Value)
+	next := make(map[string]int64, len(keys))
+	if op.Final {
+		for _, k := range keys {
+			next[k] = 0
+		}
+		c.offsets = next
+		return nil
+	}
+	raw, err := c.conn.RPC(ctx, c.node, ListCommittedOffsetsRequest{Type: "list_committed_offsets", Keys: keys})
+	if err != nil {
+		return err
+	}
+	var resp ListCommittedOffsetsResponse
+	if err := decode(raw, &resp); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if o, ok := c.offsets[k]; ok {
+			next[k] = o
+		} else if o, ok := resp.Offsets[k]; ok {
+			next[k] = o
+		} else {
+			next[k] = 0
+		}
+	}
+	c.offsets = next
+	return nil
+}
+
+// poll reads from the local offsets, advances them past what it got, and
+// commits the highest offset read of each key (kafka.clj's apply-mop! and
+// txn-offsets). A failed commit fails the whole operation, as in Maelstrom.
+func (c *Client) poll(ctx context.Context) (any, error) {
+	req := PollRequest{Type: "poll", Offsets: make(map[string]int64, len(c.offsets))}
+	for k, o := range c.offsets {
+		req.Offsets[k] = o
+	}
+	raw, err := c.conn.RPC(ctx, c.node, req)
+	if err != nil {
+		return nil, err
+	}
+	var resp PollResponse
+	if err := decode(raw, &resp); err != nil {
+		return nil, err
+	}
+	msgs := make(map[string]any, len(resp.Msgs))
+	commit := map[string]int64{}
+	for k, pairs := range resp.Msgs {
+		out := make([]any, 0, len(pairs))
+		hi := int64(-1)
+		for _, p := range pairs {
+			if len(p) != 2 {
+				return nil, fmt.Errorf("kafka: poll_ok pair %v is not [offset, msg]", p)
+			}
+			o, ok := history.AsInt(history.Normalize(p[0]))
+			if !ok {
+				return nil, fmt.Errorf("kafka: poll_ok offset %v is not an integer", p[0])
+			}
+			hi = max(hi, o)
+			out = append(out, []any{o, history.Normalize(p[1])})
+		}
+		msgs[k] = out
+		if cur, ok := c.offsets[k]; !ok || hi+1 > cur {
+			c.offsets[k] = hi + 1
+		}
+		if len(pairs) > 0 {
+			commit[k] = max(0, hi)
+		}
+	}
+	if len(commit) > 0 {
+		if _, err := c.conn.RPC(ctx, c.node, CommitOffsetsRequest{Type: "commit_offsets", Offsets: commit}); err != nil {
+			return nil, err
+		}
+	}
+	return []any{[]any{"poll", msgs}}, nil
+}
+
+// send appends one message and records [["send", k, [offset, msg]]].
+func (c *Client) send(ctx context.Context, value any) (any, error) {
+	mops, _ := history.AsList(value)
+	if len(mops) != 1 {
+		return nil, fmt.Errorf("kafka: send value %v must hold one micro-op", value)
+	}
+	mop, _ := history.AsList(mops[0])
+	if len(mop) != 3 {
+		return nil, fmt.Errorf("kafka: send micro-op %v must be [send k v]", mops[0])
+	}
+	k := keyString(mop[1])
+	raw, err := c.conn.RPC(ctx, c.node, SendRequest{Type: "send", Key: k, Msg: mop[2]})
+	if err != nil {
+		return nil, err
+	}
+	var resp SendResponse
+	if err := decode(raw, &resp); err != nil {
+		return nil, err
+	}
+	if resp.Offset == nil {
+		return nil, fmt.Errorf("kafka: send_ok without offset")
+	}
+	return []any{[]any{"send", k, []any{*resp.Offset, mop[2]}}}, nil
+}
+
+func decode(raw json.RawMessage, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("kafka: malformed reply %s: %w", raw, err)
+	}
+	return nil
+}
+
+// keyString turns a key of either form (Jepsen's integer keys or
+// Maelstrom's strings) into the string the RPCs carry.
+func keyString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case nil:
+		return ""
+	}
+	if i, ok := history.AsInt(v); ok {
+		return strconv.FormatInt(i, 10)
+	}
+	return fmt.Sprint(v)
+}
+
+// keyList reads an assign's value: a list of keys.
+func keyList(v any) []string {
+	l, _ := history.AsList(v)
+	out := make([]string, 0, len(l))
+	for _, k := range l {
+		out = append(out, keyString(k))
+	}
+	return out
+}
+
+// sortKeys orders keys numerically when both are integers, else as strings.
+func sortKeys(ks []string) {
+	sort.Slice(ks, func(i, j int) bool { return keyLess(ks[i], ks[j]) })
+}
+
+func keyLess(a, b string) bool {
+	ai, aerr := strconv.ParseInt(a, 10, 64)
+	bi, berr := strconv.ParseInt(b, 10, 64)
+	switch {
+	case aerr == nil && berr == nil:
+		return ai < bi
+	case aerr == nil:
+		return true
+	case berr == nil:
+		return false
+	}
+	return a < b
+}

@@ -1,0 +1,246 @@
+package kafka
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"glomers/harness/history"
+)
+
+// This file turns a history into the compact form the checker works on:
+// keys and message values interned to integers, each op's reads and writes
+// grouped by key (jepsen.tests.kafka's op-reads and op-writes).
+
+type fKind uint8
+
+const (
+	fOther fKind = iota
+	fPoll
+	fSend
+	fTxn
+	fAssign
+	fSubscribe
+)
+
+func kindOf(f string) fKind {
+	switch f {
+	case "poll":
+		return fPoll
+	case "send":
+		return fSend
+	case "txn":
+		return fTxn
+	case "assign":
+		return fAssign
+	case "subscribe":
+		return fSubscribe
+	}
+	return fOther
+}
+
+// msg is one [offset value] pair; an invoked or indefinite send has no
+// offset.
+type msg struct {
+	off    int64
+	hasOff bool
+	val    int64
+}
+
+// keyMsgs is everything an op read (or wrote) of one key, in order.
+type keyMsgs struct {
+	key  int32
+	msgs []msg
+}
+
+// pop is a parsed client op.
+type pop struct {
+	h       int // index into analysis.h
+	typ     history.Type
+	f       fKind
+	process int
+	time    int64
+	invTime int64 // the invocation's time (for an invocation, its own)
+	reads   []keyMsgs
+	writes  []keyMsgs
+	assign  []int32
+	// assignInt marks assign keys recorded as integers. Maelstrom's final
+	// assign carries integer keys while every other op carries strings;
+	// Jepsen's realtime-lag therefore never matches them (see realtimeLag).
+	assignInt []bool
+	// emptyPoll is set on a completed poll micro-op with no result map.
+	emptyPoll bool
+}
+
+func (p *pop) readsOf(k int32) ([]msg, bool) {
+	for i := range p.reads {
+		if p.reads[i].key == k {
+			return p.reads[i].msgs, true
+		}
+	}
+	return nil, false
+}
+
+func (p *pop) writesOf(k int32) ([]msg, bool) {
+	for i := range p.writes {
+		if p.writes[i].key == k {
+			return p.writes[i].msgs, true
+		}
+	}
+	return nil, false
+}
+
+// interner maps keys and values to dense integers and back.
+type interner struct {
+	keyIDs    map[string]int32
+	keyNames  []string
+	keyRank   []int32 // natural-order rank of each key id
+	otherIDs  map[string]int64
+	otherVals []any
+}
+
+func (in *interner) key(v any) int32 {
+	s := keyString(v)
+	if id, ok := in.keyIDs[s]; ok {
+		return id
+	}
+	id := int32(len(in.keyNames))
+	in.keyIDs[s] = id
+	in.keyNames = append(in.keyNames, s)
+	return id
+}
+
+// val interns a message value: integers stand for themselves; anything
+// else gets an id from the bottom of the int64 range.
+func (in *interner) val(v any) int64 {
+	if i, ok := history.AsInt(v); ok {
+		return i
+	}
+	s := fmt.Sprintf("%T:%v", v, v)
+	if id, ok := in.otherIDs[s]; ok {
+		return id
+	}
+	id := math.MinInt64 + int64(len(in.otherVals))
+	in.otherIDs[s] = id
+	in.otherVals = append(in.otherVals, v)
+	return id
+}
+
+// out turns an interned value back into the history's value.
+func (in *interner) out(v int64) any {
+	if i := v - math.MinInt64; v < math.MinInt64+int64(len(in.otherVals)) && i >= 0 {
+		return in.otherVals[i]
+	}
+	return v
+}
+
+func (in *interner) rank() {
+	ids := make([]int32, len(in.keyNames))
+	for i := range ids {
+		ids[i] = int32(i)
+	}
+	sort.Slice(ids, func(i, j int) bool { return keyLess(in.keyNames[ids[i]], in.keyNames[ids[j]]) })
+	in.keyRank = make([]int32, len(ids))
+	for r, id := range ids {
+		in.keyRank[id] = int32(r)
+	}
+}
+
+// parse builds the compact ops of h's client operations.
+func parse(h history.History, in *interner) []pop {
+	ops := make([]pop, 0, len(h))
+	invoked := map[int]int64{} // process -> time of its open invocation
+	for i := range h {
+		o := &h[i]
+		if !o.IsClient() {
+			continue
+		}
+		p := pop{h: i, typ: o.Type, f: kindOf(o.F), process: o.Process, time: o.Time, invTime: o.Time}
+		if o.Type == history.Invoke {
+			invoked[o.Process] = o.Time
+		} else if t, ok := invoked[o.Process]; ok {
+			p.invTime = t
+			delete(invoked, o.Process)
+		}
+		switch p.f {
+		case fPoll, fSend, fTxn:
+			parseMops(&p, o.Value, in)
+		case fAssign, fSubscribe:
+			l, _ := history.AsList(o.Value)
+			for _, k := range l {
+				p.assign = append(p.assign, in.key(k))
+				_, isStr := k.(string)
+				p.assignInt = append(p.assignInt, !isStr)
+			}
+		}
+		ops = append(ops, p)
+	}
+	in.rank()
+	return ops
+}
+
+// parseMops reads [[poll {k [[o v] ...]}] [send k [o v]] ...]. Keys of a
+// poll's map are taken in natural order so that results are deterministic.
+func parseMops(p *pop, value any, in *interner) {
+	mops, _ := history.AsList(value)
+	for _, m := range mops {
+		mop, _ := history.AsList(m)
+		if len(mop) == 0 {
+			continue
+		}
+		switch mop[0] {
+		case "poll":
+			if p.f != fPoll && p.f != fTxn {
+				continue
+			}
+			if len(mop) < 2 {
+				p.emptyPoll = p.typ != history.Invoke
+				continue
+			}
+			msgs, _ := history.AsMap(mop[1])
+			ks := make([]string, 0, len(msgs))
+			for k := range msgs {
+				ks = append(ks, k)
+			}
+			sortKeys(ks)
+			for _, ks := range ks {
+				pairs, _ := history.AsList(msgs[ks])
+				k := in.key(ks)
+				list := make([]msg, 0, len(pairs))
+				for _, pr := range pairs {
+					pl, _ := history.AsList(pr)
+					if len(pl) != 2 {
+						continue
+					}
+					m := msg{val: in.val(pl[1])}
+					m.off, m.hasOff = history.AsInt(pl[0])
+					list = append(list, m)
+				}
+				p.reads = addMsgs(p.reads, k, list)
+			}
+		case "send":
+			if len(mop) != 3 || (p.f != fSend && p.f != fTxn) {
+				continue
+			}
+			k := in.key(mop[1])
+			var m msg
+			if pair, ok := history.AsList(mop[2]); ok && len(pair) == 2 {
+				m.val = in.val(pair[1])
+				m.off, m.hasOff = history.AsInt(pair[0])
+			} else {
+				m.val = in.val(mop[2])
+			}
+			p.writes = addMsgs(p.writes, k, []msg{m})
+		}
+	}
+}
+
+func addMsgs(l []keyMsgs, k int32, ms []msg) []keyMsgs {
+	for i := range l {
+		if l[i].key == k {
+			l[i].msgs = append(l[i].msgs, ms...)
+			return l
+		}
+	}
+	return append(l, keyMsgs{key: k, msgs: ms})
+}

@@ -1,0 +1,57 @@
+package kafka
+
+import (
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"glomers/harness/check"
+	"glomers/harness/history"
+)
+
+// loadGz reads a JSON-lines history converted from a real Maelstrom run's
+// history.edn (testdata/real; see testdata/README.md).
+func loadGz(t testing.TB, name string) history.History {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "real", name))
+	require.NoError(t, err)
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	require.NoError(t, err)
+	h, err := history.ReadJSONLines(zr)
+	require.NoError(t, err)
+	return h
+}
+
+// TestRealRuns checks the two kafka runs in /work/shared/maelstrom-runs:
+// Maelstrom judged both valid with no error types, and reported these
+// worst realtime lags (results.edn, :workload).
+func TestRealRuns(t *testing.T) {
+	for _, tc := range []struct {
+		file    string
+		time    float64
+		process int
+		key     string
+	}{
+		{"Emmanuel32.jsonl.gz", 0.034222045, 2, "7"},
+		{"yjcsivsuk.jsonl.gz", 0.072472208, 0, "8"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			h := loadGz(t, tc.file)
+			r := Check(h)
+			assert.Equal(t, check.Valid, r.Valid)
+			assert.Empty(t, r.ErrorTypes)
+			assert.Empty(t, r.BadErrorTypes)
+			assert.Empty(t, r.InfoTxnCauses)
+			assert.InDelta(t, tc.time, r.WorstRealtimeLag.Time, 1e-9)
+			assert.Equal(t, 0.0, r.WorstRealtimeLag.Lag)
+			require.NotNil(t, r.WorstRealtimeLag.Process)
+			assert.Equal(t, tc.process, *r.WorstRealtimeLag.Process)
+			assert.Equal(t, tc.key, *r.WorstRealtimeLag.Key)
+		})
+	}
+}

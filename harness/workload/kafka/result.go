@@ -1,0 +1,298 @@
+package kafka
+
+import (
+	"fmt"
+	"sort"
+
+	"glomers/harness/check"
+	"glomers/harness/history"
+)
+
+// DuplicateErr: one value at several offsets of a key.
+type DuplicateErr struct {
+	Key     string  `json:"key"`
+	Value   any     `json:"value"`
+	Count   int     `json:"count"`
+	Offsets []int64 `json:"offsets"`
+}
+
+// InconsistentOffsetErr: several values at one offset of a key.
+type InconsistentOffsetErr struct {
+	Key    string `json:"key"`
+	Offset int64  `json:"offset"`
+	Index  int    `json:"index"`
+	Values []any  `json:"values"`
+}
+
+// G1aErr: an ok poll read a value whose send failed (aborted read).
+type G1aErr struct {
+	Key    string      `json:"key"`
+	Value  any         `json:"value"`
+	Writer *history.Op `json:"writer"`
+	Reader history.Op  `json:"reader"`
+}
+
+// CycleErr: a dependency cycle (here: a poll that read a value from a send
+// invoked after the poll completed).
+type CycleErr struct {
+	Cycle []history.Op `json:"cycle"`
+	Steps []CycleStep  `json:"steps"`
+}
+
+// CycleStep is one edge of a cycle.
+type CycleStep struct {
+	Type  string `json:"type"`
+	Key   string `json:"key,omitempty"`
+	Value any    `json:"value,omitempty"`
+}
+
+// LostWriteErr: a value below the highest index some poll read was never
+// read, though its send must have happened.
+type LostWriteErr struct {
+	Key          string      `json:"key"`
+	Value        any         `json:"value"`
+	Index        int         `json:"index"`
+	MaxReadIndex int         `json:"max-read-index"`
+	Writer       *history.Op `json:"writer"`
+	MaxRead      *history.Op `json:"max-read"`
+}
+
+// SkipErr: consecutive reads (or sends) jumped over values known to exist.
+// Internal skips carry Op and Values, external ones Ops.
+type SkipErr struct {
+	Key     string       `json:"key"`
+	Values  []any        `json:"values,omitempty"`
+	Delta   int          `json:"delta"`
+	Skipped []any        `json:"skipped"`
+	Op      *history.Op  `json:"op,omitempty"`
+	Ops     []history.Op `json:"ops,omitempty"`
+}
+
+// NonmonotonicErr: consecutive reads (or sends) went backwards or repeated.
+type NonmonotonicErr struct {
+	Key    string       `json:"key"`
+	Values []any        `json:"values"`
+	Delta  int          `json:"delta"`
+	Op     *history.Op  `json:"op,omitempty"`
+	Ops    []history.Op `json:"ops,omitempty"`
+}
+
+// PrecommittedErr: an op read a value it sent itself.
+type PrecommittedErr struct {
+	Op    history.Op `json:"op"`
+	Key   string     `json:"key"`
+	Value any        `json:"value"`
+}
+
+// UnseenErr: values acknowledged to a send that no ok poll ever read.
+// Time is the time of the last ok op, in nanoseconds, as Jepsen keeps it.
+type UnseenErr struct {
+	Time     int64            `json:"time"`
+	Unseen   map[string]int   `json:"unseen"`
+	Messages map[string][]any `json:"messages"`
+}
+
+// Group is a condensed error type: the total count and the most telling
+// errors (condense-error).
+type Group[T any] struct {
+	Count int `json:"count"`
+	Errs  []T `json:"errs"`
+}
+
+// LagResult is worst-realtime-lag, in seconds.
+type LagResult struct {
+	Time    float64 `json:"time"`
+	Process *int    `json:"process,omitempty"`
+	Key     *string `json:"key,omitempty"`
+	Lag     float64 `json:"lag"`
+}
+
+// Result is the workload checker's result, named as Maelstrom's
+// results.edn names the :workload map.
+type Result struct {
+	check.Verdict
+	WorstRealtimeLag LagResult `json:"worst-realtime-lag"`
+	BadErrorTypes    []string  `json:"bad-error-types"`
+	ErrorTypes       []string  `json:"error-types"`
+	InfoTxnCauses    []any     `json:"info-txn-causes"`
+
+	Duplicate           *Group[DuplicateErr]          `json:"duplicate,omitempty"`
+	G1a                 *Group[G1aErr]                `json:"G1a,omitempty"`
+	G1cProcess          *Group[CycleErr]              `json:"G1c-process,omitempty"`
+	G1cRealtime         *Group[CycleErr]              `json:"G1c-realtime,omitempty"`
+	InconsistentOffsets *Group[InconsistentOffsetErr] `json:"inconsistent-offsets,omitempty"`
+	IntNonmonotonicPoll *Group[NonmonotonicErr]       `json:"int-nonmonotonic-poll,omitempty"`
+	IntNonmonotonicSend *Group[NonmonotonicErr]       `json:"int-nonmonotonic-send,omitempty"`
+	IntPollSkip         *Group[SkipErr]               `json:"int-poll-skip,omitempty"`
+	IntSendSkip         *Group[SkipErr]               `json:"int-send-skip,omitempty"`
+	LostWrite           *Group[LostWriteErr]          `json:"lost-write,omitempty"`
+	NonmonotonicPoll    *Group[NonmonotonicErr]       `json:"nonmonotonic-poll,omitempty"`
+	NonmonotonicSend    *Group[NonmonotonicErr]       `json:"nonmonotonic-send,omitempty"`
+	PollSkip            *Group[SkipErr]               `json:"poll-skip,omitempty"`
+	PrecommittedRead    *Group[PrecommittedErr]       `json:"precommitted-read,omitempty"`
+	Unseen              *UnseenErr                    `json:"unseen,omitempty"`
+
+	// UnseenUnjudged is set when the history's polls cannot show unseen
+	// messages (an ok poll without a result, as Maelstrom 0.2.3's final
+	// polls are recorded); unseen is then not reported.
+	UnseenUnjudged bool `json:"unseen-unjudged,omitempty"`
+
+	// Errors holds every anomaly found, uncondensed (not written out).
+	Errors Errors `json:"-"`
+}
+
+// AllowedErrorTypes is allowed-error-types for Maelstrom's settings
+// (assign, no ww-deps): anomalies that do not invalidate a run.
+var AllowedErrorTypes = []string{
+	"int-send-skip",
+	"G0", "G0-process", "G0-realtime",
+	"PL-1-cycle-exists", "strong-PL-1-cycle-exists",
+}
+
+func allowed(t string) bool {
+	for _, a := range AllowedErrorTypes {
+		if a == t {
+			return true
+		}
+	}
+	return false
+}
+
+// errorCap bounds the errors kept for the types Jepsen prints in full
+// (G1a, lost-write, ...), so a badly broken node cannot produce a
+// results file of gigabytes; Count is always the full count.
+const errorCap = 32
+
+// Analyze runs the whole analysis and returns the uncondensed anomalies
+// and the worst realtime lag.
+func Analyze(h history.History) (Errors, Lag, bool) {
+	a := analyze(h)
+	l, ok := a.worstLag()
+	return a.errs, l, ok
+}
+
+func analyze(h history.History) *analysis {
+	a := newAnalysis(h)
+	a.index()
+	a.versionOrders()
+	a.duplicates()
+	a.g1a()
+	a.futureReads()
+	a.precommitted()
+	a.lostWrites()
+	a.internal()
+	a.external()
+	a.unseen()
+	return a
+}
+
+// Check is the kafka workload checker (jepsen.tests.kafka/checker): valid
+// exactly when every error type found is allowed.
+func Check(h history.History) Result {
+	a := analyze(h)
+	errs := a.errs
+	worst, found := a.worstLag()
+	r := Result{Errors: errs, UnseenUnjudged: a.unseenSkipped}
+	if found {
+		p, k := worst.Process, worst.Key
+		r.WorstRealtimeLag = LagResult{Time: float64(worst.Time) / 1e9, Process: &p, Key: &k, Lag: float64(worst.Lag) / 1e9}
+	}
+	r.Duplicate = condense(errs.Duplicate, func(e DuplicateErr) float64 { return float64(e.Count) }, 32, false)
+	r.InconsistentOffsets = condense(errs.InconsistentOffsets, func(e InconsistentOffsetErr) float64 { return float64(len(e.Values)) }, 32, false)
+	r.G1a = condense(errs.G1a, nil, errorCap, false)
+	r.G1cProcess = condense(errs.G1cProcess, func(e CycleErr) float64 { return float64(len(e.Steps)) }, 8, false)
+	r.G1cRealtime = condense(errs.G1cRealtime, func(e CycleErr) float64 { return float64(len(e.Steps)) }, 8, false)
+	r.LostWrite = condense(errs.LostWrite, nil, errorCap, false)
+	r.PrecommittedRead = condense(errs.PrecommittedRead, nil, errorCap, false)
+	skipDelta := func(e SkipErr) float64 { return float64(e.Delta) }
+	nmDelta := func(e NonmonotonicErr) float64 { return float64(e.Delta) }
+	r.IntPollSkip = condense(errs.IntPollSkip, skipDelta, 8, true)
+	r.IntSendSkip = condense(errs.IntSendSkip, skipDelta, 8, true)
+	r.PollSkip = condense(errs.PollSkip, skipDelta, 8, true)
+	r.IntNonmonotonicPoll = condense(errs.IntNonmonotonicPoll, nmDelta, 8, false)
+	r.IntNonmonotonicSend = condense(errs.IntNonmonotonicSend, nmDelta, 8, false)
+	r.NonmonotonicPoll = condense(errs.NonmonotonicPoll, nmDelta, 8, false)
+	r.NonmonotonicSend = condense(errs.NonmonotonicSend, nmDelta, 8, false)
+	if u := errs.Unseen; u != nil {
+		c := *u
+		c.Messages = make(map[string][]any, len(u.Messages))
+		for k, vs := range u.Messages {
+			c.Messages[k] = vs[:min(len(vs), 32)]
+		}
+		r.Unseen = &c
+	}
+
+	r.ErrorTypes = []string{}
+	r.BadErrorTypes = []string{}
+	for t, present := range map[string]bool{
+		"duplicate":             r.Duplicate != nil,
+		"G1a":                   r.G1a != nil,
+		"G1c-process":           r.G1cProcess != nil,
+		"G1c-realtime":          r.G1cRealtime != nil,
+		"inconsistent-offsets":  r.InconsistentOffsets != nil,
+		"int-nonmonotonic-poll": r.IntNonmonotonicPoll != nil,
+		"int-nonmonotonic-send": r.IntNonmonotonicSend != nil,
+		"int-poll-skip":         r.IntPollSkip != nil,
+		"int-send-skip":         r.IntSendSkip != nil,
+		"lost-write":            r.LostWrite != nil,
+		"nonmonotonic-poll":     r.NonmonotonicPoll != nil,
+		"nonmonotonic-send":     r.NonmonotonicSend != nil,
+		"poll-skip":             r.PollSkip != nil,
+		"precommitted-read":     r.PrecommittedRead != nil,
+		"unseen":                r.Unseen != nil,
+	} {
+		if !present {
+			continue
+		}
+		r.ErrorTypes = append(r.ErrorTypes, t)
+		if !allowed(t) {
+			r.BadErrorTypes = append(r.BadErrorTypes, t)
+		}
+	}
+	sort.Strings(r.ErrorTypes)
+	sort.Strings(r.BadErrorTypes)
+	r.Valid = check.Of(len(r.BadErrorTypes) == 0)
+	r.InfoTxnCauses = infoTxnCauses(h)
+	return r
+}
+
+// condense is condense-error for one type: errors sorted by by (stably)
+// and the first n kept, or the last n when last is set; with no sort
+// function, the first n in history order.
+func condense[T any](errs []T, by func(T) float64, n int, last bool) *Group[T] {
+	if len(errs) == 0 {
+		return nil
+	}
+	s := append([]T(nil), errs...)
+	if by != nil {
+		sort.SliceStable(s, func(i, j int) bool { return by(s[i]) < by(s[j]) })
+	}
+	if len(s) > n {
+		if last {
+			s = s[len(s)-n:]
+		} else {
+			s = s[:n]
+		}
+	}
+	return &Group[T]{Count: len(errs), Errs: s}
+}
+
+// infoTxnCauses lists the distinct errors of indefinite sends and polls.
+func infoTxnCauses(h history.History) []any {
+	out := []any{}
+	seen := map[string]bool{}
+	for _, o := range h {
+		if !o.IsClient() || o.Type != history.Info {
+			continue
+		}
+		if o.F != "send" && o.F != "poll" && o.F != "txn" {
+			continue
+		}
+		k := fmt.Sprintf("%#v", o.Error)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, o.Error)
+		}
+	}
+	return out
+}

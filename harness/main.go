@@ -72,7 +72,7 @@ func testCmd(args []string, stdout, stderr io.Writer) int {
 		Services:  startServices,
 		Log:       stdout,
 	})
-	return finish(out, err, cfg, stdout, stderr)
+	return finish(out, err, stdout, stderr)
 }
 
 func isTerminal(f *os.File) bool {

@@ -50,18 +50,6 @@ func Run(t testing.TB, cfg run.Config) (*run.Outcome, check.Validity, error) {
 	return out, Verdict(out), nil
 }
 
-// Verdict merges the workload's verdict with the nodes' health and the
-// availability target.
-func Verdict(out *run.Outcome) check.Validity {
-	v := out.Workload.Validity()
-	for _, n := range out.Nodes {
-		if !n.OK() {
-			v = check.Merge(v, check.Invalid)
-		}
-	}
-	target, err := check.ParseAvailability(out.Config.Availability)
-	if err != nil {
-		return check.Merge(v, check.Unknown)
-	}
-	return check.Merge(v, check.Availability(out.History, target).Validity())
-}
+// Verdict is the test's overall verdict, composed as `harness test`
+// composes it.
+func Verdict(out *run.Outcome) check.Validity { return run.Report(out, nil).Valid }

@@ -1,0 +1,72 @@
+package run
+
+import (
+	"glomers/harness/check"
+	"glomers/harness/report"
+)
+
+// Report composes a finished test's analyses the way Maelstrom's
+// core.clj composes its checkers: perf (latency), stats (with Jepsen
+// kafka's stats-checker relaxation), availability, net and workload, plus
+// our report on the node processes. err is the runner's error, if any: a
+// test that could not start or finish has an unknown verdict at best.
+func Report(out *Outcome, err error) *report.Results {
+	parts := report.Parts{Test: testSummary(out)}
+	if err != nil {
+		parts.Error = err.Error()
+	}
+	if out == nil {
+		return report.New(parts)
+	}
+	if out.Nodes != nil {
+		parts.Nodes = out.Nodes
+	}
+	if err != nil {
+		return report.New(parts)
+	}
+	ops := 0
+	for _, o := range out.History {
+		if o.IsClient() && o.IsInvoke() {
+			ops++
+		}
+	}
+	stats := check.MaelstromStats(out.History)
+	target, aerr := check.ParseAvailability(out.Config.Availability)
+	if aerr != nil {
+		parts.Error = aerr.Error()
+	}
+	avail := check.Availability(out.History, target)
+	net := out.Net.WithMsgsPerOp(ops)
+	perf := check.Latency(out.History, nil)
+	parts.Workload = out.Workload
+	parts.Stats = &stats
+	parts.Availability = &avail
+	parts.Net = &net
+	parts.Perf = &perf
+	if out.Interrupted {
+		parts.Error = "the test was interrupted before it finished"
+	}
+	return report.New(parts)
+}
+
+func testSummary(out *Outcome) map[string]any {
+	if out == nil {
+		return nil
+	}
+	c := out.Config
+	return map[string]any{
+		"workload":     c.Workload,
+		"bin":          c.Bin,
+		"args":         c.Args,
+		"nodes":        c.NodeIDs,
+		"concurrency":  c.Concurrency,
+		"rate":         c.Rate,
+		"time-limit":   c.TimeLimit.Seconds(),
+		"latency":      map[string]any{"mean": c.Latency.Mean.Milliseconds(), "dist": c.Latency.Dist},
+		"nemesis":      c.Nemesis,
+		"availability": c.Availability,
+		"seed":         c.Seed,
+		"store":        out.StoreDir,
+		"elapsed":      out.Elapsed.Seconds(),
+	}
+}

@@ -1,0 +1,23 @@
+// Command g-counter is a node for Maelstrom's g-counter workload (Gossip
+// Glomers challenge 4), built on the seq-kv service; see Counter.
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"glomers/node"
+)
+
+// readBudget bounds a read's refresh, well inside the client's 5 s timeout.
+const readBudget = 3 * time.Second
+
+func main() {
+	n := node.NewNode()
+	Register(n, DefaultConfig)
+	if err := n.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "g-counter:", err)
+		os.Exit(1)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"os/signal"
 	"syscall"
 
@@ -61,6 +62,10 @@ func testCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if _, ok := registry.Get(cfg.Workload); !ok {
 		fmt.Fprintf(stderr, "harness test: unknown workload %q; known: %v\n", cfg.Workload, registry.Names())
+		return 2
+	}
+	if _, err := exec.LookPath(cfg.Bin); err != nil {
+		fmt.Fprintf(stderr, "harness test: --bin %s: not an executable file (%v)\n", cfg.Bin, err)
 		return 2
 	}
 	cfg.Progress = isTerminal(os.Stderr)

@@ -24,11 +24,24 @@ func finish(out *run.Outcome, err error, stdout, stderr io.Writer) int {
 	if werr := report.WriteFile(out.StoreDir, res); werr != nil {
 		fmt.Fprintln(stderr, "harness test: writing results:", werr)
 	}
+	if err != nil {
+		// The test did not run to the end: say why, show what the nodes
+		// left behind, and give no analysis.
+		fmt.Fprintf(stderr, "harness test: the test could not run: %v\n", err)
+		for _, n := range out.Nodes {
+			if n.OK() && len(n.StderrTail) == 0 {
+				continue
+			}
+			fmt.Fprintf(stderr, "  %s: exited=%v %s, %d garbage lines\n", n.Node, n.Exited, n.ExitStatus, n.GarbageCount)
+			for _, l := range n.StderrTail {
+				fmt.Fprintf(stderr, "    stderr| %s\n", l)
+			}
+		}
+		fmt.Fprintf(stdout, "Store: %s\n", out.StoreDir)
+		return report.ExitError
+	}
 	report.Summary(stdout, res)
 	fmt.Fprintf(stdout, "Store: %s\n", out.StoreDir)
-	if err != nil {
-		fmt.Fprintln(stderr, "harness test:", err)
-	}
 	return report.ExitCode(res.Valid)
 }
 

@@ -1,0 +1,180 @@
+package txnrw
+
+import (
+	"glomers/harness/history"
+)
+
+// The non-cycle anomalies of Elle's rw-register analysis
+// (elle/rw_register.clj internal-cases, g1a-cases, g1b-cases, and
+// elle/txn.clj lost-update-cases).
+//
+// Elle's list-append analysis also reports dirty updates (a write layered
+// on an aborted write); rw_register.clj does not, because with registers a
+// write cannot reveal what it overwrote: the only way to build on an
+// aborted write is to read it first, and that read is already G1a.
+
+// internalCase: a read inside a transaction that does not observe the
+// transaction's own earlier write or read of the same key.
+type internalCase struct {
+	Op       history.Op `json:"op"`
+	Mop      []any      `json:"mop"`
+	Expected any        `json:"expected"`
+}
+
+// readCase: a committed read of a value written by a failed transaction
+// (G1a) or of a value that was not its writer's last write of the key
+// (G1b).
+type readCase struct {
+	Op     history.Op `json:"op"`
+	Mop    []any      `json:"mop"`
+	Writer history.Op `json:"writer"`
+}
+
+// lostUpdateCase: several committed transactions read the same version of
+// a key and all wrote that key.
+type lostUpdateCase struct {
+	Key   any          `json:"key"`
+	Value any          `json:"value"`
+	Txns  []history.Op `json:"txns"`
+}
+
+func internalCases(txns []*txn) []internalCase {
+	var out []internalCase
+	for _, t := range txns {
+		if t.typ != history.OK {
+			continue
+		}
+		state := map[any]any{}
+		for _, m := range t.mops {
+			if m.write {
+				state[m.key] = m.value
+				continue
+			}
+			s, known := state[m.key]
+			if known && s != m.value {
+				out = append(out, internalCase{Op: t.opJSON(), Mop: m.asAny(), Expected: s})
+				break // Elle reports the first violation of each txn
+			}
+			state[m.key] = m.value
+		}
+	}
+	return out
+}
+
+type keyValue struct{ k, v any }
+
+func g1aCases(txns []*txn) []readCase {
+	failed := map[keyValue]*txn{}
+	for _, t := range txns {
+		if t.typ != history.Fail {
+			continue
+		}
+		for _, m := range t.mops {
+			if m.write {
+				failed[keyValue{m.key, m.value}] = t
+			}
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	var out []readCase
+	for _, t := range txns {
+		if t.typ != history.OK {
+			continue
+		}
+		for _, m := range t.mops {
+			if m.write {
+				continue
+			}
+			if w, ok := failed[keyValue{m.key, m.value}]; ok {
+				out = append(out, readCase{Op: t.opJSON(), Mop: m.asAny(), Writer: w.opJSON()})
+			}
+		}
+	}
+	return out
+}
+
+// g1bCases finds reads of intermediate writes. As in Elle, every
+// transaction (ok, fail or info) contributes its intermediate writes, and a
+// transaction reading its own intermediate write is not an anomaly.
+func g1bCases(txns []*txn) []readCase {
+	inter := map[keyValue]*txn{}
+	for _, t := range txns {
+		last := map[any]any{}
+		for _, m := range t.mops {
+			if !m.write {
+				continue
+			}
+			if prev, ok := last[m.key]; ok {
+				inter[keyValue{m.key, prev}] = t
+			}
+			last[m.key] = m.value
+		}
+	}
+	if len(inter) == 0 {
+		return nil
+	}
+	var out []readCase
+	for _, t := range txns {
+		if t.typ != history.OK {
+			continue
+		}
+		for _, m := range t.mops {
+			if m.write {
+				continue
+			}
+			if w, ok := inter[keyValue{m.key, m.value}]; ok && w != t {
+				out = append(out, readCase{Op: t.opJSON(), Mop: m.asAny(), Writer: w.opJSON()})
+			}
+		}
+	}
+	return out
+}
+
+// lostUpdateCases follows elle.txn/lost-update-cases exactly, including its
+// quirk: a key's "read value" is its first read in the transaction, even
+// when that read follows a write of the key.
+func lostUpdateCases(txns []*txn) []lostUpdateCase {
+	type group struct {
+		k, v any
+		ops  []history.Op
+	}
+	idx := map[keyValue]*group{}
+	var order []*group
+	for _, t := range txns {
+		if t.typ != history.OK {
+			continue
+		}
+		reads := map[any]any{}
+		writes := map[any]bool{}
+		for _, m := range t.mops {
+			rv, read := reads[m.key]
+			if m.write && !writes[m.key] {
+				if !read {
+					continue
+				}
+				writes[m.key] = true
+				kvk := keyValue{m.key, rv}
+				g := idx[kvk]
+				if g == nil {
+					g = &group{k: m.key, v: rv}
+					idx[kvk] = g
+					order = append(order, g)
+				}
+				g.ops = append(g.ops, t.opJSON())
+				continue
+			}
+			if !m.write && !read {
+				reads[m.key] = m.value
+			}
+		}
+	}
+	var out []lostUpdateCase
+	for _, g := range order {
+		if len(g.ops) >= 2 {
+			out = append(out, lostUpdateCase{Key: g.k, Value: g.v, Txns: g.ops})
+		}
+	}
+	return out
+}

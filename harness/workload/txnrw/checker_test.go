@@ -1,0 +1,165 @@
+package txnrw
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+	"github.com/stretchr/testify/require"
+
+	"glomers/harness/history"
+)
+
+// The scenario files in testdata/checker/ hold hand-made histories, one
+// event per line:
+//
+//	<type> <process> <micro-ops...>
+//
+// type is inv, ok, fail or info; micro-ops are written as Elle's tests
+// write them: wx1 writes 1 to key x, ry2 reads 2 from key y, rx_ reads
+// nothing (nil). A completion for a process with no pending invocation gets
+// one made just before it (reads blanked). `check models=a,b` prints the
+// verdict and each reported anomaly in a compact form; `check ... json`
+// prints the whole result.
+
+func parseScenario(t *testing.T, input string) history.History {
+	var h history.History
+	pending := map[int]bool{}
+	for _, line := range strings.Split(input, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		require.GreaterOrEqual(t, len(f), 2, "line %q", line)
+		p, err := strconv.Atoi(f[1])
+		require.NoError(t, err, "line %q", line)
+		var txn, inv []any
+		for _, tok := range f[2:] {
+			require.GreaterOrEqual(t, len(tok), 3, "micro-op %q", tok)
+			fn, key, val := tok[:1], tok[1:2], tok[2:]
+			var v any
+			if val != "_" {
+				n, err := strconv.ParseInt(val, 10, 64)
+				require.NoError(t, err, "micro-op %q", tok)
+				v = n
+			}
+			txn = append(txn, []any{fn, key, v})
+			if fn == "r" {
+				inv = append(inv, []any{fn, key, nil})
+			} else {
+				inv = append(inv, []any{fn, key, v})
+			}
+		}
+		typ := history.Type(f[0])
+		if f[0] == "inv" {
+			typ = history.Invoke
+		}
+		if typ != history.Invoke && !pending[p] {
+			h = append(h, history.Op{Type: history.Invoke, Process: p, F: "txn", Value: inv})
+		}
+		pending[p] = typ == history.Invoke
+		val := any(txn)
+		if typ == history.Invoke {
+			val = inv
+		}
+		h = append(h, history.Op{Type: typ, Process: p, F: "txn", Value: val})
+	}
+	for i := range h {
+		h[i].Index = i
+		h[i].Time = int64(i) * 1_000_000
+	}
+	return h
+}
+
+func TestCheckerScenarios(t *testing.T) {
+	datadriven.Walk(t, "testdata/checker", func(t *testing.T, path string) {
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			require.Equal(t, "check", d.Cmd)
+			var opts CheckOptions
+			asJSON := false
+			for _, a := range d.CmdArgs {
+				switch a.Key {
+				case "models":
+					for _, v := range a.Vals {
+						opts.ConsistencyModels = append(opts.ConsistencyModels, strings.Split(v, ",")...)
+					}
+				case "json":
+					asJSON = true
+				default:
+					t.Fatalf("unknown argument %s", a.Key)
+				}
+			}
+			res := Check(parseScenario(t, d.Input), opts)
+			if asJSON {
+				b, err := json.MarshalIndent(res, "", "  ")
+				require.NoError(t, err)
+				return string(b) + "\n"
+			}
+			return summarise(res)
+		})
+	})
+}
+
+// summarise renders a result compactly: the verdict, the anomaly types,
+// the model boundary, and one line per reported case.
+func summarise(res *Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "valid? %s\n", res.Valid)
+	fmt.Fprintf(&b, "anomaly-types: %v\n", res.AnomalyTypes)
+	fmt.Fprintf(&b, "not: %v\n", res.Not)
+	fmt.Fprintf(&b, "also-not: %v\n", res.AlsoNot)
+	if res.Error != "" {
+		fmt.Fprintf(&b, "error: %s\n", res.Error)
+	}
+	types := make([]string, 0, len(res.Anomalies))
+	for k := range res.Anomalies {
+		types = append(types, k)
+	}
+	sort.Strings(types)
+	for _, typ := range types {
+		switch cs := res.Anomalies[typ].(type) {
+		case []cycleReport:
+			for _, c := range cs {
+				fmt.Fprintf(&b, "%s:", typ)
+				for i, op := range c.Cycle {
+					fmt.Fprintf(&b, " %d", op.Index)
+					if i < len(c.Steps) {
+						fmt.Fprintf(&b, " -%s->", c.Steps[i]["type"])
+					}
+				}
+				b.WriteString("\n")
+			}
+		case []cycleExistsCase:
+			for _, c := range cs {
+				fmt.Fprintf(&b, "%s: scc %v\n", typ, c.SCC)
+			}
+		case []readCase:
+			for _, c := range cs {
+				fmt.Fprintf(&b, "%s: op %d %v written by op %d\n", typ, c.Op.Index, c.Mop, c.Writer.Index)
+			}
+		case []internalCase:
+			for _, c := range cs {
+				fmt.Fprintf(&b, "%s: op %d %v expected %v\n", typ, c.Op.Index, c.Mop, c.Expected)
+			}
+		case []lostUpdateCase:
+			for _, c := range cs {
+				idx := make([]int, len(c.Txns))
+				for i, o := range c.Txns {
+					idx[i] = o.Index
+				}
+				fmt.Fprintf(&b, "%s: %v=%v txns %v\n", typ, c.Key, c.Value, idx)
+			}
+		case []cyclicVersionsCase:
+			for _, c := range cs {
+				fmt.Fprintf(&b, "%s: key %v scc %v\n", typ, c.Key, c.SCC)
+			}
+		default:
+			fmt.Fprintf(&b, "%s: %v\n", typ, cs)
+		}
+	}
+	return b.String()
+}

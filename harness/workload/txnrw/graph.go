@@ -1,0 +1,295 @@
+package txnrw
+
+import "sort"
+
+// Dependency relations between transactions, as bits (Elle's BitRels,
+// without the predicate variants, which registers never produce).
+const (
+	relWW uint8 = 1 << iota
+	relWR
+	relRW
+	relProcess
+	relRealtime
+)
+
+const relData = relWW | relWR // Adya's write and read dependencies
+
+// relName names a single relation bit as Elle does.
+func relName(r uint8) string {
+	switch r {
+	case relWW:
+		return "ww"
+	case relWR:
+		return "wr"
+	case relRW:
+		return "rw"
+	case relProcess:
+		return "process"
+	case relRealtime:
+		return "realtime"
+	}
+	return "?"
+}
+
+// pickRel chooses which relation of mask to report for an edge, preferring
+// the order in which Elle's combined explainer asks its explainers: wr,
+// then ww, then rw, then process and realtime.
+func pickRel(mask uint8) uint8 {
+	for _, r := range []uint8{relWR, relWW, relRW, relProcess, relRealtime} {
+		if mask&r != 0 {
+			return r
+		}
+	}
+	return 0
+}
+
+type edge struct {
+	to   int32
+	mask uint8
+}
+
+// graph is a directed graph over dense vertex ids with relation masks on
+// its edges, in compressed adjacency form.
+type graph struct {
+	n   int
+	off []int32 // out-edges of v are edges[off[v]:off[v+1]]
+	es  []edge
+}
+
+func (g *graph) out(v int32) []edge { return g.es[g.off[v]:g.off[v+1]] }
+
+// edgeMask returns the relations on a -> b (0 when there is no edge).
+func (g *graph) edgeMask(a, b int32) uint8 {
+	es := g.out(a)
+	i := sort.Search(len(es), func(i int) bool { return es[i].to >= b })
+	if i < len(es) && es[i].to == b {
+		return es[i].mask
+	}
+	return 0
+}
+
+// graphBuilder accumulates edges, merging relation masks of parallel
+// edges and dropping self-edges (Elle removes them too).
+type graphBuilder struct {
+	n     int
+	edges map[uint64]uint8
+	// touched marks vertices that took part in some link, even a dropped
+	// self-edge: Elle's graph keeps those vertices, and the
+	// empty-transaction-graph anomaly depends on the vertex count.
+	touched []bool
+	// extraVertices counts vertices outside the ok transactions (failed or
+	// indeterminate ones reached by realtime edges).
+	extraVertices int
+}
+
+func newGraphBuilder(n int) *graphBuilder {
+	return &graphBuilder{n: n, edges: map[uint64]uint8{}, touched: make([]bool, n)}
+}
+
+func (b *graphBuilder) link(from, to int, rel uint8) {
+	b.touched[from] = true
+	b.touched[to] = true
+	if from == to {
+		return
+	}
+	b.edges[uint64(from)<<32|uint64(to)] |= rel
+}
+
+func (b *graphBuilder) vertexCount() int {
+	c := 0
+	for _, t := range b.touched {
+		if t {
+			c++
+		}
+	}
+	return c + b.extraVertices
+}
+
+func (b *graphBuilder) build() *graph {
+	g := &graph{n: b.n, off: make([]int32, b.n+1)}
+	for k := range b.edges {
+		g.off[int(k>>32)+1]++
+	}
+	for i := 1; i <= b.n; i++ {
+		g.off[i] += g.off[i-1]
+	}
+	g.es = make([]edge, len(b.edges))
+	fill := append([]int32(nil), g.off[:b.n]...)
+	for k, m := range b.edges {
+		from := int(k >> 32)
+		g.es[fill[from]] = edge{to: int32(uint32(k)), mask: m}
+		fill[from]++
+	}
+	for v := 0; v < b.n; v++ {
+		es := g.es[g.off[v]:g.off[v+1]]
+		sort.Slice(es, func(i, j int) bool { return es[i].to < es[j].to })
+	}
+	return g
+}
+
+// subgraph returns the graph induced by vs, with vertices renumbered
+// 0..len(vs)-1 in the order given, and the map back.
+func (g *graph) subgraph(vs []int32) *graph {
+	local := make(map[int32]int32, len(vs))
+	for i, v := range vs {
+		local[v] = int32(i)
+	}
+	sg := &graph{n: len(vs), off: make([]int32, len(vs)+1)}
+	for i, v := range vs {
+		for _, e := range g.out(v) {
+			if l, ok := local[e.to]; ok {
+				sg.es = append(sg.es, edge{to: l, mask: e.mask})
+			}
+		}
+		sg.off[i+1] = int32(len(sg.es))
+	}
+	for i := range vs {
+		es := sg.es[sg.off[i]:sg.off[i+1]]
+		sort.Slice(es, func(a, b int) bool { return es[a].to < es[b].to })
+	}
+	return sg
+}
+
+// tarjan computes the strongly connected components of an implicit graph
+// of n vertices whose successors succ enumerates, iteratively (histories
+// make graphs far too deep for recursion). comp[v] numbers components in
+// the order Tarjan completes them, which is a reverse topological order of
+// the condensation: every edge between components goes from a higher
+// number to a lower one.
+func tarjan(n int, succ func(v int32, visit func(w int32))) (comp []int32, ncomp int) {
+	const unvisited = -1
+	index := make([]int32, n)
+	low := make([]int32, n)
+	comp = make([]int32, n)
+	onStack := make([]bool, n)
+	for i := range index {
+		index[i] = unvisited
+		comp[i] = -1
+	}
+	var stack []int32
+	var next int32
+	// Each frame holds a vertex and its successors (materialised once).
+	type frame struct {
+		v    int32
+		succ []int32
+		i    int
+	}
+	var frames []frame
+	var buf []int32
+	for root := 0; root < n; root++ {
+		if index[root] != unvisited {
+			continue
+		}
+		push := func(v int32) {
+			index[v] = next
+			low[v] = next
+			next++
+			stack = append(stack, v)
+			onStack[v] = true
+			buf = buf[:0]
+			succ(v, func(w int32) { buf = append(buf, w) })
+			frames = append(frames, frame{v: v, succ: append([]int32(nil), buf...)})
+		}
+		push(int32(root))
+		for len(frames) > 0 {
+			f := &frames[len(frames)-1]
+			if f.i < len(f.succ) {
+				w := f.succ[f.i]
+				f.i++
+				if index[w] == unvisited {
+					push(w)
+				} else if onStack[w] && index[w] < low[f.v] {
+					low[f.v] = index[w]
+				}
+				continue
+			}
+			v := f.v
+			frames = frames[:len(frames)-1]
+			if len(frames) > 0 {
+				p := frames[len(frames)-1].v
+				if low[v] < low[p] {
+					low[p] = low[v]
+				}
+			}
+			if low[v] == index[v] {
+				for {
+					w := stack[len(stack)-1]
+					stack = stack[:len(stack)-1]
+					onStack[w] = false
+					comp[w] = int32(ncomp)
+					if w == v {
+						break
+					}
+				}
+				ncomp++
+			}
+		}
+	}
+	return comp, ncomp
+}
+
+// sccs returns the components of g restricted to edges carrying a relation
+// in allowed.
+func (g *graph) sccs(allowed uint8) (comp []int32, ncomp int) {
+	return tarjan(g.n, func(v int32, visit func(int32)) {
+		for _, e := range g.out(v) {
+			if e.mask&allowed != 0 {
+				visit(e.to)
+			}
+		}
+	})
+}
+
+// groups lists the members of each component with at least min members.
+func groups(comp []int32, ncomp, min int) [][]int32 {
+	members := make([][]int32, ncomp)
+	for v, c := range comp {
+		members[c] = append(members[c], int32(v))
+	}
+	var out [][]int32
+	for _, m := range members {
+		if len(m) >= min {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// bfsPath finds a shortest path from src to dst using edges with a
+// relation in allowed, visiting only vertices for which keep is true (nil
+// keeps all). It returns the vertices from src to dst, or nil.
+func (g *graph) bfsPath(src, dst int32, allowed uint8, keep func(int32) bool) []int32 {
+	if src == dst {
+		return []int32{src}
+	}
+	prev := map[int32]int32{src: -1}
+	queue := []int32{src}
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		for _, e := range g.out(v) {
+			if e.mask&allowed == 0 {
+				continue
+			}
+			if _, seen := prev[e.to]; seen {
+				continue
+			}
+			if keep != nil && !keep(e.to) {
+				continue
+			}
+			prev[e.to] = v
+			if e.to == dst {
+				var path []int32
+				for x := dst; x != -1; x = prev[x] {
+					path = append(path, x)
+				}
+				for i, j := 0, len(path)-1; i < j; i, j = i+1, j-1 {
+					path[i], path[j] = path[j], path[i]
+				}
+				return path
+			}
+			queue = append(queue, e.to)
+		}
+	}
+	return nil
+}

@@ -59,9 +59,24 @@ func ExitCode(v check.Validity) int {
 // the whole of it is in results.json.
 const MaxWorkloadLines = 40
 
-// Summary prints a readable account of r: each part's verdict and key
-// figures, the workload result (abridged), any error, and the closing line.
+// Summary prints Details and then the verdict and its closing line, as
+// Jepsen ends a test.
 func Summary(w io.Writer, r *Results) error {
+	if err := Details(w, r); err != nil {
+		return err
+	}
+	return Verdict(w, r)
+}
+
+// Verdict prints the overall verdict and Jepsen's closing line for it.
+func Verdict(w io.Writer, r *Results) error {
+	_, err := fmt.Fprintf(w, "\nvalid? %s\n\n%s\n", r.Valid, Closing(r.Valid))
+	return err
+}
+
+// Details prints a readable account of r: each part's verdict and key
+// figures, the workload result (abridged) and any error.
+func Details(w io.Writer, r *Results) error {
 	var b strings.Builder
 	if name, ok := r.Test["workload"]; ok {
 		fmt.Fprintf(&b, "Workload %v\n", name)
@@ -135,7 +150,6 @@ func Summary(w io.Writer, r *Results) error {
 	if r.Error != "" {
 		fmt.Fprintf(&b, "\n%s\n", r.Error)
 	}
-	fmt.Fprintf(&b, "\nvalid? %s\n\n%s\n", r.Valid, Closing(r.Valid))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

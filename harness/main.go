@@ -17,6 +17,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 
 	"glomers/harness/cli"
@@ -25,6 +27,19 @@ import (
 )
 
 func main() {
+	// The harness allocates many small, short-lived messages and has memory
+	// to spare: collecting less often saves a tenth of its CPU at high rates.
+	debug.SetGCPercent(400)
+	// GLOMERS_CPUPROFILE=file profiles the harness itself (for tuning it).
+	if path := os.Getenv("GLOMERS_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			code := realMain(os.Args[1:], os.Stdout, os.Stderr)
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(code)
+		}
+	}
 	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -68,5 +68,6 @@ func testSummary(out *Outcome) map[string]any {
 		"seed":         c.Seed,
 		"store":        out.StoreDir,
 		"elapsed":      out.Elapsed.Seconds(),
+		"harness-cpu":  out.HarnessCPU.Seconds(),
 	}
 }

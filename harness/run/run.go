@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"glomers/harness/check"
@@ -33,6 +34,9 @@ type Outcome struct {
 	Elapsed  time.Duration
 	// Interrupted is set when the test was cut short (Ctrl-C).
 	Interrupted bool
+	// HarnessCPU is the CPU time the harness process itself used during
+	// the test (user + system), nodes excluded.
+	HarnessCPU time.Duration
 }
 
 // SetupError is a test that could not start: a node that would not spawn or
@@ -107,6 +111,7 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 	defer journal.Close()
 
 	start := time.Now()
+	cpuStart := selfCPU()
 	net := netsim.New(netsim.Config{
 		Latency: cfg.Latency,
 		Seed:    seeds.Uint64(),
@@ -131,6 +136,7 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 	}
 	net.Close()
 	out.Elapsed = time.Since(start)
+	out.HarnessCPU = selfCPU() - cpuStart
 	out.Net = net.Stats()
 	out.History = t.rec.history()
 	out.Interrupted = ctx.Err() != nil
@@ -317,6 +323,15 @@ func makeStoreDir(cfg Config) (string, error) {
 		os.Symlink(target, link)
 	}
 	return dir, nil
+}
+
+// selfCPU is this process's CPU time so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func writeHistory(path string, h history.History) error {

@@ -65,9 +65,9 @@ func TestOverlay(t *testing.T) {
 func TestSingleNode(t *testing.T) {
 	cfg := Profiles["3d"]
 	s := NewServer(cfg, "n0", []string{"n0"})
-	s.Broadcast(json.RawMessage("1"))
-	s.Broadcast(json.RawMessage(" 1 "))
-	s.Broadcast(json.RawMessage(`{"a": 2}`))
+	s.Broadcast(json.RawMessage("1"), epoch)
+	s.Broadcast(json.RawMessage(" 1 "), epoch)
+	s.Broadcast(json.RawMessage(`{"a": 2}`), epoch)
 	assert.Equal(t, []json.RawMessage{json.RawMessage("1"), json.RawMessage(`{"a":2}`)}, s.Read())
 	assert.Empty(t, s.Tick(epoch))
 	assert.False(t, s.Pending())
@@ -80,8 +80,8 @@ func TestBatchingAndAcks(t *testing.T) {
 	cfg := Config{Interval: 10 * time.Millisecond, AckDelay: 50 * time.Millisecond, Retry: 200 * time.Millisecond, Overlay: "total"}
 	ns := names(2)
 	a, b := NewServer(cfg, "n0", ns), NewServer(cfg, "n1", ns)
-	a.Broadcast(json.RawMessage("1"))
-	a.Broadcast(json.RawMessage("2"))
+	a.Broadcast(json.RawMessage("1"), epoch)
+	a.Broadcast(json.RawMessage("2"), epoch)
 	out := a.Tick(epoch)
 	require.Len(t, out, 1)
 	assert.Equal(t, "n1", out[0].Dest)
@@ -93,7 +93,7 @@ func TestBatchingAndAcks(t *testing.T) {
 	b.Gossip("n0", out[0].Body, epoch.Add(5*time.Millisecond))
 	assert.Len(t, b.Read(), 2)
 	assert.Empty(t, b.Tick(epoch.Add(10*time.Millisecond)), "b does not echo back what a sent, and holds its ack")
-	b.Broadcast(json.RawMessage("3"))
+	b.Broadcast(json.RawMessage("3"), epoch)
 	out = b.Tick(epoch.Add(20 * time.Millisecond))
 	require.Len(t, out, 1)
 	assert.Equal(t, []int{batch}, out[0].Body.Acks, "the ack rides on b's own batch")
@@ -113,7 +113,7 @@ func TestBatchingAndAcks(t *testing.T) {
 	assert.False(t, b.Pending())
 
 	// A lost batch is resent after Retry.
-	a.Broadcast(json.RawMessage("4"))
+	a.Broadcast(json.RawMessage("4"), epoch)
 	lost := a.Tick(epoch.Add(100 * time.Millisecond))
 	require.Len(t, lost, 1)
 	assert.Empty(t, a.Tick(epoch.Add(299*time.Millisecond)))
@@ -133,8 +133,8 @@ func TestSimStarConverges(t *testing.T) {
 		maxSpread  time.Duration // from the broadcast to every node holding it
 		maxPerBcst float64       // gossip messages per broadcast
 	}{
-		{"3d", 2*Profiles["3d"].Interval + 200*time.Millisecond + time.Millisecond, 14},
-		{"3e", 2*Profiles["3e"].Interval + 200*time.Millisecond + time.Millisecond, 3},
+		{"3d", 100*time.Millisecond + time.Millisecond, 26},
+		{"3e", Profiles["3e"].Interval + 200*time.Millisecond + time.Millisecond, 3},
 	} {
 		t.Run(tc.profile, func(t *testing.T) {
 			cfg := Profiles[tc.profile]
@@ -199,5 +199,40 @@ func TestSimPartitions(t *testing.T) {
 			assert.True(t, s.converged(count))
 			assert.True(t, s.quiet())
 		})
+	}
+}
+
+// TestEager checks who sends a client's message at once: everyone with
+// eager=all, only the star's leaves with eager=leaf; and that on the total
+// overlay nobody relays what a peer sent.
+func TestEager(t *testing.T) {
+	ns := names(4)
+	leafCfg := Config{Interval: time.Second, AckDelay: time.Second, Retry: 3 * time.Second, Overlay: "tree", Eager: "leaf"}
+	hub, leaf := NewServer(leafCfg, "n0", ns), NewServer(leafCfg, "n2", ns)
+	assert.Empty(t, hub.Broadcast(json.RawMessage("1"), epoch), "the hub waits for its tick")
+	out := leaf.Broadcast(json.RawMessage("2"), epoch)
+	require.Len(t, out, 1)
+	assert.Equal(t, "n0", out[0].Dest)
+	assert.Empty(t, leaf.Broadcast(json.RawMessage("2"), epoch), "a known message is not sent again")
+	hub.Gossip("n2", out[0].Body, epoch)
+	out = hub.Tick(epoch.Add(time.Second))
+	require.Len(t, out, 3)
+	for _, o := range out {
+		want := []json.RawMessage{json.RawMessage("1"), json.RawMessage("2")}
+		if o.Dest == "n2" {
+			want = want[:1]
+			assert.Equal(t, []int{1}, o.Body.Acks)
+		}
+		assert.ElementsMatch(t, want, o.Body.Msgs, o.Dest)
+	}
+
+	totalCfg := Config{Interval: time.Second, AckDelay: time.Second, Retry: 3 * time.Second, Overlay: "total", Eager: "all"}
+	a, b := NewServer(totalCfg, "n0", ns), NewServer(totalCfg, "n1", ns)
+	out = a.Broadcast(json.RawMessage("3"), epoch)
+	require.Len(t, out, 3)
+	b.Gossip("n0", out[0].Body, epoch)
+	assert.Len(t, b.Read(), 1)
+	for _, o := range b.Tick(epoch.Add(2 * time.Second)) {
+		assert.Empty(t, o.Body.Msgs, "no relaying on the total overlay")
 	}
 }

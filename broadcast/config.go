@@ -37,14 +37,30 @@ type Config struct {
 	// Fanout is the tree's branching factor; 0 means n-1, a star around
 	// the first node, whose diameter is 2.
 	Fanout int
+	// Eager says which nodes send a client's message to their neighbours
+	// at once instead of at the next tick: "all", "leaf" (nodes with one
+	// neighbour, the star's leaves) or "none". Messages relayed from peers
+	// always wait for the tick, where they are batched.
+	Eager string
 }
 
-// Profiles are the presets. Under Maelstrom's 3d/3e settings (25 nodes,
-// 100 ms constant latency, 100 ops/s) a star has diameter 2, so a message
-// is everywhere about 2*Interval (+ 200 ms of flight) after it arrived.
+// Profiles are the presets, for Maelstrom's 3d/3e settings (25 nodes, 100
+// ms constant latency between nodes, none to clients, 100 ops/s of which
+// half are broadcasts, so 2 broadcasts a second per node).
+//
+//   - 3d, latency first: the origin sends each message at once straight to
+//     every other node (total overlay, no relaying), so it is everywhere
+//     after one hop, ~100 ms; that costs 24 messages per broadcast, 12 per
+//     operation. Acks ride on the next message the other way and are sent
+//     alone only after 1.5 s, which is rarely needed.
+//   - 3e, messages first: a star around n0. Leaves send a client's message
+//     to the hub at once (1 message); the hub relays everything it got in
+//     one batch per leaf every Interval (24 messages per Interval, however
+//     many broadcasts). A message is everywhere after 200 ms of flight
+//     plus up to Interval at the hub.
 var Profiles = map[string]Config{
-	"3d": {Interval: 40 * time.Millisecond, AckDelay: 300 * time.Millisecond, Retry: time.Second, Overlay: "tree"},
-	"3e": {Interval: 300 * time.Millisecond, AckDelay: 1200 * time.Millisecond, Retry: 3 * time.Second, Overlay: "tree"},
+	"3d": {Interval: 100 * time.Millisecond, AckDelay: 1500 * time.Millisecond, Retry: 3 * time.Second, Overlay: "total", Eager: "all"},
+	"3e": {Interval: 350 * time.Millisecond, AckDelay: 1000 * time.Millisecond, Retry: 3 * time.Second, Overlay: "tree", Eager: "leaf"},
 }
 
 // DefaultProfile is used when none is given.
@@ -54,7 +70,7 @@ const DefaultProfile = "3d"
 // os.Getenv in the program, a map in tests).
 func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	set := map[string]string{}
-	for _, name := range []string{"profile", "interval", "ack-delay", "retry", "overlay", "fanout"} {
+	for _, name := range []string{"profile", "interval", "ack-delay", "retry", "overlay", "fanout", "eager"} {
 		if v := getenv("BROADCAST_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); v != "" {
 			set[name] = v
 		}
@@ -97,6 +113,13 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 				cfg.Overlay = v
 			default:
 				err = fmt.Errorf("want tree, topology or total")
+			}
+		case "eager":
+			switch v {
+			case "all", "leaf", "none":
+				cfg.Eager = v
+			default:
+				err = fmt.Errorf("want all, leaf or none")
 			}
 		case "fanout":
 			cfg.Fanout, err = strconv.Atoi(v)

@@ -132,6 +132,9 @@ func (s *Server) learn(m json.RawMessage, src string) bool {
 	}
 	s.values[k] = struct{}{}
 	s.list = append(s.list, m)
+	if src != "" && !s.relays() {
+		return true
+	}
 	for _, n := range s.neighbours {
 		if n == src {
 			continue
@@ -144,11 +147,38 @@ func (s *Server) learn(m json.RawMessage, src string) bool {
 	return true
 }
 
-// Broadcast takes a client's message.
-func (s *Server) Broadcast(m json.RawMessage) {
+// relays tells whether messages learned from a peer are passed on. On the
+// total overlay the origin sends to everyone itself, so nobody relays.
+func (s *Server) relays() bool { return s.cfg.Overlay != "total" }
+
+// eager tells whether a client's message goes out at once instead of at the
+// next tick (see Config.Eager).
+func (s *Server) eager() bool {
+	switch s.cfg.Eager {
+	case "all":
+		return true
+	case "leaf":
+		return len(s.neighbours) == 1
+	}
+	return false
+}
+
+// Broadcast takes a client's message at time now. It returns the gossip to
+// send at once, if the node is eager; otherwise the message waits for the
+// next tick.
+func (s *Server) Broadcast(m json.RawMessage, now time.Time) []Outgoing {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.learn(m, "")
+	if !s.learn(m, "") || !s.eager() {
+		return nil
+	}
+	var out []Outgoing
+	for _, n := range s.neighbours {
+		if o, ok := s.flush(n, s.peer(n), now); ok {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // Read returns every message the node holds.
@@ -209,17 +239,8 @@ func (s *Server) Tick(now time.Time) []Outgoing {
 			}
 			delete(p.inflight, bid)
 		}
-		if len(p.unsent) > 0 {
-			s.nextBatch++
-			b := &inflight{sentAt: now, keys: make([]string, 0, len(p.unsent))}
-			msgs := make([]json.RawMessage, 0, len(p.unsent))
-			for k := range p.unsent {
-				b.keys = append(b.keys, k)
-				msgs = append(msgs, json.RawMessage(k))
-			}
-			clear(p.unsent)
-			p.inflight[s.nextBatch] = b
-			out = append(out, Outgoing{Dest: id, Body: GossipBody{Type: "gossip", Batch: s.nextBatch, Msgs: msgs, Acks: p.takeOwed()}})
+		if o, ok := s.flush(id, p, now); ok {
+			out = append(out, o)
 			continue
 		}
 		if len(p.owed) > 0 && now.Sub(p.owedAt) >= s.cfg.AckDelay {
@@ -227,6 +248,24 @@ func (s *Server) Tick(now time.Time) []Outgoing {
 		}
 	}
 	return out
+}
+
+// flush makes a batch of everything unsent to p, carrying the acks owed to
+// it; ok is false when nothing is unsent.
+func (s *Server) flush(id string, p *peer, now time.Time) (Outgoing, bool) {
+	if len(p.unsent) == 0 {
+		return Outgoing{}, false
+	}
+	s.nextBatch++
+	b := &inflight{sentAt: now, keys: make([]string, 0, len(p.unsent))}
+	msgs := make([]json.RawMessage, 0, len(p.unsent))
+	for k := range p.unsent {
+		b.keys = append(b.keys, k)
+		msgs = append(msgs, json.RawMessage(k))
+	}
+	clear(p.unsent)
+	p.inflight[s.nextBatch] = b
+	return Outgoing{Dest: id, Body: GossipBody{Type: "gossip", Batch: s.nextBatch, Msgs: msgs, Acks: p.takeOwed()}}, true
 }
 
 func (p *peer) takeOwed() []int {

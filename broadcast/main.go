@@ -48,8 +48,12 @@ func main() {
 		if err := json.Unmarshal(msg.Body, &req); err != nil || len(req.Message) == 0 {
 			return node.NewRPCError(node.CodeMalformedRequest, "broadcast needs a message")
 		}
-		s.Broadcast(req.Message)
-		return n.Reply(msg, map[string]any{"type": "broadcast_ok"})
+		out := s.Broadcast(req.Message, time.Now())
+		err := n.Reply(msg, map[string]any{"type": "broadcast_ok"})
+		for _, o := range out {
+			_ = n.Send(o.Dest, o.Body)
+		}
+		return err
 	})
 	n.Handle("read", func(msg node.Message) error {
 		return n.Reply(msg, map[string]any{"type": "read_ok", "messages": s.Read()})

@@ -97,7 +97,11 @@ func (s *sim) send(from string, o Outgoing) {
 
 // broadcast hands message v to node id at time t.
 func (s *sim) broadcast(t time.Duration, id string, v int) {
-	s.at(t, func() { s.servers[id].Broadcast(json.RawMessage(fmt.Sprint(v))) })
+	s.at(t, func() {
+		for _, o := range s.servers[id].Broadcast(json.RawMessage(fmt.Sprint(v)), epoch.Add(s.now)) {
+			s.send(id, o)
+		}
+	})
 }
 
 // runUntil processes events up to time t.

@@ -79,6 +79,13 @@ func (s *script) sendMsg(src, dest string, body map[string]any) {
 	s.send(string(b))
 }
 
+// trySend writes one message, ignoring a closed input (for goroutines
+// that may outlive the test).
+func (s *script) trySend(src, dest string, body map[string]any) {
+	b, _ := json.Marshal(map[string]any{"src": src, "dest": dest, "body": body})
+	_, _ = io.WriteString(s.in, string(b)+"\n")
+}
+
 // recv returns the next output message, failing after recvTimeout.
 func (s *script) recv() map[string]any {
 	s.t.Helper()

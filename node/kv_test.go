@@ -104,9 +104,9 @@ func (f *fakeKV) serve() {
 		gate := f.holds[b.Key]
 		f.mu.Unlock()
 		if gate != nil && b.Type == "read" {
-			go func() { <-gate; f.s.sendMsg("lin-kv", "n1", reply) }()
+			go func() { <-gate; f.s.trySend("lin-kv", "n1", reply) }()
 		} else {
-			f.s.sendMsg("lin-kv", "n1", reply)
+			f.s.trySend("lin-kv", "n1", reply)
 		}
 	}
 }

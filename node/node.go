@@ -51,6 +51,8 @@ type Node struct {
 
 	maxLine int // MaxLineSize; smaller in tests
 
+	workers *workers
+
 	running atomic.Bool
 	wg      sync.WaitGroup // handler and callback goroutines
 	done    chan struct{}  // closed when the input has ended
@@ -77,6 +79,7 @@ func NewNodeIO(in io.Reader, out io.Writer) *Node {
 		callbacks: make(map[int]*callback),
 		done:      make(chan struct{}),
 		maxLine:   MaxLineSize,
+		workers:   newWorkers(),
 	}
 	n.rpcTimeout.Store(int64(DefaultRPCTimeout))
 	if os.Getenv(LogEnv) == "1" {
@@ -189,6 +192,7 @@ func (n *Node) Run() error {
 	}
 	n.shutdown()
 	n.wg.Wait()
+	close(n.workers.quit) // every dispatched job has finished
 	return errors.Join(readErr, n.out.close())
 }
 
@@ -259,7 +263,7 @@ func (n *Node) handleLine(line []byte) {
 		return
 	}
 	n.wg.Add(1)
-	go n.runHandler(fn, msg)
+	n.workers.dispatch(func() { n.runHandler(fn, msg) })
 }
 
 func (n *Node) runHandler(fn HandlerFunc, msg Message) {

@@ -141,7 +141,7 @@ func encodeBody(body any) ([]byte, error) {
 			return nil, err
 		}
 	}
-	b = bytes.TrimSpace(b)
+	// json.Marshal output is compact, MarshalJSON results included.
 	if len(b) < 2 || b[0] != '{' {
 		return nil, errors.New("node: message body must be a JSON object")
 	}

@@ -91,7 +91,7 @@ func (n *Node) expire(id int, why string) {
 	}
 	n.wg.Add(1) // under rpcMu: shutdown has not started waiting yet
 	n.rpcMu.Unlock()
-	go n.runCallback(cb, n.timeoutReply(cb.dest, id, why))
+	n.workers.dispatch(func() { n.runCallback(cb, n.timeoutReply(cb.dest, id, why)) })
 }
 
 // timeoutReply is the synthetic reply given to callbacks that time out.
@@ -121,7 +121,7 @@ func (n *Node) deliverReply(msg Message) {
 		return
 	}
 	n.wg.Add(1)
-	go n.runCallback(cb, msg)
+	n.workers.dispatch(func() { n.runCallback(cb, msg) })
 }
 
 // SyncRPC sends body to dest and waits for the reply. An error reply is
@@ -176,7 +176,7 @@ func (n *Node) shutdown() {
 		}
 		if cb.fn != nil {
 			n.wg.Add(1)
-			go n.runCallback(cb, n.timeoutReply(cb.dest, id, "node input closed"))
+			n.workers.dispatch(func() { n.runCallback(cb, n.timeoutReply(cb.dest, id, "node input closed")) })
 		}
 	}
 	close(n.done)

@@ -1,0 +1,121 @@
+package node
+
+import (
+	"runtime"
+	"sync/atomic"
+	"time"
+)
+
+// workers runs handlers and callbacks, each on its own goroutine, but
+// reuses goroutines that have finished. A fresh goroutine starts with a
+// small stack, and decoding JSON grows it (each growth copies the stack);
+// with one fresh goroutine per message that copying dominated the cost of
+// a message. Reused goroutines keep their grown stacks.
+//
+// Concurrency stays unbounded: a job is only queued when an idle worker is
+// committed to taking it, otherwise a new goroutine is started, so a
+// handler never waits behind another (blocked) handler.
+type workers struct {
+	jobs chan func()
+	// idle counts workers waiting on jobs that no job has claimed yet.
+	// A dispatcher claims one (decrement) before queueing a job, so the
+	// queue never holds more jobs than there are workers to take them.
+	idle atomic.Int64
+	// busy counts jobs dispatched and not yet finished.
+	busy atomic.Int64
+	// kept bounds how many idle workers stay; above it a worker exits
+	// after its job.
+	kept int64
+	// linger is how long an idle worker waits for a job before exiting.
+	linger time.Duration
+	// quit is closed once no job can come any more (Run has returned).
+	quit chan struct{}
+}
+
+func newWorkers() *workers {
+	return &workers{jobs: make(chan func(), 1024), kept: 1024, linger: 2 * time.Second, quit: make(chan struct{})}
+}
+
+// busyYield is the number of running jobs above which dispatch, finding
+// no idle worker, first yields the processor once so that running jobs
+// can finish and free their workers. Without it a reader that never
+// blocks (a full pipe, the benchmark) starts a fresh goroutine per message
+// on one core. The yield never waits for a job: if no worker is idle after
+// it, a goroutine is started anyway.
+const busyYield = 16
+
+// dispatch runs job on an idle worker or a new goroutine.
+func (w *workers) dispatch(job func()) {
+	w.busy.Add(1)
+	if w.claim() {
+		w.jobs <- job // a worker is committed to take it
+		return
+	}
+	if w.busy.Load() >= busyYield {
+		runtime.Gosched()
+		if w.claim() {
+			w.jobs <- job
+			return
+		}
+	}
+	go w.work(job)
+}
+
+// claim takes one idle worker's place, if any.
+func (w *workers) claim() bool {
+	for {
+		n := w.idle.Load()
+		if n <= 0 {
+			return false
+		}
+		if w.idle.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
+}
+
+// run runs one job; it has been counted busy since its dispatch.
+func (w *workers) run(job func()) {
+	job()
+	w.busy.Add(-1)
+}
+
+func (w *workers) work(job func()) {
+	w.run(job)
+	timer := time.NewTimer(w.linger)
+	defer timer.Stop()
+	for {
+		if w.idle.Add(1) > w.kept {
+			if w.retract() {
+				return
+			}
+		}
+		timer.Reset(w.linger) // Go >= 1.23: no stale tick after Reset
+		select {
+		case job := <-w.jobs:
+			w.run(job)
+		case <-w.quit:
+			return
+		case <-timer.C:
+			if w.retract() {
+				return
+			}
+			// A dispatcher claimed this worker's place: a job is coming.
+			w.run(<-w.jobs)
+		}
+	}
+}
+
+// retract takes back one idle place so that the worker may exit; it fails
+// when every place has been claimed by a queued or queueing job.
+func (w *workers) retract() bool {
+	for {
+		n := w.idle.Load()
+		if n <= 0 {
+			return false
+		}
+		if w.idle.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
+}

@@ -136,26 +136,34 @@ func (s *Services) Close() {
 	})
 }
 
-// serve answers one message. It never panics: a panic in a handler would
-// be a bug here, and is reported to the node as a crash (13) rather than
-// taking the harness down.
+// serve answers one message.
 func serve(net *netsim.Network, id string, h handler, m netsim.Message) {
-	req, bad := parseRequest(m.Body)
+	if body, ok := answer(h, m.Src, m.Body); ok {
+		net.Send(id, m.Src, body)
+	}
+}
+
+// answer computes the reply body to a request from src, or false when
+// the message is a reply and gets no answer. It never panics: a panic in a
+// handler would be a bug here, and is reported to the node as a crash (13)
+// rather than taking the harness down.
+func answer(h handler, src string, body json.RawMessage) (json.RawMessage, bool) {
+	req, bad := parseRequest(body)
 	var rep reply
 	switch {
 	case req.isReply:
-		return
+		return nil, false
 	case bad != nil:
 		rep = *bad
 	default:
-		rep = safeHandle(h, m.Src, &req)
+		rep = safeHandle(h, src, &req)
 	}
 	rep.InReplyTo = req.msgID
-	body, err := json.Marshal(rep)
+	out, err := json.Marshal(rep)
 	if err != nil {
-		return
+		return nil, false
 	}
-	net.Send(id, m.Src, body)
+	return out, true
 }
 
 func safeHandle(h handler, src string, req *request) (rep reply) {

@@ -3,6 +3,7 @@ package service
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -232,13 +233,15 @@ func FuzzServe(f *testing.F) {
 		handlers := []handler{newLinKV(), newSeqKV(4, newRand(1)), newLWWKV(3, false, newRand(2)), &tso{}}
 		for _, h := range handlers {
 			for _, src := range []string{"c1", "c2"} {
-				req, bad := parseRequest(json.RawMessage(body))
-				if bad != nil || req.isReply {
+				out, ok := answer(h, src, json.RawMessage(body))
+				if !ok {
 					continue
 				}
-				rep := h.handle(src, &req)
-				_, err := json.Marshal(rep)
-				require.NoError(t, err)
+				var rep map[string]any
+				require.NoError(t, json.Unmarshal(out, &rep), "%s", out)
+				require.NotContains(t, string(out), "\n")
+				require.Contains(t, rep, "type")
+				require.Contains(t, rep, "in_reply_to")
 			}
 		}
 	})
@@ -283,3 +286,25 @@ func TestValueEquality(t *testing.T) {
 }
 
 var _ netsim.Receiver = (*netsim.Mailbox)(nil)
+
+// The fast path for short integers and plain strings gives the same
+// canonical text as the decoder.
+func FuzzSimpleValue(f *testing.F) {
+	for _, s := range []string{`0`, `-0`, `12`, `-123456789012345678`, `"abc"`, `"a b~"`, `""`, `01`, `"\u00e9"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, ok := simpleValue(json.RawMessage(s))
+		if !ok {
+			return
+		}
+		require.True(t, json.Valid([]byte(s)), "%q", s)
+		var sb strings.Builder
+		dec := json.NewDecoder(strings.NewReader(s))
+		dec.UseNumber()
+		var x any
+		require.NoError(t, dec.Decode(&x))
+		writeCanon(&sb, x)
+		require.Equal(t, sb.String(), v.canon, "%q", s)
+	})
+}

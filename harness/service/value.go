@@ -28,6 +28,10 @@ type value struct {
 
 // newValue compacts and canonicalises raw, which must be valid JSON.
 func newValue(raw json.RawMessage) (value, error) {
+	raw = bytes.TrimSpace(raw)
+	if v, ok := simpleValue(raw); ok {
+		return v, nil
+	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, raw); err != nil {
 		return value{}, err
@@ -103,4 +107,38 @@ func canonNumber(s string) string {
 		return b.String()
 	}
 	return s
+}
+
+// simpleValue handles the common keys and values, short integers and
+// plain ASCII strings, without a JSON decoder. Its canonical text is the
+// one writeCanon would produce.
+func simpleValue(raw json.RawMessage) (value, bool) {
+	n := len(raw)
+	if n == 0 || n > 64 {
+		return value{}, false
+	}
+	if raw[0] == '"' {
+		if n < 2 || raw[n-1] != '"' {
+			return value{}, false
+		}
+		for _, c := range raw[1 : n-1] {
+			if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+				return value{}, false
+			}
+		}
+		return value{raw: raw, canon: string(raw)}, true
+	}
+	digits := raw
+	if raw[0] == '-' {
+		digits = raw[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 || (digits[0] == '0' && len(digits) > 1) {
+		return value{}, false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return value{}, false
+		}
+	}
+	return value{raw: raw, canon: canonNumber(string(raw))}, true
 }

@@ -33,6 +33,7 @@
 package service
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -51,7 +52,7 @@ const (
 )
 
 // IDs lists every service id, sorted.
-var IDs = []string{LinKV, LinTSO, LWWKV, SeqKV}
+func IDs() []string { return []string{LinKV, LinTSO, LWWKV, SeqKV} }
 
 // Options tune the services. The zero value gives Maelstrom's defaults.
 type Options struct {
@@ -114,7 +115,7 @@ func StartWith(net *netsim.Network, opts Options) *Services {
 		LinTSO: &tso{},
 	}
 	s := &Services{net: net}
-	for _, id := range IDs {
+	for _, id := range IDs() {
 		id, h := id, handlers[id]
 		mb := netsim.NewMailbox(func(m netsim.Message) { serve(net, id, h, m) })
 		net.Add(id, mb)
@@ -192,11 +193,11 @@ func parseRequest(body json.RawMessage) (request, *reply) {
 	if id, ok := req.fields["msg_id"]; ok {
 		req.msgID = id
 	}
-	if irt, ok := req.fields["in_reply_to"]; ok && string(irt) != "null" {
+	if irt, ok := req.fields["in_reply_to"]; ok && !isNull(irt) {
 		req.isReply = true
 	}
 	t, ok := req.fields["type"]
-	if !ok || string(t) == "null" || json.Unmarshal(t, &req.typ) != nil {
+	if !ok || isNull(t) || json.Unmarshal(t, &req.typ) != nil {
 		r := errorReply(node.CodeMalformedRequest, "malformed request: type must be a string")
 		return req, &r
 	}
@@ -228,9 +229,10 @@ func (r *request) truthy(name string) bool {
 	if !ok {
 		return false
 	}
-	s := string(raw)
-	return s != "null" && s != "false"
+	return !isNull(raw) && string(bytes.TrimSpace(raw)) != "false"
 }
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
 // reply is a response body. Value and TS are pointers or raw so that a
 // null value or a zero timestamp is still sent.

@@ -91,6 +91,8 @@ func TestCreateIfNotExists(t *testing.T) {
 				r := c.sendRaw(svc, fmt.Sprintf(`{"type":"cas","key":"k%d","from":1,"to":2,"create_if_not_exists":%s}`, i, flag), 5*time.Second)
 				requireError(t, 20, r)
 			}
+			r := c.sendRaw(svc, `{ "type" : "cas", "key" : "sp", "from" : 1, "to" : 2, "create_if_not_exists" : false , "in_reply_to" : null }`, 5*time.Second)
+			requireError(t, 20, r)
 			for i, flag := range []string{"0", `""`, "true"} {
 				r := c.sendRaw(svc, fmt.Sprintf(`{"type":"cas","key":"t%d","from":1,"to":2,"create_if_not_exists":%s}`, i, flag), 5*time.Second)
 				requireType(t, "cas_ok", r)
@@ -163,7 +165,7 @@ func TestErrors(t *testing.T) {
 	net := startServices(t, Options{Seed: 7})
 	c := newClient(t, net, "c1")
 	wait := 5 * time.Second
-	for _, svc := range IDs {
+	for _, svc := range IDs() {
 		t.Run(svc, func(t *testing.T) {
 			requireError(t, 10, c.rpc(svc, map[string]any{"type": "frobnicate"}))
 			for _, body := range []string{
@@ -210,7 +212,7 @@ func TestCloseUnregisters(t *testing.T) {
 	requireType(t, "write_ok", c.write(LinKV, "x", 1))
 	s.Close()
 	s.Close()
-	for _, id := range IDs {
+	for _, id := range IDs() {
 		assert.False(t, net.Send("c1", id, json.RawMessage(`{"type":"read","key":"x"}`)))
 	}
 }

@@ -1,0 +1,5 @@
+//go:build race
+
+package txnrw
+
+const raceEnabled = true

@@ -231,6 +231,17 @@ func hasEscape(b []byte) bool {
 	return false
 }
 
+// plainASCII tells whether a string's raw bytes are its value: no escapes
+// and no bytes outside ASCII (encoding/json replaces invalid UTF-8).
+func plainASCII(b []byte) bool {
+	for _, c := range b {
+		if c == '\\' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
 func isNull(val []byte) bool { return string(val) == "null" }
 
 // decodeString decodes a raw JSON string value. ok is false when val is
@@ -240,7 +251,7 @@ func decodeString(val []byte) (string, bool) {
 		return "", false
 	}
 	inner := val[1 : len(val)-1]
-	if !hasEscape(inner) {
+	if plainASCII(inner) {
 		return string(inner), true
 	}
 	var s string

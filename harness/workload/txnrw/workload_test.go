@@ -1,0 +1,150 @@
+package txnrw
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"glomers/harness/history"
+	"glomers/harness/workload"
+	"glomers/node"
+)
+
+func TestGenerator(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	g := NewTxnGen(rng, 5, 3, 4)
+	written := map[any]map[any]bool{}
+	keys := map[any]bool{}
+	for range 5000 {
+		txn := g.Next()
+		require.GreaterOrEqual(t, len(txn), 1)
+		require.LessOrEqual(t, len(txn), 3)
+		for _, e := range txn {
+			m := e.([]any)
+			require.Len(t, m, 3)
+			k := m[1].(int64)
+			keys[k] = true
+			switch m[0] {
+			case "r":
+				assert.Nil(t, m[2])
+			case "w":
+				v := m[2].(int64)
+				require.GreaterOrEqual(t, v, int64(1))
+				require.LessOrEqual(t, v, int64(4), "max writes per key")
+				if written[k] == nil {
+					written[k] = map[any]bool{}
+				}
+				require.False(t, written[k][v], "value %d written twice to key %d", v, k)
+				written[k][v] = true
+			default:
+				t.Fatalf("bad f %v", m[0])
+			}
+		}
+	}
+	assert.Greater(t, len(keys), 5, "keys are retired and replaced")
+	for _, a := range g.active {
+		assert.Less(t, a, int64(len(keys)+5))
+	}
+}
+
+func TestGeneratorDefaults(t *testing.T) {
+	w, err := New(workload.Options{Rand: rand.New(rand.NewPCG(1, 2))})
+	require.NoError(t, err)
+	op, ok := w.Generator().Next(workload.Worker{}, nil)
+	require.True(t, ok)
+	assert.Equal(t, "txn", op.F)
+	l := op.Value.([]any)
+	assert.True(t, len(l) >= 1 && len(l) <= DefaultMaxTxnLength)
+
+	_, err = New(workload.Options{Rand: rand.New(rand.NewPCG(1, 2)), ConsistencyModels: []string{"bogus"}})
+	assert.Error(t, err)
+	_, err = New(workload.Options{Rand: rand.New(rand.NewPCG(1, 2)), ConsistencyModels: []string{"read-committed", "snapshot-isolation"}})
+	assert.NoError(t, err)
+}
+
+// fakeConn answers txn requests from a map, or with a canned error or
+// reply.
+type fakeConn struct {
+	store map[string]any
+	err   error
+	reply string
+	got   []json.RawMessage
+}
+
+func (c *fakeConn) ID() string { return "c1" }
+
+func (c *fakeConn) RPC(_ context.Context, dest string, body any) (json.RawMessage, error) {
+	b, _ := json.Marshal(body)
+	c.got = append(c.got, b)
+	if c.err != nil {
+		return nil, c.err
+	}
+	if c.reply != "" {
+		return json.RawMessage(c.reply), nil
+	}
+	var req struct {
+		Txn [][]any `json:"txn"`
+	}
+	if err := json.Unmarshal(b, &req); err != nil {
+		return nil, err
+	}
+	for _, m := range req.Txn {
+		k := fmt.Sprint(m[1])
+		if m[0] == "w" {
+			c.store[k] = m[2]
+		} else {
+			m[2] = c.store[k]
+		}
+	}
+	return json.Marshal(map[string]any{"type": "txn_ok", "txn": req.Txn})
+}
+
+func TestClient(t *testing.T) {
+	inv := history.Op{Type: history.Invoke, Process: 3, F: "txn",
+		Value: []any{[]any{"w", int64(1), int64(5)}, []any{"r", int64(1), nil}, []any{"r", int64(2), nil}}}
+
+	conn := &fakeConn{store: map[string]any{}}
+	c := (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil)
+	out := c.Invoke(context.Background(), inv)
+	assert.Equal(t, history.OK, out.Type)
+	assert.Equal(t, []any{[]any{"w", int64(1), int64(5)}, []any{"r", int64(1), int64(5)}, []any{"r", int64(2), nil}}, out.Value)
+	assert.JSONEq(t, `{"type":"txn","txn":[["w",1,5],["r",1,null],["r",2,null]]}`, string(conn.got[0]))
+
+	// txn-conflict is definite: the txn failed.
+	conn = &fakeConn{err: node.NewRPCError(node.CodeTxnConflict, "nope")}
+	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+	assert.Equal(t, history.Fail, out.Type)
+	assert.Equal(t, inv.Value, out.Value)
+	assert.Equal(t, []any{"txn-conflict", "nope"}, out.Error)
+
+	// A timeout or a crash leaves it indeterminate.
+	conn = &fakeConn{err: fmt.Errorf("no reply: %w", workload.ErrTimeout)}
+	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+	assert.Equal(t, history.Info, out.Type)
+	assert.Equal(t, "net-timeout", out.Error)
+	conn = &fakeConn{err: node.NewRPCError(node.CodeCrash, "boom")}
+	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+	assert.Equal(t, history.Info, out.Type)
+
+	// A reply that is not a list of micro-ops is indeterminate too.
+	for _, bad := range []string{`{"type":"txn_ok"}`, `{"type":"txn_ok","txn":[["x",1,2]]}`, `{"type":"txn_ok","txn":5}`} {
+		conn = &fakeConn{reply: bad}
+		out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+		assert.Equal(t, history.Info, out.Type, bad)
+		assert.Equal(t, inv.Value, out.Value)
+	}
+}
+
+// TestWorkloadCheck runs the workload's own checker on a simulated
+// history, with the models from the options.
+func TestWorkloadCheck(t *testing.T) {
+	w, err := New(workload.Options{Rand: rand.New(rand.NewPCG(1, 2)), ConsistencyModels: []string{"read-committed"}})
+	require.NoError(t, err)
+	assert.Equal(t, "false", w.Check(simulate(5, 500, 5, false)).Validity().String())
+	assert.Equal(t, "true", w.Check(simulate(5, 500, 5, true)).Validity().String())
+}

@@ -31,6 +31,17 @@ import (
 // the workload registry.
 type Lookup func(name string, opts workload.Options) (workload.Workload, error)
 
+// FromRegistry adapts a registry lookup such as registry.Get to a Lookup.
+func FromRegistry(get func(name string) (workload.Factory, bool)) Lookup {
+	return func(name string, opts workload.Options) (workload.Workload, error) {
+		f, ok := get(name)
+		if !ok {
+			return nil, fmt.Errorf("unknown workload %q", name)
+		}
+		return f(opts)
+	}
+}
+
 // Options are `harness check`'s flags. Empty fields are taken from the
 // store (see loadSettings).
 type Options struct {

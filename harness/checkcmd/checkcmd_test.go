@@ -3,6 +3,7 @@ package checkcmd
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"os"
@@ -23,31 +24,99 @@ import (
 
 // workloadChecks lists the workloads whose checkers are compared with
 // Maelstrom's on the real runs: the workload verdict and the overall
-// verdict always, plus whatever the function adds (key figures such as
-// lost or duplicated counts; nil for the verdicts only). Adding a workload
-// is one line here, once it is in the registry.
+// verdict always, plus the key figures named here (compared when
+// results.edn has them). Adding a workload is one line, once it is in the
+// registry.
 //
 // echo is not listed: on the TheRamsay run (every op info) our echo checker
 // says invalid where Maelstrom's says valid. Maelstrom's checker pairs ops
 // with knossos.history/pair-index, whose pairs emit an :info completion
 // alone, so invocations that end in info are never compared.
-var workloadChecks = map[string]func(t *testing.T, ours check.Result, theirs map[string]any){
-	"unique-ids":      nil,
-	"g-counter":       nil,
-	"broadcast":       nil,
-	"kafka":           nil,
-	"lin-kv":          nil,
-	"txn-rw-register": nil,
+// txn-rw-register's :not and :also-not are not compared: Elle's model names
+// differ (ROLA, causal-cerone, prefix).
+var workloadChecks = map[string][]string{
+	"unique-ids":      {"attempted-count", "acknowledged-count", "duplicated-count", "duplicated", "range"},
+	"g-counter":       {"final-reads", "acceptable", "errors"},
+	"broadcast":       {"attempt-count", "stable-count", "lost-count", "lost", "never-read-count", "stale-count", "duplicated-count", "duplicated", "stable-latencies", "lost-latencies"},
+	"kafka":           {"bad-error-types", "error-types", "info-txn-causes", "worst-realtime-lag"},
+	"lin-kv":          {"failures"},
+	"txn-rw-register": {"anomaly-types", "anomalies"},
+}
+
+// compareFigures checks that each named key of Maelstrom's workload result
+// has the same value (numbers compared numerically) in ours.
+func compareFigures(t require.TestingT, keys []string, ours check.Result, theirs map[string]any) {
+	b, err := json.Marshal(ours)
+	require.NoError(t, err)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m any
+	require.NoError(t, dec.Decode(&m))
+	mine, _ := history.AsMap(history.Normalize(m))
+	for _, k := range keys {
+		want, ok := theirs[k]
+		if !ok {
+			continue
+		}
+		assert.True(t, sameValue(want, mine[k]), "workload %s: maelstrom %v, ours %v", k, want, mine[k])
+	}
+}
+
+// sameValue compares normalised values, numbers by value and empty lists
+// equal to nil (EDN () and nil both print as such).
+func sameValue(a, b any) bool {
+	if x, ok := number(a); ok {
+		y, ok := number(b)
+		return ok && x == y
+	}
+	switch x := a.(type) {
+	case []any:
+		y, _ := b.([]any)
+		if len(x) != len(y) || (b != nil && y == nil) {
+			return false
+		}
+		for i := range x {
+			if !sameValue(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok && !(b == nil && len(x) == 0) {
+			return false
+		}
+		if len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !sameValue(v, w) {
+				return false
+			}
+		}
+		return true
+	case nil:
+		if l, ok := b.([]any); ok {
+			return len(l) == 0
+		}
+		return b == nil
+	}
+	return a == b
+}
+
+func number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	}
+	return 0, false
 }
 
 // registryLookup builds workloads from the harness's registry.
-func registryLookup(name string, opts workload.Options) (workload.Workload, error) {
-	f, ok := registry.Get(name)
-	if !ok {
-		return nil, errors.New("not in the registry")
-	}
-	return f(opts)
-}
+var registryLookup = FromRegistry(registry.Get)
 
 func maelstromRuns(t testing.TB) string {
 	t.Helper()
@@ -82,7 +151,12 @@ func TestRealMaelstromRuns(t *testing.T) {
 		dir := filepath.Dir(file)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			lookup := registryLookup
-			if fi, err := os.Stat(file); err == nil && fi.Size() > 1<<20 && testing.Short() {
+			fi, err := os.Stat(file)
+			require.NoError(t, err)
+			if fi.Size() > 1<<20 && raceEnabled {
+				t.Skip("large history skipped under the race detector")
+			}
+			if fi.Size() > 1<<20 && testing.Short() {
 				t.Log("-short: workload checker skipped on a large history")
 				lookup = nil
 			}
@@ -117,7 +191,7 @@ func TestRealMaelstromRuns(t *testing.T) {
 				t.Log("results.edn has no :availability (older Maelstrom)")
 			}
 
-			extra, compare := workloadChecks[out.Settings.Workload]
+			keys, compare := workloadChecks[out.Settings.Workload]
 			if !compare || lookup == nil {
 				t.Logf("workload %s not compared yet (ours: %s)", out.Settings.Workload, out.Results.WorkloadValidity())
 				return
@@ -125,10 +199,8 @@ func TestRealMaelstromRuns(t *testing.T) {
 			assert.Equal(t, validText(history.Get(theirs["workload"], "valid?")), out.Results.WorkloadValidity().String(), "workload valid?")
 			assert.Equal(t, validText(theirs["valid?"]), out.Results.Valid.String(), "valid?")
 			assert.True(t, out.Agree(), "every compared figure agrees")
-			if extra != nil {
-				w, _ := history.AsMap(theirs["workload"])
-				extra(t, out.Results.Workload.(check.Result), w)
-			}
+			w, _ := history.AsMap(theirs["workload"])
+			compareFigures(t, keys, out.Results.Workload.(check.Result), w)
 		})
 	}
 }
@@ -351,4 +423,78 @@ func TestCompareRows(t *testing.T) {
 		{"availability ok-fraction", "0.5", "0.5", true},
 	}
 	assert.Equal(t, want, rows)
+}
+
+// BenchmarkCheck measures `harness check` on the largest real runs, split
+// into reading history.edn, the shared checkers, and the workload checker.
+func BenchmarkCheck(b *testing.B) {
+	runs := maelstromRuns(b)
+	for _, name := range []string{
+		"Emmanuel32__distributed-systems-practice__kafka__20230514T214910.872-0400",
+		"Shresth72__distributed_systems_jepsen__txn-rw-register__20240919T143430.100+0530",
+	} {
+		dir := filepath.Join(runs, name)
+		h, err := readHistory(dir)
+		require.NoError(b, err)
+		s, err := loadSettings(dir)
+		require.NoError(b, err)
+		b.Run(s.Workload+"/read", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := readHistory(dir); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(s.Workload+"/stats+availability+latency", func(b *testing.B) {
+			for b.Loop() {
+				check.MaelstromStats(h)
+				check.Availability(h, check.AvailabilityTarget{})
+				check.Latency(h, nil)
+			}
+		})
+		b.Run(s.Workload+"/workload", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := runWorkload(s, h, registryLookup); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func TestSameValue(t *testing.T) {
+	assert.True(t, sameValue(0.0, int64(0)))
+	assert.True(t, sameValue([]any{int64(1), "a"}, []any{1.0, "a"}))
+	assert.True(t, sameValue(nil, []any{}))
+	assert.True(t, sameValue(map[string]any{}, nil))
+	assert.True(t, sameValue(map[string]any{"0.5": int64(3)}, map[string]any{"0.5": 3.0}))
+	assert.False(t, sameValue(int64(93), int64(92)))
+	assert.False(t, sameValue([]any{int64(1)}, []any{int64(1), int64(2)}))
+	assert.False(t, sameValue([]any{int64(1)}, nil))
+	assert.False(t, sameValue(map[string]any{"a": int64(1)}, map[string]any{"b": int64(1)}))
+	assert.False(t, sameValue("x", nil))
+
+	var rec recorder
+	compareFigures(&rec, []string{"lost-count"}, check.Verdict{}, map[string]any{"lost-count": int64(3)})
+	assert.True(t, rec.failed, "a figure missing on our side is a difference")
+	rec = recorder{}
+	compareFigures(&rec, []string{"valid?", "absent"}, check.Verdict{}, map[string]any{"valid?": true})
+	assert.False(t, rec.failed, "keys results.edn lacks are skipped")
+}
+
+type recorder struct{ failed bool }
+
+func (r *recorder) Errorf(string, ...any) { r.failed = true }
+func (r *recorder) FailNow()              { r.failed = true }
+
+func TestFromRegistry(t *testing.T) {
+	none := FromRegistry(func(string) (workload.Factory, bool) { return nil, false })
+	_, err := none("nope", workload.Options{})
+	assert.ErrorContains(t, err, `unknown workload "nope"`)
+	one := FromRegistry(func(string) (workload.Factory, bool) {
+		return func(workload.Options) (workload.Workload, error) { return stubWorkload{check.Valid}, nil }, true
+	})
+	w, err := one("stub", workload.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, check.Valid, w.Check(nil).Validity())
 }

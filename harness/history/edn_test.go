@@ -150,6 +150,9 @@ func TestReadEDNRealRuns(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			src, err := os.ReadFile(file)
 			require.NoError(t, err)
+			if len(src) > 1<<20 && raceEnabled {
+				t.Skip("large history skipped under the race detector")
+			}
 			start := time.Now()
 			h, err := ReadEDN(bytes.NewReader(src))
 			require.NoError(t, err)

@@ -1,0 +1,5 @@
+//go:build !race
+
+package checkcmd
+
+const raceEnabled = false

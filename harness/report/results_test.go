@@ -199,3 +199,22 @@ func TestClosingAndExit(t *testing.T) {
 	assert.Equal(t, "Errors occurred during analysis, but no anomalies found. ಠ~ಠ", Closing(check.Unknown))
 	assert.Equal(t, []int{0, 1, 2}, []int{ExitCode(check.Valid), ExitCode(check.Invalid), ExitCode(check.Unknown)})
 }
+
+func TestAnalyse(t *testing.T) {
+	h := echoHistory(4, history.OK)
+	h = append(h, history.Op{Type: history.Invoke, Process: history.NemesisProcess, F: "start-partition"})
+	net := netsim.Stats{All: netsim.Counts{MsgCount: 10}, Servers: netsim.Counts{MsgCount: 2}}
+	p := Analyse(h, check.AvailabilityTarget{Set: true, Total: true}, &net)
+	require.NotNil(t, p.Net)
+	require.NotNil(t, p.Net.All.MsgsPerOp)
+	assert.Equal(t, 2.5, *p.Net.All.MsgsPerOp, "10 messages / 4 client invocations")
+	assert.Equal(t, 0.5, *p.Net.Servers.MsgsPerOp)
+	assert.Nil(t, net.All.MsgsPerOp, "the caller's stats are not modified")
+	assert.Equal(t, 4, p.Stats.Count)
+	assert.Equal(t, check.Valid, p.Availability.Validity())
+	assert.Equal(t, 4, p.Perf.Count)
+
+	p.Workload = wl(check.Valid)
+	assert.Equal(t, check.Valid, New(p).Valid)
+	assert.Nil(t, Analyse(h, check.AvailabilityTarget{}, nil).Net)
+}

@@ -115,18 +115,11 @@ func Check(dir string, o Options, lookup Lookup) (*Outcome, error) {
 		return nil, err
 	}
 
-	stats := check.MaelstromStats(h)
-	avail := check.Availability(h, target)
-	perf := check.Latency(h, nil)
-	parts := report.Parts{
-		Test: map[string]any{
-			"workload":     s.Workload,
-			"store":        dir,
-			"availability": s.Availability,
-		},
-		Stats:        &stats,
-		Availability: &avail,
-		Perf:         &perf,
+	parts := report.Analyse(h, target, nil)
+	parts.Test = map[string]any{
+		"workload":     s.Workload,
+		"store":        dir,
+		"availability": s.Availability,
 	}
 	res, err := runWorkload(s, h, lookup)
 	if err != nil {

@@ -50,6 +50,8 @@ type Options struct {
 	AvailabilitySet   bool
 	ConsistencyModels string
 	NodeCount         int
+	// ResultsFile, when set, receives our results.json.
+	ResultsFile string
 }
 
 // Outcome is what one check found.
@@ -349,6 +351,7 @@ func Main(args []string, stdout, stderr io.Writer, lookup Lookup) int {
 	fs.StringVar(&o.Availability, "availability", "", "total or a fraction from 0 to 1 (default: from the store's command line, else none)")
 	fs.StringVar(&o.ConsistencyModels, "consistency-models", "", "comma-separated consistency models (txn-rw-register)")
 	fs.IntVar(&o.NodeCount, "node-count", 0, "number of nodes (default: from the store)")
+	fs.StringVar(&o.ResultsFile, "results", "", "write our results.json to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: harness check [--workload W] [--availability total|FRACTION] STORE_DIR")
 		fmt.Fprintln(stderr, "Re-checks a stored test (a Maelstrom store's history.edn, or ours) and compares with its results.edn.")
@@ -377,11 +380,29 @@ func Main(args []string, stdout, stderr io.Writer, lookup Lookup) int {
 		fmt.Fprintf(stderr, "harness check: %v\n", err)
 		return report.ExitError
 	}
+	if o.ResultsFile != "" {
+		if err := writeResults(o.ResultsFile, out.Results); err != nil {
+			fmt.Fprintf(stderr, "harness check: %v\n", err)
+			return report.ExitError
+		}
+	}
 	if err := out.Print(stdout); err != nil {
 		fmt.Fprintf(stderr, "harness check: %v\n", err)
 		return report.ExitError
 	}
 	return report.ExitCode(out.Results.Valid)
+}
+
+func writeResults(path string, r *report.Results) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := report.Write(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // splitArgs lets the store directory come before or between flags, as

@@ -262,7 +262,8 @@ func TestMainAgainstResultsEDN(t *testing.T) {
 	valid := func(string, workload.Options) (workload.Workload, error) { return stubWorkload{check.Valid}, nil }
 
 	var stdout, stderr bytes.Buffer
-	code := Main([]string{dir}, &stdout, &stderr, valid)
+	resultsFile := filepath.Join(t.TempDir(), "results.json")
+	code := Main([]string{dir, "--results", resultsFile}, &stdout, &stderr, valid)
 	s := stdout.String()
 	assert.Equal(t, report.ExitInvalid, code, stderr.String())
 	assert.Contains(t, s, "settings from jepsen.log: lein run test -w unique-ids")
@@ -270,6 +271,13 @@ func TestMainAgainstResultsEDN(t *testing.T) {
 	assert.Contains(t, s, "compared with results.edn")
 	assert.Contains(t, s, "Agrees with Maelstrom.")
 	assert.True(t, strings.HasSuffix(s, report.ClosingInvalid+"\n"), s)
+	f, err := os.Open(resultsFile)
+	require.NoError(t, err)
+	written, err := report.Read(f)
+	f.Close()
+	require.NoError(t, err)
+	assert.Equal(t, check.Invalid, written.Valid)
+	assert.Equal(t, float32(0.5), written.Availability.OKFraction)
 
 	// --availability overrides the store: now everything is valid, and we
 	// disagree with results.edn.

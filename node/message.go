@@ -67,7 +67,7 @@ func (m *Message) header() header {
 	if !json.Valid(m.Body) { // the scanner relies on validity
 		return header{}
 	}
-	h, _ := parseHeader(m.Body) // partial on error: msg_id when readable
+	h, _ := parseHeader(m.Body, nil) // partial on error: msg_id when readable
 	return h
 }
 
@@ -98,7 +98,8 @@ func (m Message) RPCError() *RPCError {
 		Text string `json:"text"`
 	}
 	if err := json.Unmarshal(m.Body, &b); err != nil {
-		return &RPCError{Code: CodeMalformedRequest, Text: "unreadable error body: " + err.Error()}
+		// Unreadable: indefinite, as Maelstrom treats unknown errors.
+		return &RPCError{Code: CodeCrash, Text: "unreadable error body: " + err.Error()}
 	}
 	return &RPCError{Code: b.Code, Text: b.Text}
 }

@@ -52,6 +52,7 @@ type Node struct {
 	maxLine int // MaxLineSize; smaller in tests
 
 	workers *workers
+	intern  *interner // used by the input loop only
 
 	running atomic.Bool
 	wg      sync.WaitGroup // handler and callback goroutines
@@ -79,8 +80,9 @@ func NewNodeIO(in io.Reader, out io.Writer) *Node {
 		callbacks: make(map[int]*callback),
 		done:      make(chan struct{}),
 		maxLine:   MaxLineSize,
-		workers:   newWorkers(),
+		intern:    newInterner(),
 	}
+	n.workers = newWorkers(n.runJob)
 	n.rpcTimeout.Store(int64(DefaultRPCTimeout))
 	if os.Getenv(LogEnv) == "1" {
 		n.SetLogOutput(os.Stderr)
@@ -235,7 +237,7 @@ func readLine(r *bufio.Reader, long *[]byte, limit int) ([]byte, error) {
 // handleLine parses one line and routes it: replies to their callbacks,
 // init to the init handling, requests to their handlers.
 func (n *Node) handleLine(line []byte) {
-	msg, err := parseLine(line)
+	msg, err := parseLine(line, n.intern)
 	if err != nil {
 		pe, _ := isParseError(err)
 		if pe != nil && pe.reply {
@@ -263,13 +265,20 @@ func (n *Node) handleLine(line []byte) {
 		return
 	}
 	n.wg.Add(1)
-	n.workers.dispatch(func() { n.runHandler(fn, msg) })
+	n.workers.dispatch(job{fn: fn, msg: msg})
 }
 
-func (n *Node) runHandler(fn HandlerFunc, msg Message) {
+// runJob runs a handler, replying with its error, or an RPC callback,
+// logging its error. It runs on a worker goroutine.
+func (n *Node) runJob(j job) {
 	defer n.wg.Done()
-	if err := n.call(fn, msg); err != nil {
-		n.replyError(msg, err)
+	err := n.call(j.fn, j.msg)
+	switch {
+	case err == nil:
+	case j.callback:
+		n.Logf("callback for reply %d from %s: %v", j.msg.InReplyTo(), j.msg.Src, err)
+	default:
+		n.replyError(j.msg, err)
 	}
 }
 

@@ -28,7 +28,8 @@ type outbox struct {
 	closed  bool
 	err     error // first write error; further output is dropped
 
-	wake chan struct{} // capacity 1: "there is something pending"
+	started bool          // the writer goroutine runs (started by the first line)
+	wake    chan struct{} // capacity 1: "there is something pending"
 	done chan struct{} // closed when the writer has exited
 }
 
@@ -37,9 +38,7 @@ type outbox struct {
 const maxKeptBuffer = 1 << 20
 
 func newOutbox(w io.Writer) *outbox {
-	o := &outbox{w: w, wake: make(chan struct{}, 1), done: make(chan struct{})}
-	go o.run()
-	return o
+	return &outbox{w: w, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 func (o *outbox) run() {
@@ -98,6 +97,10 @@ func (o *outbox) appendLine(fill func(buf []byte) ([]byte, error)) error {
 		return err
 	}
 	o.pending = buf
+	if !o.started {
+		o.started = true
+		go o.run()
+	}
 	o.mu.Unlock()
 	select {
 	case o.wake <- struct{}{}:
@@ -110,7 +113,11 @@ func (o *outbox) appendLine(fill func(buf []byte) ([]byte, error)) error {
 func (o *outbox) close() error {
 	o.mu.Lock()
 	o.closed = true
+	started := o.started
 	o.mu.Unlock()
+	if !started {
+		return nil // nothing was ever queued
+	}
 	select {
 	case o.wake <- struct{}{}:
 	default:

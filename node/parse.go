@@ -34,7 +34,7 @@ var (
 
 // parseLine decodes one input line (without its newline) into a Message.
 // The returned message's Body is a fresh copy; line may be reused.
-func parseLine(line []byte) (Message, error) {
+func parseLine(line []byte, in *interner) (Message, error) {
 	if !json.Valid(line) {
 		return Message{}, errNotJSON
 	}
@@ -47,13 +47,13 @@ func parseLine(line []byte) (Message, error) {
 	err := eachField(line, i, func(key, val []byte) error {
 		switch string(key) {
 		case "src":
-			s, ok := decodeString(val)
+			s, ok := in.decodeString(val)
 			if !ok {
 				return errBadAddress
 			}
 			m.Src = s
 		case "dest":
-			s, ok := decodeString(val)
+			s, ok := in.decodeString(val)
 			if !ok {
 				return errBadAddress
 			}
@@ -70,7 +70,7 @@ func parseLine(line []byte) (Message, error) {
 		return Message{}, errBodyMissing
 	}
 	m.Body = append(json.RawMessage(nil), body...)
-	m.hdr, err = parseHeader(m.Body)
+	m.hdr, err = parseHeader(m.Body, in)
 	m.hasHdr = true
 	if err != nil {
 		// Keep the partial header so that the caller can answer a
@@ -83,7 +83,7 @@ func parseLine(line []byte) (Message, error) {
 // parseHeader picks the reserved fields out of a body that is valid JSON.
 // On a shape error the returned header still holds msg_id when it could be
 // read.
-func parseHeader(body []byte) (header, error) {
+func parseHeader(body []byte, in *interner) (header, error) {
 	var h header
 	i := skipWS(body, 0)
 	if i >= len(body) || body[i] != '{' {
@@ -97,7 +97,7 @@ func parseHeader(body []byte) (header, error) {
 				typOK, typBad = false, false
 				return nil
 			}
-			s, ok := decodeString(val)
+			s, ok := in.decodeString(val)
 			typOK, typBad = ok && s != "", !ok
 			h.typ = s
 		case "msg_id":
@@ -266,4 +266,38 @@ func isParseError(err error) (*parseError, bool) {
 	var pe *parseError
 	ok := errors.As(err, &pe)
 	return pe, ok
+}
+
+// interner returns the same string for the same short plain string, so
+// that node ids and message types, which repeat on every line, are not
+// allocated per message. It is used by the input loop only. A nil interner
+// interns nothing.
+type interner struct {
+	m map[string]string
+}
+
+const (
+	internMaxEntries = 4096
+	internMaxLen     = 64
+)
+
+func newInterner() *interner { return &interner{m: make(map[string]string)} }
+
+// decodeString is decodeString with interning of plain strings.
+func (in *interner) decodeString(val []byte) (string, bool) {
+	if in == nil || len(val) < 2 || val[0] != '"' || len(val) > internMaxLen+2 {
+		return decodeString(val)
+	}
+	inner := val[1 : len(val)-1]
+	if !plainASCII(inner) {
+		return decodeString(val)
+	}
+	if s, ok := in.m[string(inner)]; ok { // no allocation for the lookup
+		return s, true
+	}
+	s := string(inner)
+	if len(in.m) < internMaxEntries {
+		in.m[s] = s
+	}
+	return s, true
 }

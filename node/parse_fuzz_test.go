@@ -21,7 +21,7 @@ func FuzzParseLine(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
-		m, err := parseLine(line)
+		m, err := parseLine(line, newInterner())
 		if err != nil {
 			return
 		}

@@ -91,7 +91,7 @@ func (n *Node) expire(id int, why string) {
 	}
 	n.wg.Add(1) // under rpcMu: shutdown has not started waiting yet
 	n.rpcMu.Unlock()
-	n.workers.dispatch(func() { n.runCallback(cb, n.timeoutReply(cb.dest, id, why)) })
+	n.workers.dispatch(job{fn: cb.fn, msg: n.timeoutReply(cb.dest, id, why), callback: true})
 }
 
 // timeoutReply is the synthetic reply given to callbacks that time out.
@@ -100,13 +100,6 @@ func (n *Node) timeoutReply(dest string, id int, why string) Message {
 	body = appendString(body, why)
 	body = append(body, '}')
 	return Message{Src: dest, Dest: n.ID(), Body: body}
-}
-
-func (n *Node) runCallback(cb *callback, msg Message) {
-	defer n.wg.Done()
-	if err := n.call(cb.fn, msg); err != nil {
-		n.Logf("callback for reply %d from %s: %v", msg.InReplyTo(), msg.Src, err)
-	}
 }
 
 // deliverReply hands a reply to its callback, or drops it when none waits.
@@ -121,7 +114,7 @@ func (n *Node) deliverReply(msg Message) {
 		return
 	}
 	n.wg.Add(1)
-	n.workers.dispatch(func() { n.runCallback(cb, msg) })
+	n.workers.dispatch(job{fn: cb.fn, msg: msg, callback: true})
 }
 
 // SyncRPC sends body to dest and waits for the reply. An error reply is
@@ -176,7 +169,7 @@ func (n *Node) shutdown() {
 		}
 		if cb.fn != nil {
 			n.wg.Add(1)
-			n.workers.dispatch(func() { n.runCallback(cb, n.timeoutReply(cb.dest, id, "node input closed")) })
+			n.workers.dispatch(job{fn: cb.fn, msg: n.timeoutReply(cb.dest, id, "node input closed"), callback: true})
 		}
 	}
 	close(n.done)

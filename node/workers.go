@@ -16,7 +16,8 @@ import (
 // committed to taking it, otherwise a new goroutine is started, so a
 // handler never waits behind another (blocked) handler.
 type workers struct {
-	jobs chan func()
+	exec func(job) // runs one job
+	jobs chan job
 	// idle counts workers waiting on jobs that no job has claimed yet.
 	// A dispatcher claims one (decrement) before queueing a job, so the
 	// queue never holds more jobs than there are workers to take them.
@@ -32,8 +33,16 @@ type workers struct {
 	quit chan struct{}
 }
 
-func newWorkers() *workers {
-	return &workers{jobs: make(chan func(), 1024), kept: 1024, linger: 2 * time.Second, quit: make(chan struct{})}
+// job is one handler or callback call. Jobs travel by value, so that
+// dispatching a message allocates nothing.
+type job struct {
+	fn       HandlerFunc
+	msg      Message
+	callback bool // an RPC callback: errors are logged, not replied
+}
+
+func newWorkers(exec func(job)) *workers {
+	return &workers{exec: exec, jobs: make(chan job, 256), kept: 1024, linger: 2 * time.Second, quit: make(chan struct{})}
 }
 
 // busyYield is the number of running jobs above which dispatch, finding
@@ -45,20 +54,20 @@ func newWorkers() *workers {
 const busyYield = 16
 
 // dispatch runs job on an idle worker or a new goroutine.
-func (w *workers) dispatch(job func()) {
+func (w *workers) dispatch(j job) {
 	w.busy.Add(1)
 	if w.claim() {
-		w.jobs <- job // a worker is committed to take it
+		w.jobs <- j // a worker is committed to take it
 		return
 	}
 	if w.busy.Load() >= busyYield {
 		runtime.Gosched()
 		if w.claim() {
-			w.jobs <- job
+			w.jobs <- j
 			return
 		}
 	}
-	go w.work(job)
+	go w.work(j)
 }
 
 // claim takes one idle worker's place, if any.
@@ -75,13 +84,13 @@ func (w *workers) claim() bool {
 }
 
 // run runs one job; it has been counted busy since its dispatch.
-func (w *workers) run(job func()) {
-	job()
+func (w *workers) run(j job) {
+	w.exec(j)
 	w.busy.Add(-1)
 }
 
-func (w *workers) work(job func()) {
-	w.run(job)
+func (w *workers) work(j job) {
+	w.run(j)
 	timer := time.NewTimer(w.linger)
 	defer timer.Stop()
 	for {
@@ -92,8 +101,8 @@ func (w *workers) work(job func()) {
 		}
 		timer.Reset(w.linger) // Go >= 1.23: no stale tick after Reset
 		select {
-		case job := <-w.jobs:
-			w.run(job)
+		case j := <-w.jobs:
+			w.run(j)
 		case <-w.quit:
 			return
 		case <-timer.C:

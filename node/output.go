@@ -30,7 +30,7 @@ type outbox struct {
 
 	started bool          // the writer goroutine runs (started by the first line)
 	wake    chan struct{} // capacity 1: "there is something pending"
-	done chan struct{} // closed when the writer has exited
+	done    chan struct{} // closed when the writer has exited
 }
 
 // maxKeptBuffer bounds the capacity a drained buffer may keep, so that one

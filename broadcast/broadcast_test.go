@@ -133,8 +133,11 @@ func TestSimStarConverges(t *testing.T) {
 		maxSpread  time.Duration // from the broadcast to every node holding it
 		maxPerBcst float64       // gossip messages per broadcast
 	}{
+		// Half of Maelstrom's operations are broadcasts, so n gossip
+		// messages per broadcast are n/2 server msgs-per-op: the issue's
+		// targets are 15 (3d) and 2 (3e) per op.
 		{"3d", 100*time.Millisecond + time.Millisecond, 26},
-		{"3e", Profiles["3e"].Interval + 200*time.Millisecond + time.Millisecond, 3},
+		{"3e", Profiles["3e"].Interval + 200*time.Millisecond + time.Millisecond, 3.6},
 	} {
 		t.Run(tc.profile, func(t *testing.T) {
 			cfg := Profiles[tc.profile]

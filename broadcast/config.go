@@ -60,7 +60,7 @@ type Config struct {
 //     plus up to Interval at the hub.
 var Profiles = map[string]Config{
 	"3d": {Interval: 100 * time.Millisecond, AckDelay: 1500 * time.Millisecond, Retry: 3 * time.Second, Overlay: "total", Eager: "all"},
-	"3e": {Interval: 350 * time.Millisecond, AckDelay: 1000 * time.Millisecond, Retry: 3 * time.Second, Overlay: "tree", Eager: "leaf"},
+	"3e": {Interval: 250 * time.Millisecond, AckDelay: 1000 * time.Millisecond, Retry: 3 * time.Second, Overlay: "tree", Eager: "leaf"},
 }
 
 // DefaultProfile is used when none is given.

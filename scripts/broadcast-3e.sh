@@ -1,5 +1,5 @@
 #!/bin/sh
-# The broadcast node (challenge 3a-3e) with profile 3e: messages first: star around n0, leaves send at once, the hub batches every 350 ms; ~1.2 server msgs per op, stable in 200-550 ms.
+# The broadcast node (challenge 3a-3e) with profile 3e: messages first: star around n0, leaves send at once, the hub batches every 250 ms; ~1.5 server msgs per op, stable in 200-470 ms.
 # See broadcast/config.go for every setting; more name=value arguments
 # given here override the profile's.
 #

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 
+	"glomers/harness/checkcmd"
 	"glomers/harness/netsim"
+	"glomers/harness/registry"
 	"glomers/harness/report"
 	"glomers/harness/run"
 	"glomers/harness/service"
@@ -46,6 +48,5 @@ func finish(out *run.Outcome, err error, stdout, stderr io.Writer) int {
 }
 
 func checkCmd(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "harness check: not wired yet")
-	return 2
+	return checkcmd.Main(args, stdout, stderr, checkcmd.FromRegistry(registry.Get))
 }

@@ -49,3 +49,13 @@ func unmarshalNumbers(b []byte, v any) error {
 	dec.UseNumber()
 	return dec.Decode(v)
 }
+
+// DecodeValue decodes one JSON value into the normalised form (integers
+// stay int64 rather than becoming float64).
+func DecodeValue(b []byte) (any, error) {
+	var v any
+	if err := unmarshalNumbers(b, &v); err != nil {
+		return nil, err
+	}
+	return Normalize(v), nil
+}

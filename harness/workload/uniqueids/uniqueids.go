@@ -5,7 +5,6 @@
 package uniqueids
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -57,11 +56,7 @@ func (c client) Invoke(ctx context.Context, op history.Op) history.Op {
 		case body.Type != "generate_ok" || body.ID == nil:
 			err = fmt.Errorf("expected generate_ok with an id, got %s", reply)
 		default:
-			var v any
-			dec := json.NewDecoder(bytesReader(*body.ID))
-			dec.UseNumber()
-			dec.Decode(&v)
-			id = history.Normalize(v)
+			id, err = history.DecodeValue(*body.ID)
 		}
 	}
 	return workload.Complete(op, id, err, false)
@@ -87,7 +82,8 @@ func (Workload) Check(h history.History) check.Result { return Check(h) }
 // and "1" differ, as they do in Clojure.
 func Check(h history.History) Result {
 	res := Result{Duplicated: map[string]int{}}
-	freqs := map[string]int{}
+	freqs := map[string]int{}   // by the id's JSON form
+	display := map[string]any{} // JSON form -> the id
 	var lo, hi any
 	for _, op := range h {
 		if !op.IsClient() || op.F != "generate" {
@@ -100,6 +96,7 @@ func Check(h history.History) Result {
 			res.AcknowledgedCount++
 			key := idKey(op.Value)
 			freqs[key]++
+			display[key] = op.Value
 			lo, hi = widen(lo, hi, op.Value)
 		}
 	}
@@ -124,7 +121,7 @@ func Check(h history.History) Result {
 		if i == maxDuplicatesShown {
 			break
 		}
-		res.Duplicated[d.id] = d.n
+		res.Duplicated[displayKey(display[d.id])] = d.n
 	}
 	if res.AcknowledgedCount > 0 {
 		res.Range = []any{lo, hi}
@@ -133,12 +130,19 @@ func Check(h history.History) Result {
 	return res
 }
 
+// idKey is the id's JSON form, which keeps 7 and "7" apart.
 func idKey(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// displayKey names an id in the duplicated map: strings as themselves (as
+// results.edn shows them), anything else in JSON.
+func displayKey(v any) string {
 	if s, ok := v.(string); ok {
 		return s
 	}
-	b, _ := json.Marshal(v)
-	return string(b)
+	return idKey(v)
 }
 
 // widen extends [lo, hi] by v when ids are all numbers or all strings;
@@ -173,5 +177,3 @@ func less(a, b any) bool {
 	}
 	return false
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -19,11 +19,13 @@ type benchEchoOK struct {
 	Echo json.RawMessage `json:"echo"`
 }
 
-// countingWriter counts output lines, to check every request was answered.
-type countingWriter struct{ lines int }
+// countingWriter counts output lines, to check every request was
+// answered, and write calls (each would be one syscall on stdout).
+type countingWriter struct{ lines, writes int }
 
 func (w *countingWriter) Write(p []byte) (int, error) {
 	w.lines += bytes.Count(p, []byte{'\n'})
+	w.writes++
 	return len(p), nil
 }
 
@@ -67,6 +69,7 @@ func BenchmarkEchoThroughput(b *testing.B) {
 		b.Fatalf("%d replies to %d requests", out.lines-1, b.N)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	b.ReportMetric(float64(out.writes)/float64(b.N), "writes/msg")
 	if cpuOK && cpu1 > cpu0 {
 		// Throughput per second of CPU the process used (GC included):
 		// what one dedicated core would do, however loaded the machine.

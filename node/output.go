@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"runtime"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -46,6 +47,11 @@ func (o *outbox) run() {
 	var spare []byte
 	for {
 		<-o.wake
+		// Let the goroutines that are ready to run (handlers finishing,
+		// the input loop) queue their lines first: under load that
+		// turns a write per message into a write per batch; when idle
+		// it costs one scheduler round trip.
+		runtime.Gosched()
 		for {
 			o.mu.Lock()
 			buf := o.pending

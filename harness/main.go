@@ -46,6 +46,9 @@ func main() {
 const topUsage = `usage:
   harness test -w WORKLOAD --bin BIN [options] [args for the node binary]
   harness check --workload WORKLOAD STORE_DIR
+  harness summary [--format text|tsv|csv] [--header] STORE_DIR...
+  harness report STORE_DIR...
+  harness plot-sweep SWEEP.csv OUT.png
 Run 'harness test --help' for the options.`
 
 func realMain(args []string, stdout, stderr io.Writer) int {
@@ -58,6 +61,12 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return testCmd(args[1:], stdout, stderr)
 	case "check":
 		return checkCmd(args[1:], stdout, stderr)
+	case "summary":
+		return summaryCmd(args[1:], stdout, stderr)
+	case "report":
+		return reportCmd(args[1:], stdout, stderr)
+	case "plot-sweep":
+		return plotSweepCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, topUsage)
 		return 0

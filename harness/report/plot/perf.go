@@ -142,6 +142,10 @@ func (f *figure) savePNG(path string) error {
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
 	f.draw(dc)
+	return savePNG(img, path)
+}
+
+func savePNG(img *vgimg.Canvas, path string) error {
 	file, err := os.Create(path)
 	if err != nil {
 		return err
@@ -197,9 +201,10 @@ func fitLogY(pl *plot.Plot, lo, hi float64) {
 	if !(lo > 0) || !(hi > 0) {
 		lo, hi = 0.1, 10
 	}
-	pl.Y.Min = math.Pow(10, math.Floor(math.Log10(lo)))
+	// Slightly below the decade, so that its tick is inside the range.
+	pl.Y.Min = math.Pow(10, math.Floor(math.Log10(lo))) * 0.999
 	pl.Y.Max = math.Pow(10, math.Ceil(math.Log10(hi)))
-	if pl.Y.Max <= pl.Y.Min*10 {
+	if pl.Y.Max <= pl.Y.Min*10.1 {
 		pl.Y.Max = pl.Y.Min * 100
 	}
 }

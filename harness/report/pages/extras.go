@@ -1,0 +1,106 @@
+// Package pages writes what a reader opens after a test: the plots of a
+// store directory and its index.html, a static page (no scripts from the
+// network, no fonts, images by relative path) showing the verdict, the
+// statistics, the workload checker's findings and the plots together,
+// much as Jepsen's web view of a store does. It also reads a store's
+// headline figures (Row) for scripts/challenges.sh and scripts/sweep.sh.
+package pages
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"glomers/harness/report"
+	"glomers/harness/report/plot"
+)
+
+// The files WriteExtras writes into a store directory.
+const (
+	LatencyRawFile       = "latency-raw.png"
+	LatencyQuantilesFile = "latency-quantiles.png"
+	RateFile             = "rate.png"
+	MessagesFile         = "messages.svg"
+	IndexFile            = "index.html"
+)
+
+// WriteExtras writes the plots, the Lamport diagram and index.html into a
+// store directory from its results.json, history.jsonl and
+// net-journal.jsonl. It writes whatever it can: a missing history or
+// journal leaves out its pictures (the page says so) and is reported in
+// the returned error, which never concerns the verdict.
+func WriteExtras(dir string) error {
+	var errs []error
+	res, err := report.ReadFile(dir)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	title := filepath.Base(filepath.Clean(dir))
+	if res != nil {
+		if w, ok := res.Test["workload"].(string); ok {
+			title = w
+		}
+	}
+	page := pageData{Dir: dir, Results: res}
+	if b, err := os.ReadFile(filepath.Join(dir, report.FileName)); err == nil {
+		var raw struct {
+			Test map[string]json.RawMessage `json:"test"`
+		}
+		if json.Unmarshal(b, &raw) == nil {
+			page.TestRaw = raw.Test
+		}
+	}
+
+	if f, err := os.Open(filepath.Join(dir, "history.jsonl")); err != nil {
+		errs = append(errs, err)
+	} else {
+		ops, err := plot.ReadOps(f)
+		f.Close()
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			perf := plot.FromOps(ops)
+			page.Partitions = perf.Nemesis
+			if err := plot.WritePerf(dir, perf, title); err != nil {
+				errs = append(errs, err)
+			} else {
+				page.Plots = []plotRef{
+					{LatencyRawFile, "Latency of every operation (thinned to " + fmt.Sprint(plot.MaxRawPoints) + " points), by f and outcome"},
+					{LatencyQuantilesFile, "Latency quantiles over time, by f"},
+					{RateFile, "Completed operations per second, by f and outcome"},
+				}
+			}
+		}
+	}
+
+	msgs, err := plot.ReadMessagesFile(filepath.Join(dir, "net-journal.jsonl"), plot.MaxMessages)
+	if err != nil {
+		errs = append(errs, err)
+	} else if len(msgs) > 0 {
+		if err := writeFile(filepath.Join(dir, MessagesFile), func(f *os.File) error { return plot.Lamport(f, msgs) }); err != nil {
+			errs = append(errs, err)
+		} else {
+			page.Messages = MessagesFile
+			page.MessageCount = len(msgs)
+		}
+	}
+
+	if err := writeFile(filepath.Join(dir, IndexFile), func(f *os.File) error { return writeIndex(f, page) }); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func writeFile(path string, write func(*os.File) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

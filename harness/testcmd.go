@@ -26,6 +26,7 @@ func finish(out *run.Outcome, err error, stdout, stderr io.Writer) int {
 	if werr := report.WriteFile(out.StoreDir, res); werr != nil {
 		fmt.Fprintln(stderr, "harness test: writing results:", werr)
 	}
+	writeExtras(out.StoreDir, stderr)
 	if err != nil {
 		// The test did not run to the end: say why, show what the nodes
 		// left behind, and give no analysis.

@@ -53,6 +53,13 @@ func unmarshalNumbers(b []byte, v any) error {
 // DecodeValue decodes one JSON value into the normalised form (integers
 // stay int64 rather than becoming float64).
 func DecodeValue(b []byte) (any, error) {
+	if b = bytes.TrimSpace(b); len(b) > 0 && b[0] == '"' {
+		// Strings are the common case (echo payloads, ids): skip the
+		// generic decoder.
+		var s string
+		err := json.Unmarshal(b, &s)
+		return s, err
+	}
 	var v any
 	if err := unmarshalNumbers(b, &v); err != nil {
 		return nil, err

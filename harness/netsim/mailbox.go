@@ -1,6 +1,9 @@
 package netsim
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+)
 
 // Mailbox is an unbounded FIFO in front of a handler: Deliver never blocks,
 // and one goroutine hands messages to the handler in order. Unbounded on
@@ -21,14 +24,16 @@ func NewMailbox(handle func(Message)) *Mailbox {
 		for _, m := range batch {
 			handle(m)
 		}
-	})
+	}, nil)
 }
 
 // NewBatchMailbox starts a mailbox that hands over every message queued
-// since the last call at once, so a writer can flush once per batch.
-func NewBatchMailbox(handle func(batch []Message)) *Mailbox {
+// since the last call at once. idle (if not nil) is called whenever the
+// queue has run dry, so a writer can buffer batches and flush once when
+// there is nothing more to write.
+func NewBatchMailbox(handle func(batch []Message), idle func()) *Mailbox {
 	mb := &Mailbox{signal: make(chan struct{}, 1), done: make(chan struct{})}
-	go mb.loop(handle)
+	go mb.loop(handle, idle)
 	return mb
 }
 
@@ -65,10 +70,11 @@ func (mb *Mailbox) Close() {
 	<-mb.done
 }
 
-func (mb *Mailbox) loop(handle func([]Message)) {
+func (mb *Mailbox) loop(handle func([]Message), idle func()) {
 	defer close(mb.done)
 	var batch []Message
 	for range mb.signal {
+		yielded := false
 		for {
 			mb.mu.Lock()
 			if mb.closed {
@@ -77,10 +83,23 @@ func (mb *Mailbox) loop(handle func([]Message)) {
 			}
 			batch, mb.queue = mb.queue, batch[:0]
 			mb.mu.Unlock()
-			if len(batch) == 0 {
+			if len(batch) > 0 {
+				handle(batch)
+				continue
+			}
+			if idle == nil {
 				break
 			}
-			handle(batch)
+			if !yielded {
+				// Give the senders one chance to add to this batch before
+				// the idle flush: under load this turns many one-message
+				// writes into one, at the cost of a scheduler pass.
+				yielded = true
+				runtime.Gosched()
+				continue
+			}
+			idle()
+			break
 		}
 	}
 }

@@ -67,6 +67,8 @@ type Node struct {
 	mailbox *netsim.Mailbox
 	exited  chan struct{}
 	readers sync.WaitGroup
+	// writeFailed is touched only by the mailbox goroutine.
+	writeFailed bool
 
 	mu           sync.Mutex
 	stopping     bool
@@ -110,7 +112,8 @@ func Start(opts Options) (*Node, error) {
 		return nil, fmt.Errorf("starting %s (%s): %w", opts.ID, opts.Bin, err)
 	}
 	n := &Node{opts: opts, cmd: cmd, stdin: stdin, exited: make(chan struct{})}
-	n.mailbox = netsim.NewBatchMailbox(n.writeBatch(bufio.NewWriterSize(stdin, 1<<16)))
+	w := bufio.NewWriterSize(stdin, 1<<16)
+	n.mailbox = netsim.NewBatchMailbox(n.writeBatch(w), func() { n.flush(w) })
 	opts.Net.Add(opts.ID, n.mailbox)
 	n.readers.Add(2)
 	go n.readStdout(stdout)
@@ -132,24 +135,27 @@ func (n *Node) ID() string { return n.opts.ID }
 // Exited is closed when the process has ended.
 func (n *Node) Exited() <-chan struct{} { return n.exited }
 
-// writeBatch writes messages as JSON lines and flushes once per batch.
+// writeBatch buffers messages as JSON lines; the mailbox's idle hook
+// flushes them once nothing more is queued.
 func (n *Node) writeBatch(w *bufio.Writer) func([]netsim.Message) {
 	var buf []byte
-	failed := false
 	return func(batch []netsim.Message) {
-		if failed {
+		if n.writeFailed {
 			return
 		}
 		for _, m := range batch {
 			buf = appendMessage(buf[:0], m)
 			if _, err := w.Write(buf); err != nil {
-				failed = true // the process is gone; its exit is reported
+				n.writeFailed = true // the process is gone; its exit is reported
 				return
 			}
 		}
-		if err := w.Flush(); err != nil {
-			failed = true
-		}
+	}
+}
+
+func (n *Node) flush(w *bufio.Writer) {
+	if !n.writeFailed && w.Flush() != nil {
+		n.writeFailed = true
 	}
 }
 

@@ -267,9 +267,14 @@ func (s *sccSearch) single(d uint8) *cycle {
 		byTarget[t] = append(byTarget[t], c)
 	}
 	reach := make([]uint64, ncomp)
+	bit := make([]uint64, ncomp) // target component -> its bit in this chunk
 	for lo := 0; lo < len(targets); lo += 64 {
 		chunk := targets[lo:min(lo+64, len(targets))]
-		bit := map[int32]uint64{}
+		if lo > 0 {
+			for _, t := range targets[lo-64 : lo] {
+				bit[t] = 0
+			}
+		}
 		minT, maxS := int32(ncomp), int32(0)
 		for i, t := range chunk {
 			bit[t] = 1 << uint(i)

@@ -107,8 +107,13 @@ func (n *Node) Logf(format string, args ...any) {
 }
 
 // SetRPCTimeout sets the timeout of RPC callbacks and of SyncRPC calls
-// whose context has no deadline.
-func (n *Node) SetRPCTimeout(d time.Duration) { n.rpcTimeout.Store(int64(d)) }
+// whose context has no deadline; d <= 0 restores DefaultRPCTimeout.
+func (n *Node) SetRPCTimeout(d time.Duration) {
+	if d <= 0 {
+		d = DefaultRPCTimeout
+	}
+	n.rpcTimeout.Store(int64(d))
+}
 
 // RPCTimeout is the current RPC timeout.
 func (n *Node) RPCTimeout() time.Duration { return time.Duration(n.rpcTimeout.Load()) }

@@ -341,3 +341,33 @@ func TestMessageAccessors(t *testing.T) {
 	broken := node.Message{Body: json.RawMessage(`{"type":`)}
 	assert.Equal(t, "", broken.Type())
 }
+
+// writeCounter counts write calls; each would be a syscall on stdout.
+type writeCounter struct {
+	mu     sync.Mutex
+	writes int
+	lines  int
+}
+
+func (w *writeCounter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes++
+	w.lines += strings.Count(string(p), "\n")
+	return len(p), nil
+}
+
+func TestOutputIsBatched(t *testing.T) {
+	const k = 5000
+	var in strings.Builder
+	in.WriteString(`{"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1"]}}` + "\n")
+	for i := 0; i < k; i++ {
+		in.WriteString(echoLine(i+2, "x") + "\n")
+	}
+	out := &writeCounter{}
+	n := node.NewNodeIO(strings.NewReader(in.String()), out)
+	n.Handle("echo", echoHandler(n))
+	require.NoError(t, n.Run())
+	assert.Equal(t, k+1, out.lines)
+	assert.Less(t, out.writes, k/2, "a burst of replies must share write calls")
+}

@@ -57,11 +57,14 @@ func (n *Node) NextMsgID() int { return int(n.nextMsgID.Add(1)) }
 // in its own goroutine. If no reply arrives within the RPC timeout (see
 // SetRPCTimeout), or the node's input ends first, fn is called once with a
 // synthetic error reply of code 0 (timeout, indefinite) from dest; a reply
-// arriving after that is dropped.
+// arriving after that is dropped. A nil fn ignores the reply.
 func (n *Node) RPC(dest string, body any, fn HandlerFunc) error {
 	src := n.ID()
 	if src == "" {
 		return ErrNotInitialized
+	}
+	if fn == nil {
+		fn = func(Message) error { return nil } // fire, and ignore the reply
 	}
 	cb := &callback{dest: dest, fn: fn}
 	id, err := n.register(cb)

@@ -146,7 +146,8 @@ func plotSweepCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 // SweepPoints turns sweep CSV rows into chart points. A line is named by
-// the series columns: by default rate, plus concurrency when it varies.
+// the series columns: by default rate, plus concurrency when it varies
+// (sweep-concurrency, the flag as given, when the CSV has it).
 // Latency is the stable latency when the rows have it (broadcast), else
 // the operation latency.
 func SweepPoints(rows []map[string]string, series string) ([]plot.SweepPoint, string) {
@@ -170,8 +171,16 @@ func SweepPoints(rows []map[string]string, series string) ([]plot.SweepPoint, st
 		cols = strings.Split(series, ",")
 	} else {
 		cols = []string{"rate"}
-		if len(rows) > 0 && varies("concurrency") {
-			cols = append(cols, "concurrency")
+		// scripts/sweep.sh records the --concurrency it gave (2n), which
+		// stays the same while the resolved count grows with the nodes.
+		conc := "concurrency"
+		if len(rows) > 0 {
+			if _, ok := rows[0]["sweep-concurrency"]; ok {
+				conc = "sweep-concurrency"
+			}
+		}
+		if len(rows) > 0 && varies(conc) {
+			cols = append(cols, conc)
 		}
 	}
 	title := ""
@@ -182,7 +191,7 @@ func SweepPoints(rows []map[string]string, series string) ([]plot.SweepPoint, st
 		}
 		var name []string
 		for _, c := range cols {
-			name = append(name, c+" "+r[c])
+			name = append(name, strings.TrimPrefix(c, "sweep-")+" "+r[c])
 		}
 		med, mx := numOf(r["latency-p50"]), numOf(r["latency-max"])
 		if s := numOf(r["stable-latency-median"]); !math.IsNaN(s) {

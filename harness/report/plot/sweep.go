@@ -115,6 +115,9 @@ func Sweep(path, title string, pts []SweepPoint) error {
 		cost.Legend.Add("invalid run", s)
 	}
 	fitLogY(lat, lo, hi)
+	if cost.Y.Max <= 0 {
+		cost.Y.Max = 1 // every run at 0: keep the axis at 0..1
+	}
 	if len(pts) == 0 {
 		return fmt.Errorf("sweep chart: no runs")
 	}

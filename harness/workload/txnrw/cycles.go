@@ -2,8 +2,11 @@ package txnrw
 
 // Cycle search, after elle.txn/cycles and cycle-cases-in-scc: first the
 // strongly connected components of the whole dependency graph (Tarjan);
-// then, inside each component, one search per anomaly type, worst first,
-// skipping types implied by one already found in that component. Elle
+// then, inside each component, Elle's cycle-exists checks
+// (cycleexists.go) and one search per anomaly type, worst first, skipping
+// types implied by one already found in that component or ruled out by
+// the cycle-exists checks. The searches run on edges reduced to the one
+// relation Elle's explainer would name them by (see labelled). Elle
 // searches each type with a breadth-first search over paths bounded by a
 // timeout; we use searches that are exact and polynomial instead, so a
 // cycle-search-timeout never happens:

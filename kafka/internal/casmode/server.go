@@ -41,11 +41,14 @@ type Config struct {
 	ResolveEvery time.Duration
 	// MaxPerPush bounds the entries of one push.
 	MaxPerPush int
+	// CASTimeout bounds one compare-and-set, so that a lost reply leaves
+	// a send time to settle its claim before the client's deadline.
+	CASTimeout time.Duration
 }
 
 // DefaultConfig suits Maelstrom's defaults.
 func DefaultConfig() Config {
-	return Config{Interval: 20 * time.Millisecond, Retry: 250 * time.Millisecond, ResolveEvery: 50 * time.Millisecond, MaxPerPush: 4096}
+	return Config{Interval: 20 * time.Millisecond, Retry: 250 * time.Millisecond, ResolveEvery: 50 * time.Millisecond, MaxPerPush: 4096, CASTimeout: 500 * time.Millisecond}
 }
 
 // KVPrefix prefixes a kafka key to name its counter in lin-kv.
@@ -224,11 +227,21 @@ func (s *Server) cas(ctx context.Context, key, from, to string) error {
 	if from != "" {
 		f = from
 	}
+	if s.cfg.CASTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.CASTimeout)
+		defer cancel()
+	}
 	return s.kv.CompareAndSwap(ctx, KVPrefix+key, f, to, from == "")
 }
 
 // refresh reads key's counter into the cache.
 func (s *Server) refresh(ctx context.Context, key string) (string, error) {
+	if s.cfg.CASTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.CASTimeout)
+		defer cancel()
+	}
 	var v string
 	err := s.kv.ReadInto(ctx, KVPrefix+key, &v)
 	if err != nil {

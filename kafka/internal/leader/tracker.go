@@ -146,6 +146,8 @@ func (t *Tracker) Acked(f string, seq int64, lens map[string]int, commitVersion,
 		}
 		if fl.next[k] < logLen(k) {
 			fl.dirty[k] = struct{}{}
+		} else {
+			delete(fl.dirty, k)
 		}
 	}
 	fl.commitsAcked = max(fl.commitsAcked, commitVersion)

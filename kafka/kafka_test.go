@@ -1,0 +1,170 @@
+package main
+
+// End-to-end tests: the node binary in both modes, run by the harness
+// against the kafka workload and its Jepsen-style checker, at one node
+// (challenge 5a) and several (5b), with and without partitions; and two
+// deliberately broken nodes the checker must reject.
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"glomers/harness/check"
+	"glomers/harness/run"
+	"glomers/harness/workload/kafka"
+	"glomers/internal/harnesstest"
+	"glomers/internal/testbin"
+)
+
+func kafkaConfig(t *testing.T, bin string, nodes int, args ...string) run.Config {
+	cfg := harnesstest.Config("kafka", bin)
+	cfg.Args = args
+	cfg.NodeIDs = run.NodeIDsFor(nodes)
+	cfg.Concurrency = 2 * nodes
+	cfg.Rate = 300
+	cfg.TimeLimit = 2 * time.Second
+	cfg.RecoveryTime = time.Second
+	cfg.NemesisInterval = time.Second
+	return cfg
+}
+
+// verdict is the run's verdict, except that unseen messages of keys the
+// final phase never assigned are forgiven: the workload builds its final
+// key list from completions its generator saw, and each worker's last
+// main-phase completion never reaches the generator (see the report in
+// docs/results/kafka.md), so a key sent to only in those last operations
+// is never polled at the end whatever the nodes do.
+func verdict(t *testing.T, out *run.Outcome) check.Validity {
+	t.Helper()
+	v := harnesstest.Verdict(out)
+	if v == check.Valid {
+		return v
+	}
+	r, ok := out.Workload.(kafka.Result)
+	if !ok || !slices.Equal(r.BadErrorTypes, []string{"unseen"}) || r.Unseen == nil {
+		return v
+	}
+	assigned := map[string]bool{}
+	for _, o := range out.History {
+		if o.F == "assign" && o.Final {
+			if ks, ok := o.Value.([]any); ok {
+				for _, k := range ks {
+					if s, ok := k.(string); ok {
+						assigned[s] = true
+					}
+				}
+			}
+		}
+	}
+	for k := range r.Unseen.Unseen {
+		if assigned[k] {
+			return v
+		}
+	}
+	t.Logf("forgiving unseen messages of keys the final phase never polled: %v", r.Unseen.Unseen)
+	for _, n := range out.Nodes {
+		if !n.OK() {
+			return check.Invalid
+		}
+	}
+	return check.Valid
+}
+
+func runKafka(t *testing.T, cfg run.Config) *run.Outcome {
+	t.Helper()
+	out, _, err := harnesstest.Run(t, cfg)
+	require.NoError(t, err)
+	return out
+}
+
+func countOK(out *run.Outcome, f string) (ok, total int) {
+	for _, o := range out.History {
+		if o.F == f && o.IsClient() && !o.IsInvoke() {
+			total++
+			if o.Type == "ok" {
+				ok++
+			}
+		}
+	}
+	return ok, total
+}
+
+func TestKafkaNodeIsValid(t *testing.T) {
+	bin := testbin.Build(t, "./kafka")
+	for _, mode := range []string{ModeCAS, ModeLeader} {
+		for _, nodes := range []int{1, 3} {
+			for _, nemesis := range []bool{false, true} {
+				if nemesis && nodes == 1 {
+					continue // a single node has nothing to partition
+				}
+				name := mode + "/" + map[int]string{1: "5a-1node", 3: "5b-3nodes"}[nodes]
+				if nemesis {
+					name += "/partition"
+				}
+				t.Run(name, func(t *testing.T) {
+					cfg := kafkaConfig(t, bin, nodes, mode)
+					if nemesis {
+						cfg.Nemesis = []string{"partition"}
+						cfg.TimeLimit = 3 * time.Second
+					}
+					out := runKafka(t, cfg)
+					assert.Equal(t, check.Valid, verdict(t, out), "workload: %+v", out.Workload)
+					sends, total := countOK(out, "send")
+					assert.Greater(t, sends, 100, "sends succeed (%d of %d)", sends, total)
+					polls, _ := countOK(out, "poll")
+					assert.Greater(t, polls, 100)
+					if !nemesis {
+						assert.Equal(t, total, sends, "no failed sends without faults")
+					}
+					if nodes == 1 && mode == ModeLeader {
+						assert.EqualValues(t, 0, out.Net.Servers.MsgCount, "a lone leader talks to nobody")
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestLeaderModeUsesFewServerMessages(t *testing.T) {
+	out := runKafka(t, kafkaConfig(t, testbin.Build(t, "./kafka"), 2, ModeLeader))
+	require.Equal(t, check.Valid, verdict(t, out))
+	invokes := 0
+	for _, o := range out.History {
+		if o.IsClient() && o.IsInvoke() {
+			invokes++
+		}
+	}
+	stats := out.Net.WithMsgsPerOp(invokes)
+	require.NotNil(t, stats.Servers.MsgsPerOp)
+	assert.Less(t, *stats.Servers.MsgsPerOp, 1.5, "5c target")
+}
+
+func TestBrokenNodesAreInvalid(t *testing.T) {
+	// The separate-logs node never lets the final phase finish, which then
+	// runs its full 10 s: overlap that wait with the other tests.
+	t.Parallel()
+	for _, tc := range []struct {
+		pkg  string
+		want []string // at least one of these anomalies
+	}{
+		{"./kafka/internal/broken/separate", []string{"inconsistent-offsets"}},
+		{"./kafka/internal/broken/blocks", []string{"poll-skip", "int-poll-skip", "lost-write"}},
+	} {
+		t.Run(tc.pkg, func(t *testing.T) {
+			cfg := kafkaConfig(t, testbin.Build(t, tc.pkg), 2)
+			out := runKafka(t, cfg)
+			assert.Equal(t, check.Invalid, harnesstest.Verdict(out))
+			r, ok := out.Workload.(kafka.Result)
+			require.True(t, ok)
+			found := false
+			for _, a := range tc.want {
+				found = found || slices.Contains(r.BadErrorTypes, a)
+			}
+			assert.True(t, found, "want one of %v in %v", tc.want, r.BadErrorTypes)
+		})
+	}
+}

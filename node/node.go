@@ -291,7 +291,9 @@ func (n *Node) runJob(j job) {
 func (n *Node) call(fn HandlerFunc, msg Message) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			n.Logf("handler for %q panicked: %v\n%s", msg.Type(), p, debug.Stack())
+			if n.logger.Load() != nil {
+				n.Logf("handler for %q panicked: %v\n%s", msg.Type(), p, debug.Stack())
+			}
 			err = NewRPCError(CodeCrash, "handler panicked: %v", p)
 		}
 	}()

@@ -85,6 +85,7 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 		Concurrency:       cfg.Concurrency,
 		Rate:              cfg.Rate,
 		TimeLimit:         cfg.TimeLimit,
+		Latency:           cfg.Latency.Mean,
 		KeyCount:          cfg.KeyCount,
 		MaxTxnLength:      cfg.MaxTxnLength,
 		MaxWritesPerKey:   cfg.MaxWritesPerKey,
@@ -151,6 +152,11 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 		return out, runErr
 	}
 	out.Workload = wl.Check(out.History)
+	if v, ok := out.Workload.(workload.Visualizer); ok {
+		if _, err := v.WriteVisualizations(dir); err != nil {
+			fmt.Fprintf(logw, "warning: could not draw the checker's visualisations: %v\n", err)
+		}
+	}
 	return out, nil
 }
 

@@ -24,9 +24,10 @@ type Options struct {
 	Concurrency       int      // number of client threads
 	Rate              float64  // total requests per second (0: none)
 	TimeLimit         time.Duration
-	KeyCount          int // 0: the workload's default
-	MaxTxnLength      int // default 4
-	MaxWritesPerKey   int // default 16
+	Latency           time.Duration // mean network latency (--latency)
+	KeyCount          int           // 0: the workload's default
+	MaxTxnLength      int           // default 4
+	MaxWritesPerKey   int           // default 16
 	Topology          string
 	ConsistencyModels []string // Maelstrom names, e.g. read-committed
 	// Rand is the seeded generator source. Generators are only ever called
@@ -112,6 +113,13 @@ type Workload interface {
 	NewClient(conn Conn, w Worker, rng *rand.Rand) Client
 	// Check analyses a history (pure: no processes, no clocks).
 	Check(h history.History) check.Result
+}
+
+// Visualizer is a checker result that can draw pictures of what it found
+// (lin-kv's porcupine pages); the runner calls it with the store directory
+// before results.json is written, so the result can name the files.
+type Visualizer interface {
+	WriteVisualizations(dir string) ([]string, error)
 }
 
 // Factory builds a workload from the test's options; it returns an error

@@ -42,10 +42,14 @@ type casRequest struct {
 	To   any    `json:"to"`
 }
 
-// RequestTimeout is lin_kv.clj's client timeout, max(10 × mean latency,
-// 1 s). Options carry no latency, so this is the value for any mean
-// latency up to 100 ms (Maelstrom's default is 0).
+// RequestTimeout is the floor of lin_kv.clj's client timeout,
+// max(10 × mean latency, 1 s).
 const RequestTimeout = time.Second
+
+// requestTimeout is lin_kv.clj's client timeout for a mean latency.
+func requestTimeout(latency time.Duration) time.Duration {
+	return max(10*latency, RequestTimeout)
+}
 
 // DefaultPerKeyLimit bounds the operations on one key. Maelstrom passes no
 // :per-key-limit to linearizable_register.clj, so there a key changes only
@@ -153,12 +157,13 @@ func (g *generator) Next(w workload.Worker, _ *history.Op) (history.Op, bool) {
 
 // NewClient makes a client for the worker's node.
 func (w *Workload) NewClient(conn workload.Conn, wk workload.Worker, _ *rand.Rand) workload.Client {
-	return &client{conn: conn, node: wk.Node}
+	return &client{conn: conn, node: wk.Node, timeout: requestTimeout(w.opts.Latency)}
 }
 
 type client struct {
-	conn workload.Conn
-	node string
+	conn    workload.Conn
+	node    string
+	timeout time.Duration
 }
 
 // Invoke performs one op as lin_kv.clj's client does inside
@@ -171,7 +176,7 @@ func (c *client) Invoke(ctx context.Context, op history.Op) history.Op {
 		return workload.Complete(op, nil, fmt.Errorf("value is not [key value]: %v", op.Value), op.F == "read")
 	}
 	k, v := kv[0], kv[1]
-	ctx, cancel := context.WithTimeout(ctx, RequestTimeout)
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var (
 		raw   json.RawMessage

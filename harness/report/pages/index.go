@@ -222,6 +222,11 @@ func testRows(t map[string]json.RawMessage) []kv {
 				if s == "" {
 					s = "-"
 				}
+			case map[string]any:
+				var c bytes.Buffer
+				if json.Compact(&c, raw) == nil {
+					s = c.String()
+				}
 			case []any:
 				parts := make([]string, len(x))
 				for i, e := range x {
@@ -308,8 +313,14 @@ func workloadFields(w any) (scalars []kv, anomalies []anomaly, empty string) {
 		if len(b) == 0 {
 			continue
 		}
-		switch b[0] {
-		case '[', '{':
+		switch {
+		case strings.HasSuffix(k, "latencies"):
+			// Quantile maps (stable-latencies, lost-latencies) are
+			// figures, not findings.
+			var c bytes.Buffer
+			json.Compact(&c, b)
+			scalars = append(scalars, kv{k, c.String()})
+		case b[0] == '[' || b[0] == '{':
 			var x any
 			json.Unmarshal(b, &x)
 			n := 0

@@ -1,9 +1,12 @@
 package node_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -370,4 +373,75 @@ func TestOutputIsBatched(t *testing.T) {
 	require.NoError(t, n.Run())
 	assert.Equal(t, k+1, out.lines)
 	assert.Less(t, out.writes, k/2, "a burst of replies must share write calls")
+}
+
+func TestBlockedHandlersNeverStarveNewOnes(t *testing.T) {
+	const blocked = 200
+	release := make(chan struct{})
+	var waiting sync.WaitGroup
+	waiting.Add(blocked)
+	s := startNode(t, func(n *node.Node) {
+		n.Handle("block", func(msg node.Message) error {
+			waiting.Done()
+			<-release
+			return n.Reply(msg, node.MessageBody{Type: "block_ok"})
+		})
+		n.Handle("echo", echoHandler(n))
+	})
+	s.init()
+	for i := 0; i < blocked; i++ {
+		s.sendMsg("c1", "n1", map[string]any{"type": "block", "msg_id": 1000 + i})
+	}
+	waitOrFail(t, &waiting, 5*time.Second)
+	s.send(echoLine(1, "through"))
+	assert.Equal(t, "through", body(s.recv())["echo"])
+	close(release)
+	for i := 0; i < blocked; i++ {
+		assert.Equal(t, "block_ok", body(s.recv())["type"])
+	}
+	require.NoError(t, s.close())
+}
+
+func TestHandlersMayRegisterHandlersDuringInit(t *testing.T) {
+	s := startNode(t, func(n *node.Node) {
+		n.Handle("init", func(node.Message) error {
+			n.Handle("late", func(msg node.Message) error {
+				return n.Reply(msg, node.MessageBody{Type: "late_ok"})
+			})
+			return nil
+		})
+	})
+	s.init()
+	s.sendMsg("c1", "n1", map[string]any{"type": "late", "msg_id": 2})
+	assert.Equal(t, "late_ok", body(s.recv())["type"])
+}
+
+func TestNoGoroutineOutlivesRun(t *testing.T) {
+	base := runtime.NumGoroutine()
+	in, w := pipe()
+	n := node.NewNodeIO(in, io.Discard)
+	n.SetRPCTimeout(time.Hour)
+	n.Handle("fan", func(msg node.Message) error {
+		for i := 0; i < 50; i++ {
+			if err := n.RPC("n2", map[string]any{"type": "x"}, nil); err != nil {
+				return err
+			}
+		}
+		_, err := n.SyncRPC(context.Background(), "n2", map[string]any{"type": "x"})
+		return err
+	})
+	n.Handle("echo", echoHandler(n))
+	done := make(chan error, 1)
+	go func() { done <- n.Run() }()
+	fmt.Fprintln(w, `{"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1"]}}`)
+	for i := 0; i < 100; i++ {
+		fmt.Fprintln(w, echoLine(i+10, "x"))
+	}
+	fmt.Fprintln(w, `{"src":"c1","dest":"n1","body":{"type":"fan","msg_id":2}}`)
+	require.Eventually(t, func() bool { return n.PendingRPCs() == 51 }, 5*time.Second, time.Millisecond)
+	w.Close()
+	require.NoError(t, <-done)
+	assert.Zero(t, n.PendingRPCs())
+	assert.Eventually(t, func() bool { return runtime.NumGoroutine() <= base }, 5*time.Second, 10*time.Millisecond,
+		"goroutines: %d before, %d after", base, runtime.NumGoroutine())
 }

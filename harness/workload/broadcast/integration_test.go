@@ -7,7 +7,6 @@ package broadcast_test
 // harness is pointed at the test binary itself.
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"strings"
@@ -20,10 +19,7 @@ import (
 
 	"glomers/harness/check"
 	"glomers/harness/netsim"
-	"glomers/harness/registry"
 	"glomers/harness/run"
-	"glomers/harness/service"
-	"glomers/harness/workload"
 	"glomers/harness/workload/broadcast"
 	"glomers/internal/harnesstest"
 	"glomers/internal/testbin"
@@ -95,32 +91,17 @@ func brokenNode(mode string) error {
 	return n.Run()
 }
 
-// workloads is the registry, with broadcast added in case the registry
-// does not list it yet.
-func workloads(name string) (workload.Factory, bool) {
-	if name == "broadcast" {
-		return broadcast.New, true
-	}
-	return registry.Get(name)
-}
-
 // runTest runs cfg through the harness and returns the outcome, the
 // overall verdict and set-full's result.
 func runTest(t *testing.T, cfg run.Config) (*run.Outcome, check.Validity, broadcast.SetFullResult) {
 	t.Helper()
-	cfg.Store = t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	out, err := run.Run(ctx, cfg, run.Env{
-		Workloads: workloads,
-		Services:  func(net *netsim.Network, seed uint64) run.Stopper { return service.Start(net, seed) },
-	})
+	out, v, err := harnesstest.Run(t, cfg)
 	require.NoError(t, err)
 	res, ok := out.Workload.(broadcast.SetFullResult)
 	require.True(t, ok, "workload result is %T", out.Workload)
 	t.Logf("attempts %d stable %d lost %d never-read %d stale %d stable-latencies %v servers %d msgs",
 		res.AttemptCount, res.StableCount, res.LostCount, res.NeverReadCount, res.StaleCount, res.StableLatencies, out.Net.Servers.MsgCount)
-	return out, harnesstest.Verdict(out), res
+	return out, v, res
 }
 
 func config(bin string, nodes int) run.Config {

@@ -60,8 +60,7 @@ func TestIndexInBrowser(t *testing.T) {
 
 	t.Run("dom", func(t *testing.T) {
 		t.Parallel()
-		dir := copyStore(t, "gcounter-partition", "run")
-		require.NoError(t, WriteExtras(dir))
+		dir := rendered(t)
 		dom := runChromium(t, bin, filepath.Join(dir, IndexFile), "--dump-dom")
 		assert.Contains(t, dom, `<span id="verdict" class="verdict v-true">valid? true</span>`)
 		assert.Contains(t, dom, "Everything looks good!")
@@ -76,8 +75,7 @@ func TestIndexInBrowser(t *testing.T) {
 
 	t.Run("missing picture", func(t *testing.T) {
 		t.Parallel()
-		dir := copyStore(t, "broadcast", "run")
-		require.NoError(t, WriteExtras(dir))
+		dir := rendered(t)
 		require.NoError(t, os.Remove(filepath.Join(dir, RateFile)))
 		dom := runChromium(t, bin, filepath.Join(dir, IndexFile), "--dump-dom")
 		assert.Contains(t, dom, "valid? true")
@@ -88,8 +86,7 @@ func TestIndexInBrowser(t *testing.T) {
 
 	t.Run("screenshot", func(t *testing.T) {
 		t.Parallel()
-		dir := copyStore(t, "gcounter-partition", "run")
-		require.NoError(t, WriteExtras(dir))
+		dir := rendered(t)
 		shot := filepath.Join(t.TempDir(), "shot.png")
 		runChromium(t, bin, filepath.Join(dir, IndexFile), "--window-size=1280,2400", "--screenshot="+shot)
 		f, err := os.Open(shot)

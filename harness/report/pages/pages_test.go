@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -26,15 +27,64 @@ import (
 func copyStore(t *testing.T, name, rel string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), rel)
-	require.NoError(t, os.MkdirAll(dst, 0o755))
-	entries, err := os.ReadDir(filepath.Join("testdata", name))
-	require.NoError(t, err)
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join("testdata", name, e.Name()))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644))
-	}
+	require.NoError(t, copyDir(filepath.Join("testdata", name), dst))
 	return dst
+}
+
+var (
+	renderOnce sync.Once
+	renderDir  string
+	renderErr  error
+)
+
+// TestMain removes the directory rendered shares.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if renderDir != "" {
+		os.RemoveAll(renderDir)
+	}
+	os.Exit(code)
+}
+
+// rendered returns a fresh copy of testdata/gcounter-partition with its
+// pages written. They are drawn once for all tests: drawing is slow under
+// the race detector.
+func rendered(t *testing.T) string {
+	t.Helper()
+	renderOnce.Do(func() {
+		renderDir, renderErr = os.MkdirTemp("", "pages-test")
+		if renderErr != nil {
+			return
+		}
+		renderDir = filepath.Join(renderDir, "run")
+		if renderErr = copyDir(filepath.Join("testdata", "gcounter-partition"), renderDir); renderErr == nil {
+			renderErr = WriteExtras(renderDir)
+		}
+	})
+	require.NoError(t, renderErr)
+	dst := filepath.Join(t.TempDir(), "run")
+	require.NoError(t, copyDir(renderDir, dst))
+	return dst
+}
+
+func copyDir(src, dst string) error {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func TestReadRowOurs(t *testing.T) {
@@ -119,8 +169,7 @@ func TestCSVRoundTrip(t *testing.T) {
 }
 
 func TestWriteExtras(t *testing.T) {
-	dir := copyStore(t, "gcounter-partition", "run")
-	require.NoError(t, WriteExtras(dir))
+	dir := rendered(t)
 	for _, f := range []string{LatencyRawFile, LatencyQuantilesFile, RateFile} {
 		fh, err := os.Open(filepath.Join(dir, f))
 		require.NoError(t, err, f)

@@ -239,3 +239,35 @@ func TestEager(t *testing.T) {
 		assert.Empty(t, o.Body.Msgs, "no relaying on the total overlay")
 	}
 }
+
+// TestLateAckAndStrangers: an ack for a batch already resent is harmless,
+// and gossip from a node outside the overlay is acked but not answered
+// with messages.
+func TestLateAckAndStrangers(t *testing.T) {
+	cfg := Config{Interval: 10 * time.Millisecond, AckDelay: 0, Retry: 100 * time.Millisecond, Overlay: "tree", Fanout: 1}
+	ns := names(3) // a line: n0 - n1 - n2
+	a := NewServer(cfg, "n0", ns)
+	a.Broadcast(json.RawMessage("1"), epoch)
+	first := a.Tick(epoch)
+	require.Len(t, first, 1)
+	second := a.Tick(epoch.Add(100 * time.Millisecond))
+	require.Len(t, second, 1, "resent after Retry")
+	a.Gossip("n1", GossipBody{Type: "gossip", Acks: []int{first[0].Body.Batch}}, epoch.Add(101*time.Millisecond))
+	assert.Empty(t, a.Tick(epoch.Add(300*time.Millisecond)), "the late ack covers the message: no third send")
+	a.Gossip("n1", GossipBody{Type: "gossip", Acks: []int{second[0].Body.Batch, 999}}, epoch.Add(301*time.Millisecond))
+	assert.False(t, a.Pending())
+
+	// n2 is not n0's neighbour on this line.
+	a.Gossip("n2", GossipBody{Type: "gossip", Batch: 7, Msgs: []json.RawMessage{json.RawMessage("2")}}, epoch.Add(400*time.Millisecond))
+	out := a.Tick(epoch.Add(400 * time.Millisecond))
+	require.Len(t, out, 2)
+	for _, o := range out {
+		switch o.Dest {
+		case "n1":
+			assert.Equal(t, []json.RawMessage{json.RawMessage("2")}, o.Body.Msgs, "relayed to the neighbour")
+		case "n2":
+			assert.Empty(t, o.Body.Msgs)
+			assert.Equal(t, []int{7}, o.Body.Acks)
+		}
+	}
+}

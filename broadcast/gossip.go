@@ -12,8 +12,8 @@ import (
 // != 0 carries messages and must be acknowledged: the receiver lists the
 // batch id in Acks of a later gossip to the sender (piggybacked on its own
 // batch, or alone after AckDelay). Acknowledged batches are forgotten;
-// unacknowledged ones are sent again (merged into a new batch) after Retry,
-// so every message reaches every neighbour once the network lets it,
+// unacknowledged ones are sent again (merged into a new batch) after Retry
+// (a late ack of the old batch still counts), so every message reaches every neighbour once the network lets it,
 // whatever was lost in partitions.
 type GossipBody struct {
 	Type  string            `json:"type"`
@@ -57,7 +57,13 @@ type peer struct {
 type inflight struct {
 	keys   []string
 	sentAt time.Time
+	// expired is set once the keys were queued again after Retry; the
+	// batch is kept a while longer so that a late ack still counts.
+	expired bool
 }
+
+// expiredKeep is how many Retry periods an expired batch is remembered.
+const expiredKeep = 4
 
 // NewServer makes a server for node self among nodes.
 func NewServer(cfg Config, self string, nodes []string) *Server {
@@ -197,6 +203,7 @@ func (s *Server) Gossip(from string, g GossipBody, now time.Time) {
 		if b := p.inflight[id]; b != nil {
 			for _, k := range b.keys {
 				p.has[k] = true
+				delete(p.unsent, k)
 			}
 			delete(p.inflight, id)
 		}
@@ -229,15 +236,18 @@ func (s *Server) Tick(now time.Time) []Outgoing {
 	for _, id := range ids {
 		p := s.peers[id]
 		for bid, b := range p.inflight {
-			if now.Sub(b.sentAt) < s.cfg.Retry {
-				continue
-			}
-			for _, k := range b.keys {
-				if !p.has[k] {
-					p.unsent[k] = true
+			age := now.Sub(b.sentAt)
+			switch {
+			case b.expired && age >= expiredKeep*s.cfg.Retry:
+				delete(p.inflight, bid)
+			case !b.expired && age >= s.cfg.Retry:
+				for _, k := range b.keys {
+					if !p.has[k] {
+						p.unsent[k] = true
+					}
 				}
+				b.expired = true
 			}
-			delete(p.inflight, bid)
 		}
 		if o, ok := s.flush(id, p, now); ok {
 			out = append(out, o)
@@ -283,8 +293,13 @@ func (s *Server) Pending() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, p := range s.peers {
-		if len(p.unsent) > 0 || len(p.inflight) > 0 || len(p.owed) > 0 {
+		if len(p.unsent) > 0 || len(p.owed) > 0 {
 			return true
+		}
+		for _, b := range p.inflight {
+			if !b.expired {
+				return true
+			}
 		}
 	}
 	return false

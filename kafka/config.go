@@ -24,10 +24,12 @@ const ModeEnv = "KAFKA_MODE"
 // arguments to the binary), "mode=NAME", or KAFKA_MODE; arguments win over
 // the environment and the default is cas. Tunables are name=value
 // arguments: interval, heartbeat, retry, leader-timeout, leader (the
-// leader's id), poll-max (messages per key per poll).
+// leader's id), poll-max (messages per key per poll), poll-total
+// (messages per poll).
 type Config struct {
-	Mode    string
-	PollMax int
+	Mode      string
+	PollMax   int
+	PollTotal int
 	Leader  leader.Config
 	CAS     casmode.Config
 }
@@ -35,7 +37,7 @@ type Config struct {
 // ParseConfig reads args and the environment (getenv is os.Getenv in the
 // program, a map in tests).
 func ParseConfig(args []string, getenv func(string) string) (Config, error) {
-	cfg := Config{Mode: ModeCAS, PollMax: store.DefaultMaxPerKey, Leader: leader.DefaultConfig(), CAS: casmode.DefaultConfig()}
+	cfg := Config{Mode: ModeCAS, PollMax: store.DefaultMaxPerKey, PollTotal: store.DefaultMaxPerPoll, Leader: leader.DefaultConfig(), CAS: casmode.DefaultConfig()}
 	if m := strings.ToLower(strings.TrimSpace(getenv(ModeEnv))); m != "" {
 		cfg.Mode = m
 	}
@@ -65,6 +67,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 			cfg.Leader.Leader = v
 		case "poll-max":
 			_, err = fmt.Sscan(v, &cfg.PollMax)
+		case "poll-total":
+			_, err = fmt.Sscan(v, &cfg.PollTotal)
 		default:
 			return Config{}, fmt.Errorf("unknown setting %q", a)
 		}
@@ -75,8 +79,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	if cfg.Mode != ModeCAS && cfg.Mode != ModeLeader {
 		return Config{}, fmt.Errorf("unknown mode %q: want %s or %s", cfg.Mode, ModeCAS, ModeLeader)
 	}
-	if cfg.Leader.Interval <= 0 || cfg.Leader.Heartbeat <= 0 || cfg.Leader.Retry <= 0 || cfg.PollMax <= 0 {
-		return Config{}, fmt.Errorf("durations and poll-max must be positive")
+	if cfg.Leader.Interval <= 0 || cfg.Leader.Heartbeat <= 0 || cfg.Leader.Retry <= 0 || cfg.PollMax <= 0 || cfg.PollTotal <= 0 {
+		return Config{}, fmt.Errorf("durations, poll-max and poll-total must be positive")
 	}
 	return cfg, nil
 }

@@ -29,7 +29,7 @@ func TestModeFromArgumentEnvironmentOrDefault(t *testing.T) {
 }
 
 func TestTunables(t *testing.T) {
-	cfg, err := ParseConfig([]string{"leader", "interval=5ms", "heartbeat=1s", "retry=300ms", "leader-timeout=2s", "leader=n3", "poll-max=7"}, env(nil))
+	cfg, err := ParseConfig([]string{"leader", "interval=5ms", "heartbeat=1s", "retry=300ms", "leader-timeout=2s", "leader=n3", "poll-max=7", "poll-total=9"}, env(nil))
 	require.NoError(t, err)
 	assert.Equal(t, 5*time.Millisecond, cfg.Leader.Interval)
 	assert.Equal(t, 5*time.Millisecond, cfg.CAS.Interval)
@@ -38,10 +38,11 @@ func TestTunables(t *testing.T) {
 	assert.Equal(t, 2*time.Second, cfg.Leader.LeaderTimeout)
 	assert.Equal(t, "n3", cfg.Leader.Leader)
 	assert.Equal(t, 7, cfg.PollMax)
+	assert.Equal(t, 9, cfg.PollTotal)
 }
 
 func TestBadSettingsAreRejected(t *testing.T) {
-	for _, args := range [][]string{{"raft"}, {"interval=soon"}, {"colour=blue"}, {"poll-max=0"}, {"interval=-1s"}} {
+	for _, args := range [][]string{{"raft"}, {"interval=soon"}, {"colour=blue"}, {"poll-max=0"}, {"poll-total=-2"}, {"interval=-1s"}} {
 		_, err := ParseConfig(args, env(nil))
 		assert.Error(t, err, "%v", args)
 	}

@@ -35,6 +35,7 @@ func main() {
 	var b backend
 	n.Handle("init", func(node.Message) error {
 		st := store.New(cfg.PollMax)
+		st.SetMaxPerPoll(cfg.PollTotal)
 		if cfg.Mode == ModeLeader {
 			b = leader.New(n, cfg.Leader, st)
 		} else {

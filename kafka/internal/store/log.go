@@ -17,6 +17,14 @@ import (
 // a poll holds the store) bounded.
 const DefaultMaxPerKey = 1024
 
+// DefaultMaxPerPoll bounds the messages of one poll reply over all keys.
+// The workload's final phase assigns every key of the test at once from
+// offset 0 (thousands of keys at high rates); one reply with all of them
+// would be megabytes and could outlast the client's 5 s timeout on a
+// loaded machine. Bounded replies turn that into several quick polls: the
+// client advances past what it got and asks again.
+const DefaultMaxPerPoll = 8192
+
 // Log is one key's log. Offsets are dense from 0: slot i holds the message
 // at offset i, or nil while it is not yet known (in CAS mode entries
 // arrive from their owners out of order). The frontier is the first
@@ -89,18 +97,27 @@ func (l *Log) Range(from, max int) []json.RawMessage {
 // or a handful (poll), and hold the lock only for indexing and encoding,
 // never for I/O.
 type Store struct {
-	mu        sync.RWMutex
-	logs      map[string]*Log
-	maxPerKey int
+	mu         sync.RWMutex
+	logs       map[string]*Log
+	maxPerKey  int
+	maxPerPoll int
 }
 
 // New returns an empty store whose polls return at most maxPerKey messages
-// per key (DefaultMaxPerKey when maxPerKey <= 0).
+// per key (DefaultMaxPerKey when maxPerKey <= 0) and DefaultMaxPerPoll in
+// all.
 func New(maxPerKey int) *Store {
 	if maxPerKey <= 0 {
 		maxPerKey = DefaultMaxPerKey
 	}
-	return &Store{logs: map[string]*Log{}, maxPerKey: maxPerKey}
+	return &Store{logs: map[string]*Log{}, maxPerKey: maxPerKey, maxPerPoll: DefaultMaxPerPoll}
+}
+
+// SetMaxPerPoll changes the bound on one poll reply's messages.
+func (s *Store) SetMaxPerPoll(n int) {
+	if n > 0 {
+		s.maxPerPoll = n
+	}
 }
 
 // MaxPerKey is the poll bound per key.
@@ -160,8 +177,10 @@ func (s *Store) Range(key string, from, max int) []json.RawMessage {
 
 // AppendPoll appends the JSON object a poll_ok carries as "msgs": for each
 // requested key with messages at or after its offset, up to MaxPerKey
-// [offset, msg] pairs, contiguous from the requested offset. Keys without
-// messages are left out, as kafka.clj allows.
+// [offset, msg] pairs, contiguous from the requested offset, and at most
+// MaxPerPoll pairs in all (keys in sorted order; a key cut short is still
+// a contiguous run from its offset). Keys without messages are left out,
+// as kafka.clj allows.
 func (s *Store) AppendPoll(buf []byte, offsets map[string]int64) []byte {
 	keys := make([]string, 0, len(offsets))
 	for k := range offsets {
@@ -170,9 +189,13 @@ func (s *Store) AppendPoll(buf []byte, offsets map[string]int64) []byte {
 	sort.Strings(keys) // deterministic replies
 	buf = append(buf, '{')
 	first := true
+	budget := s.maxPerPoll
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for _, k := range keys {
+		if budget <= 0 {
+			break
+		}
 		l := s.logs[k]
 		if l == nil {
 			continue
@@ -184,7 +207,8 @@ func (s *Store) AppendPoll(buf []byte, offsets map[string]int64) []byte {
 		if from >= int64(l.Len()) {
 			continue
 		}
-		msgs := l.Range(int(from), s.maxPerKey)
+		msgs := l.Range(int(from), min(s.maxPerKey, budget))
+		budget -= len(msgs)
 		if !first {
 			buf = append(buf, ',')
 		}

@@ -122,3 +122,21 @@ func TestAppendStringEscapes(t *testing.T) {
 		assert.Equal(t, s, back)
 	}
 }
+
+func TestAppendPollIsBoundedInTotal(t *testing.T) {
+	s := New(10)
+	s.SetMaxPerPoll(5)
+	for _, k := range []string{"a", "b", "c"} {
+		for i := 0; i < 3; i++ {
+			s.Append(k, raw(fmt.Sprint(i)))
+		}
+	}
+	got := decodePoll(t, s.AppendPoll(nil, map[string]int64{"a": 0, "b": 0, "c": 0}))
+	assert.Len(t, got["a"], 3)
+	assert.Len(t, got["b"], 2, "cut short, still contiguous from 0")
+	assert.NotContains(t, got, "c")
+	// The client advances past what it got; the next poll serves the rest.
+	got = decodePoll(t, s.AppendPoll(nil, map[string]int64{"a": 3, "b": 2, "c": 0}))
+	assert.Equal(t, [][2]json.RawMessage{{raw("2"), raw("2")}}, got["b"])
+	assert.Len(t, got["c"], 3)
+}

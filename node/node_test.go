@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -442,6 +443,15 @@ func TestNoGoroutineOutlivesRun(t *testing.T) {
 	w.Close()
 	require.NoError(t, <-done)
 	assert.Zero(t, n.PendingRPCs())
-	assert.Eventually(t, func() bool { return runtime.NumGoroutine() <= base }, 5*time.Second, 10*time.Millisecond,
-		"goroutines: %d before, %d after", base, runtime.NumGoroutine())
+	// Polled here, not in assert.Eventually: it runs its condition on
+	// goroutines of its own.
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > base && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if after := runtime.NumGoroutine(); after > base {
+		var buf strings.Builder
+		_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
+		t.Fatalf("goroutines: %d before Run, %d after:\n%s", base, after, buf.String())
+	}
 }

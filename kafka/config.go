@@ -30,8 +30,8 @@ type Config struct {
 	Mode      string
 	PollMax   int
 	PollTotal int
-	Leader  leader.Config
-	CAS     casmode.Config
+	Leader    leader.Config
+	CAS       casmode.Config
 }
 
 // ParseConfig reads args and the environment (getenv is os.Getenv in the

@@ -44,32 +44,31 @@ func parseLine(line []byte, in *interner) (Message, error) {
 	if line[i] != '{' {
 		return m, errNotObject
 	}
-	err := eachField(line, i, func(key, val []byte) error {
+	for f := (fields{data: line, i: i + 1}); ; {
+		key, val, ok := f.next()
+		if !ok {
+			break
+		}
 		switch string(key) {
-		case "src":
+		case "src", "dest":
 			s, ok := in.decodeString(val)
 			if !ok {
-				return errBadAddress
+				return Message{}, errBadAddress
 			}
-			m.Src = s
-		case "dest":
-			s, ok := in.decodeString(val)
-			if !ok {
-				return errBadAddress
+			if key[0] == 's' {
+				m.Src = s
+			} else {
+				m.Dest = s
 			}
-			m.Dest = s
 		case "body":
 			body = val
 		}
-		return nil
-	})
-	if err != nil {
-		return Message{}, err
 	}
 	if len(body) == 0 || body[0] != '{' {
 		return Message{}, errBodyMissing
 	}
 	m.Body = append(json.RawMessage(nil), body...)
+	var err error
 	m.hdr, err = parseHeader(m.Body, in)
 	m.hasHdr = true
 	if err != nil {
@@ -90,12 +89,16 @@ func parseHeader(body []byte, in *interner) (header, error) {
 		return h, errNotObject
 	}
 	var typOK, typBad, idBad, replyBad bool
-	err := eachField(body, i, func(key, val []byte) error {
+	for f := (fields{data: body, i: i + 1}); ; {
+		key, val, ok := f.next()
+		if !ok {
+			break
+		}
 		switch string(key) {
 		case "type":
 			if isNull(val) {
 				typOK, typBad = false, false
-				return nil
+				continue
 			}
 			s, ok := in.decodeString(val)
 			typOK, typBad = ok && s != "", !ok
@@ -103,22 +106,18 @@ func parseHeader(body []byte, in *interner) (header, error) {
 		case "msg_id":
 			if isNull(val) {
 				h.hasMsgID, idBad = false, false
-				return nil
+				continue
 			}
 			n, err := strconv.Atoi(string(val))
 			h.msgID, h.hasMsgID, idBad = n, err == nil, err != nil
 		case "in_reply_to":
 			if isNull(val) {
 				h.hasInReplyTo, replyBad = false, false
-				return nil
+				continue
 			}
 			n, err := strconv.Atoi(string(val))
 			h.inReplyTo, h.hasInReplyTo, replyBad = n, err == nil, err != nil
 		}
-		return nil
-	})
-	if err != nil {
-		return h, err
 	}
 	switch {
 	case idBad:
@@ -133,32 +132,36 @@ func parseHeader(body []byte, in *interner) (header, error) {
 	return h, nil
 }
 
-// eachField calls fn with the raw key (unescaped) and raw value of every
-// member of the object starting at data[i]. data must be valid JSON.
-func eachField(data []byte, i int, fn func(key, val []byte) error) error {
-	i++ // '{'
-	for {
-		i = skipWS(data, i)
-		if data[i] == '}' {
-			return nil
-		}
-		if data[i] == ',' {
-			i = skipWS(data, i+1)
-		}
-		kEnd := skipString(data, i)
-		key := data[i+1 : kEnd-1]
-		if hasEscape(key) {
-			s, _ := decodeString(data[i:kEnd])
-			key = []byte(s)
-		}
-		i = skipWS(data, kEnd)
-		i = skipWS(data, i+1) // ':'
-		vEnd := skipValue(data, i)
-		if err := fn(key, data[i:vEnd]); err != nil {
-			return err
-		}
-		i = vEnd
+// fields iterates over the members of a JSON object; i starts just after
+// its '{'. The data must be valid JSON (validJSON), so that values can be
+// skipped without checking them again.
+type fields struct {
+	data []byte
+	i    int
+}
+
+// next returns the next member's key (unescaped) and raw value; ok is
+// false at the object's end.
+func (f *fields) next() (key, val []byte, ok bool) {
+	data := f.data
+	i := skipWS(data, f.i)
+	if data[i] == '}' {
+		return nil, nil, false
 	}
+	if data[i] == ',' {
+		i = skipWS(data, i+1)
+	}
+	kEnd := skipString(data, i)
+	key = data[i+1 : kEnd-1]
+	if hasEscape(key) {
+		s, _ := decodeString(data[i:kEnd])
+		key = []byte(s)
+	}
+	i = skipWS(data, kEnd)
+	i = skipWS(data, i+1) // ':'
+	vEnd := skipValue(data, i)
+	f.i = vEnd
+	return key, data[i:vEnd], true
 }
 
 func skipWS(data []byte, i int) int {

@@ -91,26 +91,40 @@ func (w *workers) run(j job) {
 
 func (w *workers) work(j job) {
 	w.run(j)
+	// The timer is not reset per job (that showed in profiles): it fires
+	// every linger period, and the worker exits only if its last job is
+	// that old.
+	last := time.Now()
 	timer := time.NewTimer(w.linger)
 	defer timer.Stop()
 	for {
-		if w.idle.Add(1) > w.kept {
-			if w.retract() {
-				return
-			}
-		}
-		timer.Reset(w.linger) // Go >= 1.23: no stale tick after Reset
-		select {
-		case j := <-w.jobs:
-			w.run(j)
-		case <-w.quit:
+		if w.idle.Add(1) > w.kept && w.retract() {
 			return
-		case <-timer.C:
-			if w.retract() {
+		}
+	wait:
+		for {
+			select {
+			case j := <-w.jobs:
+				w.run(j)
+				last = time.Now()
+				break wait
+			case <-w.quit:
 				return
+			case <-timer.C:
+				if idle := time.Since(last); idle < w.linger {
+					timer.Reset(w.linger - idle)
+					continue
+				}
+				if w.retract() {
+					return
+				}
+				// A dispatcher claimed this worker's place: a job is
+				// coming.
+				w.run(<-w.jobs)
+				last = time.Now()
+				timer.Reset(w.linger)
+				break wait
 			}
-			// A dispatcher claimed this worker's place: a job is coming.
-			w.run(<-w.jobs)
 		}
 	}
 }

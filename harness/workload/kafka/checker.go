@@ -485,84 +485,160 @@ func (a *analysis) internalPairs(i int32, km keyMsgs, skips *[]SkipErr, nms *[]N
 // external is poll-skip+nonmonotonic-cases and nonmonotonic-send-cases:
 // per process, the first value an op reads (sends) of a key must directly
 // follow the last value the previous ok op read (sent) of it, unless an
-// assign dropped the key in between.
+// assign dropped the key in between. For each key we remember that op and
+// the last value it read (a key it polled with no messages has none, and
+// then nothing is compared, as in Jepsen).
 func (a *analysis) external() {
-	type proc struct {
-		lastRead map[int32]int32
-		lastSend map[int32]int32
-	}
-	procs := map[int]*proc{}
+	n := len(a.in.keyNames)
+	procs := map[int]*extProc{}
 	for i := range a.ops {
 		p := &a.ops[i]
 		st := procs[p.process]
 		if st == nil {
-			st = &proc{lastRead: map[int32]int32{}, lastSend: map[int32]int32{}}
+			st = newExtProc(n)
 			procs[p.process] = st
 		}
 		switch p.f {
 		case fAssign, fSubscribe:
 			if p.typ == history.OK || p.typ == history.Info {
-				keep := func(m map[int32]int32) {
-					for k := range m {
-						if !slices.Contains(p.assign, k) {
-							delete(m, k)
-						}
-					}
+				keep := make(map[int32]bool, len(p.assign))
+				for _, k := range p.assign {
+					keep[k] = true
 				}
-				keep(st.lastRead)
-				keep(st.lastSend)
+				st.reads.keep(keep)
+				st.sends.keep(keep)
 			}
 		case fPoll, fTxn, fSend:
 			for _, km := range p.reads {
-				li, ok := st.lastRead[km.key]
-				if !ok {
-					continue
+				if len(km.msgs) > 0 {
+					if last := st.reads.get(km.key); last.op >= 0 {
+						a.externalPair(last, int32(i), km.key, km.msgs[0].val, true)
+					}
 				}
-				prev, _ := a.ops[li].readsOf(km.key)
-				a.externalPair(li, int32(i), km.key, prev, km.msgs, true)
 			}
 			if p.typ == history.OK {
 				for _, km := range p.reads {
-					st.lastRead[km.key] = int32(i)
+					st.reads.set(km.key, int32(i), km.msgs)
 				}
 			}
-			if p.typ != history.OK && p.typ != history.Info {
-				continue
-			}
-			for _, km := range p.writes {
-				if li, ok := st.lastSend[km.key]; ok {
-					prev, _ := a.ops[li].writesOf(km.key)
-					a.externalPair(li, int32(i), km.key, prev, km.msgs, false)
+			if p.typ == history.OK || p.typ == history.Info {
+				for _, km := range p.writes {
+					if last := st.sends.get(km.key); last.op >= 0 && len(km.msgs) > 0 {
+						a.externalPair(last, int32(i), km.key, km.msgs[0].val, false)
+					}
+					st.sends.set(km.key, int32(i), km.msgs)
 				}
-				st.lastSend[km.key] = int32(i)
 			}
+		}
+		if p.typ == history.Info {
+			// The process crashed; it never runs another op.
+			delete(procs, p.process)
 		}
 	}
 }
 
-func (a *analysis) externalPair(li, i int32, k int32, prev, cur []msg, poll bool) {
-	var v1, v2 int64
-	var ok1, ok2 bool
-	if len(prev) > 0 {
-		v1, ok1 = prev[len(prev)-1].val, true
+// mark is the last op of a process that read (or sent) a key, and the last
+// value it read (sent) there, if any.
+type mark struct {
+	op  int32 // -1: none
+	val int64
+	has bool
+}
+
+// marks is one process's mark per key: a small map for the few keys of
+// the main phase, turned into a slice dense by key id when a process
+// follows many keys (final-phase polls name every key).
+type marks struct {
+	n       int
+	small   map[int32]mark
+	dense   []mark
+	touched []int32 // the keys set in dense
+}
+
+const denseAfter = 64
+
+type extProc struct{ reads, sends marks }
+
+func newExtProc(n int) *extProc {
+	return &extProc{reads: marks{n: n}, sends: marks{n: n}}
+}
+
+func (m *marks) get(k int32) mark {
+	if m.dense != nil {
+		return m.dense[k]
 	}
-	if len(cur) > 0 {
-		v2, ok2 = cur[0].val, true
+	if mk, ok := m.small[k]; ok {
+		return mk
 	}
+	return mark{op: -1}
+}
+
+func (m *marks) set(k, op int32, msgs []msg) {
+	mk := mark{op: op}
+	if len(msgs) > 0 {
+		mk.val, mk.has = msgs[len(msgs)-1].val, true
+	}
+	if m.dense == nil && len(m.small) >= denseAfter {
+		m.dense = make([]mark, m.n)
+		for i := range m.dense {
+			m.dense[i].op = -1
+		}
+		for k, v := range m.small {
+			m.dense[k] = v
+			m.touched = append(m.touched, k)
+		}
+		m.small = nil
+	}
+	if m.dense != nil {
+		if m.dense[k].op < 0 {
+			m.touched = append(m.touched, k)
+		}
+		m.dense[k] = mk
+		return
+	}
+	if m.small == nil {
+		m.small = map[int32]mark{}
+	}
+	m.small[k] = mk
+}
+
+func (m *marks) keep(keys map[int32]bool) {
+	if m.dense == nil {
+		for k := range m.small {
+			if !keys[k] {
+				delete(m.small, k)
+			}
+		}
+		return
+	}
+	kept := m.touched[:0]
+	for _, k := range m.touched {
+		if keys[k] {
+			kept = append(kept, k)
+		} else {
+			m.dense[k] = mark{op: -1}
+		}
+	}
+	m.touched = kept
+}
+
+func (a *analysis) externalPair(last mark, i int32, k int32, v2 int64, poll bool) {
 	o := a.orders[k]
-	d, i1, i2 := delta(o, v1, ok1, v2, ok2)
-	ops := []history.Op{a.op(li), a.op(i)}
-	switch {
-	case d > 1 && poll:
+	d, i1, i2 := delta(o, last.val, last.has, v2, true)
+	if d == 1 || (d > 1 && !poll) {
+		return
+	}
+	ops := []history.Op{a.op(last.op), a.op(i)}
+	if d > 1 {
 		a.errs.PollSkip = append(a.errs.PollSkip, SkipErr{Key: a.in.keyNames[k], Delta: d,
 			Skipped: a.outVals(o.skipped(i1+1, i2)), Ops: ops})
-	case d < 1:
-		e := NonmonotonicErr{Key: a.in.keyNames[k], Values: a.outVals([]int64{v1, v2}), Delta: d, Ops: ops}
-		if poll {
-			a.errs.NonmonotonicPoll = append(a.errs.NonmonotonicPoll, e)
-		} else {
-			a.errs.NonmonotonicSend = append(a.errs.NonmonotonicSend, e)
-		}
+		return
+	}
+	e := NonmonotonicErr{Key: a.in.keyNames[k], Values: a.outVals([]int64{last.val, v2}), Delta: d, Ops: ops}
+	if poll {
+		a.errs.NonmonotonicPoll = append(a.errs.NonmonotonicPoll, e)
+	} else {
+		a.errs.NonmonotonicSend = append(a.errs.NonmonotonicSend, e)
 	}
 }
 
@@ -641,16 +717,24 @@ func (a *analysis) realtimeLag(emit func(Lag, int32)) {
 			expired[ko.key] = e
 		}
 	}
-	procs := map[int]map[int32]int64{}
+	procs := map[int]*lagProc{}
+	n := len(a.in.keyNames)
 	for i := range a.ops {
 		p := &a.ops[i]
 		if p.typ != history.OK {
+			if p.typ == history.Info {
+				delete(procs, p.process) // a crashed process runs no more ops
+			}
 			continue
 		}
 		switch p.f {
 		case fAssign:
-			old := procs[p.process]
-			next := make(map[int32]int64, len(p.assign))
+			st := procs[p.process]
+			if st == nil {
+				st = newLagProc(n)
+				procs[p.process] = st
+			}
+			next := make([]keyOff, 0, len(p.assign))
 			for j, k := range p.assign {
 				if p.assignInt[j] {
 					// Jepsen keys this process's offsets by the integer
@@ -659,27 +743,31 @@ func (a *analysis) realtimeLag(emit func(Lag, int32)) {
 					// its string name. Leaving it out has the same effect.
 					continue
 				}
-				if o, ok := old[k]; ok {
-					next[k] = o
-				} else {
-					next[k] = -1
+				o := int64(-1)
+				if st.has(k) {
+					o = st.off[k]
 				}
+				next = append(next, keyOff{k, o})
 			}
-			procs[p.process] = next
+			st.reset()
+			for _, ko := range next {
+				st.raise(ko.key, ko.off)
+			}
 		case fSubscribe:
-			procs[p.process] = map[int32]int64{}
+			if st := procs[p.process]; st != nil {
+				st.reset()
+			}
 		case fPoll, fTxn:
-			offs := procs[p.process]
-			if offs == nil {
-				offs = map[int32]int64{}
-				procs[p.process] = offs
+			st := procs[p.process]
+			if st == nil {
+				st = newLagProc(n)
+				procs[p.process] = st
 			}
 			for _, ko := range opMaxOffsets(p) {
-				if o, ok := offs[ko.key]; !ok || ko.off > o {
-					offs[ko.key] = ko.off
-				}
+				st.raise(ko.key, ko.off)
 			}
-			for k, o := range offs {
+			for _, k := range st.keys {
+				o := st.off[k]
 				lag := int64(0)
 				if e := expired[k]; o+1 < int64(len(e)) {
 					lag = max(0, p.invTime-e[o+1])
@@ -688,6 +776,40 @@ func (a *analysis) realtimeLag(emit func(Lag, int32)) {
 			}
 		}
 	}
+}
+
+// lagProc is a process's position in each key it follows, dense by key id.
+type lagProc struct {
+	off  []int64
+	keys []int32
+}
+
+const noOffset = math.MinInt64
+
+func newLagProc(n int) *lagProc {
+	p := &lagProc{off: make([]int64, n)}
+	for i := range p.off {
+		p.off[i] = noOffset
+	}
+	return p
+}
+
+func (p *lagProc) reset() {
+	for _, k := range p.keys {
+		p.off[k] = noOffset
+	}
+	p.keys = p.keys[:0]
+}
+
+func (p *lagProc) has(k int32) bool { return p.off[k] != noOffset }
+
+func (p *lagProc) raise(k int32, o int64) {
+	if p.off[k] == noOffset {
+		p.keys = append(p.keys, k)
+		p.off[k] = o
+		return
+	}
+	p.off[k] = max(p.off[k], o)
 }
 
 type keyOff struct {
@@ -699,16 +821,8 @@ type keyOff struct {
 // for a key polled with no messages) or sent.
 func opMaxOffsets(p *pop) []keyOff {
 	var out []keyOff
-	put := func(k int32, o int64) {
-		for i := range out {
-			if out[i].key == k {
-				out[i].off = max(out[i].off, o)
-				return
-			}
-		}
-		out = append(out, keyOff{k, o})
-	}
 	if p.f == fPoll || p.f == fTxn {
+		out = make([]keyOff, 0, len(p.reads))
 		for _, km := range p.reads {
 			hi := int64(-1)
 			for _, m := range km.msgs {
@@ -716,15 +830,30 @@ func opMaxOffsets(p *pop) []keyOff {
 					hi = max(hi, m.off)
 				}
 			}
-			put(km.key, hi)
+			out = append(out, keyOff{km.key, hi})
 		}
 	}
 	if p.f == fSend || p.f == fTxn {
+		polled := len(out)
 		for _, km := range p.writes {
+			hi, any := int64(0), false
 			for _, m := range km.msgs {
 				if m.hasOff {
-					put(km.key, max(0, m.off))
+					hi, any = max(hi, m.off), true
 				}
+			}
+			if !any {
+				continue
+			}
+			merged := false
+			for i := 0; i < polled; i++ { // only txns both poll and send
+				if out[i].key == km.key {
+					out[i].off = max(out[i].off, hi)
+					merged = true
+				}
+			}
+			if !merged {
+				out = append(out, keyOff{km.key, hi})
 			}
 		}
 	}

@@ -23,7 +23,8 @@ type fakeKafka struct {
 	reqs      []map[string]any
 	failOn    string
 	err       error
-	hide      int // an offset polls leave out (0: none)
+	hide      int  // an offset polls leave out (0: none)
+	mute      bool // polls return no messages at all
 }
 
 func newFake() *fakeKafka {
@@ -56,7 +57,7 @@ func (f *fakeKafka) RPC(ctx context.Context, dest string, body any) (json.RawMes
 		for k, o := range req["offsets"].(map[string]any) {
 			pairs := [][]any{}
 			for i := int(o.(float64)); i < len(f.logs[k]); i++ {
-				if i == f.hide && i > 0 {
+				if f.mute || (i == f.hide && i > 0) {
 					continue
 				}
 				pairs = append(pairs, []any{i, f.logs[k][i]})

@@ -26,6 +26,8 @@ type sim struct {
 	now     int64
 	step    int64
 	workers []*simWorker
+	// beforeFinal, if set, runs between the main and the final phase.
+	beforeFinal func()
 }
 
 type simWorker struct {
@@ -62,7 +64,11 @@ func (s *sim) do(sw *simWorker, op history.Op) {
 	}
 }
 
-func (s *sim) run(n int) history.History {
+func (s *sim) run(n int) history.History { return s.runFinalStep(n, 100_000_000) }
+
+// runFinalStep runs n main-phase ops, then the final phase with finalStep
+// ns per event.
+func (s *sim) runFinalStep(n int, finalStep int64) history.History {
 	g := s.w.Generator()
 	for i := 0; i < n; i++ {
 		sw := s.workers[i%s.conc]
@@ -72,13 +78,17 @@ func (s *sim) run(n int) history.History {
 		}
 		s.do(sw, op)
 	}
+	if s.beforeFinal != nil {
+		s.beforeFinal()
+	}
 	fin := s.w.Final()
 	for _, sw := range s.workers {
 		sw.prev = nil
 	}
 	deadline := s.now + int64(fin.TimeLimit)
-	// Jepsen staggers final polls by about 200 ms; pace them like that here.
-	s.step = 100_000_000
+	// Jepsen staggers final polls by about 200 ms; run pacing them like
+	// that (100 ms per event).
+	s.step = finalStep
 	for busy := true; busy && s.now < deadline; {
 		busy = false
 		for _, sw := range s.workers {

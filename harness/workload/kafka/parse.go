@@ -72,19 +72,16 @@ type pop struct {
 	emptyPoll bool
 }
 
-func (p *pop) readsOf(k int32) ([]msg, bool) {
-	for i := range p.reads {
-		if p.reads[i].key == k {
-			return p.reads[i].msgs, true
-		}
-	}
-	return nil, false
-}
+func (p *pop) readsOf(k int32) ([]msg, bool) { return find(p.reads, k) }
 
-func (p *pop) writesOf(k int32) ([]msg, bool) {
-	for i := range p.writes {
-		if p.writes[i].key == k {
-			return p.writes[i].msgs, true
+func (p *pop) writesOf(k int32) ([]msg, bool) { return find(p.writes, k) }
+
+// find looks k up in an op's per-key lists (short except in final-phase
+// polls, where the checker does not look things up by key).
+func find(l []keyMsgs, k int32) ([]msg, bool) {
+	for i := range l {
+		if l[i].key == k {
+			return l[i].msgs, true
 		}
 	}
 	return nil, false
@@ -198,14 +195,10 @@ func parseMops(p *pop, value any, in *interner) {
 				continue
 			}
 			msgs, _ := history.AsMap(mop[1])
-			ks := make([]string, 0, len(msgs))
-			for k := range msgs {
-				ks = append(ks, k)
-			}
-			sortKeys(ks)
-			for _, ks := range ks {
+			fresh := len(p.reads) == 0
+			for _, ks := range in.keysOf(msgs) {
 				pairs, _ := history.AsList(msgs[ks])
-				k := in.key(ks)
+				k := in.keyIDs[ks]
 				list := make([]msg, 0, len(pairs))
 				for _, pr := range pairs {
 					pl, _ := history.AsList(pr)
@@ -216,7 +209,12 @@ func parseMops(p *pop, value any, in *interner) {
 					m.off, m.hasOff = history.AsInt(pl[0])
 					list = append(list, m)
 				}
-				p.reads = addMsgs(p.reads, k, list)
+				if fresh {
+					// A map's keys are distinct: no need to merge.
+					p.reads = append(p.reads, keyMsgs{key: k, msgs: list})
+				} else {
+					p.reads = addMsgs(p.reads, k, list)
+				}
 			}
 		case "send":
 			if len(mop) != 3 || (p.f != fSend && p.f != fTxn) {
@@ -233,6 +231,25 @@ func parseMops(p *pop, value any, in *interner) {
 			p.writes = addMsgs(p.writes, k, []msg{m})
 		}
 	}
+}
+
+// keysOf interns the keys of a poll result and returns them. Keys seen for
+// the first time are interned in natural order, so that key ids (and with
+// them the order of reported errors) do not depend on map iteration order.
+func (in *interner) keysOf(msgs map[string]any) []string {
+	ks := make([]string, 0, len(msgs))
+	var fresh []string
+	for k := range msgs {
+		ks = append(ks, k)
+		if _, ok := in.keyIDs[k]; !ok {
+			fresh = append(fresh, k)
+		}
+	}
+	sortKeys(fresh)
+	for _, k := range fresh {
+		in.key(k)
+	}
+	return ks
 }
 
 func addMsgs(l []keyMsgs, k int32, ms []msg) []keyMsgs {

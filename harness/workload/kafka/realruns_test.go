@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -52,6 +53,32 @@ func TestRealRuns(t *testing.T) {
 			require.NotNil(t, r.WorstRealtimeLag.Process)
 			assert.Equal(t, tc.process, *r.WorstRealtimeLag.Process)
 			assert.Equal(t, tc.key, *r.WorstRealtimeLag.Key)
+		})
+	}
+}
+
+// The same runs read straight from their history.edn with the project's
+// EDN importer (skipped where /work/shared is not present) give the same
+// results as the converted copies.
+func TestRealRunsEDN(t *testing.T) {
+	dirs, _ := filepath.Glob("/work/shared/maelstrom-runs/*__kafka__*")
+	if len(dirs) == 0 {
+		t.Skip("no Maelstrom kafka runs on this machine")
+	}
+	for _, d := range dirs {
+		t.Run(filepath.Base(d), func(t *testing.T) {
+			f, err := os.Open(filepath.Join(d, "history.edn"))
+			require.NoError(t, err)
+			defer f.Close()
+			h, err := history.ReadEDN(f)
+			require.NoError(t, err)
+			r := Check(h)
+			assert.Equal(t, check.Valid, r.Valid)
+			assert.Empty(t, r.ErrorTypes)
+			name := filepath.Base(d)
+			name = name[:strings.Index(name, "__")] + ".jsonl.gz"
+			r2 := Check(loadGz(t, name))
+			assert.Equal(t, r2.WorstRealtimeLag, r.WorstRealtimeLag)
 		})
 	}
 }

@@ -183,7 +183,48 @@ func analyze(h history.History) *analysis {
 	a.internal()
 	a.external()
 	a.unseen()
+	a.sortErrors()
 	return a
+}
+
+// sortErrors orders the errors found op by op by the op's index and then
+// by key, so that results do not depend on the order of map iteration.
+func (a *analysis) sortErrors() {
+	e := &a.errs
+	opKey(e.G1a, func(x G1aErr) (int, string) { return x.Reader.Index, x.Key })
+	cyc := func(x CycleErr) (int, string) { return x.Cycle[1].Index, x.Steps[0].Key }
+	opKey(e.G1cProcess, cyc)
+	opKey(e.G1cRealtime, cyc)
+	skip := func(x SkipErr) (int, string) {
+		if x.Op != nil {
+			return x.Op.Index, x.Key
+		}
+		return x.Ops[len(x.Ops)-1].Index, x.Key
+	}
+	nm := func(x NonmonotonicErr) (int, string) {
+		if x.Op != nil {
+			return x.Op.Index, x.Key
+		}
+		return x.Ops[len(x.Ops)-1].Index, x.Key
+	}
+	opKey(e.PollSkip, skip)
+	opKey(e.IntPollSkip, skip)
+	opKey(e.IntSendSkip, skip)
+	opKey(e.NonmonotonicPoll, nm)
+	opKey(e.IntNonmonotonicPoll, nm)
+	opKey(e.NonmonotonicSend, nm)
+	opKey(e.IntNonmonotonicSend, nm)
+}
+
+func opKey[T any](errs []T, by func(T) (int, string)) {
+	sort.SliceStable(errs, func(i, j int) bool {
+		a, ak := by(errs[i])
+		b, bk := by(errs[j])
+		if a != b {
+			return a < b
+		}
+		return keyLess(ak, bk)
+	})
 }
 
 // Check is the kafka workload checker (jepsen.tests.kafka/checker): valid

@@ -11,3 +11,6 @@ func (n *Node) PendingRPCs() int {
 
 // SetMaxLine lowers the input line limit.
 func (n *Node) SetMaxLine(limit int) { n.maxLine = limit }
+
+// LogEnabled tells whether the node logs.
+func (n *Node) LogEnabled() bool { return n.logger.Load() != nil }

@@ -455,3 +455,29 @@ func TestNoGoroutineOutlivesRun(t *testing.T) {
 		t.Fatalf("goroutines: %d before Run, %d after:\n%s", base, after, buf.String())
 	}
 }
+
+func TestLoggingIsOffByDefaultAndOnWithEnv(t *testing.T) {
+	t.Setenv(node.LogEnv, "")
+	assert.False(t, node.NewNodeIO(emptyReader{}, io.Discard).LogEnabled())
+	t.Setenv(node.LogEnv, "1")
+	assert.True(t, node.NewNodeIO(emptyReader{}, io.Discard).LogEnabled())
+
+	var log safeBuffer
+	in := strings.NewReader("not json\n" +
+		`{"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1"]}}` + "\n" +
+		`{"src":"n2","dest":"n1","body":{"type":"x_ok","in_reply_to":77}}` + "\n" +
+		`{"src":"c1","dest":"n1","body":{"type":"boom","msg_id":2}}` + "\n")
+	n := node.NewNodeIO(in, io.Discard)
+	n.SetLogOutput(&log)
+	n.Handle("boom", func(node.Message) error { panic("logged with its stack") })
+	require.NoError(t, n.Run())
+	assert.Contains(t, log.String(), "skipping input: line is not valid JSON")
+	assert.Contains(t, log.String(), "unknown or expired msg_id 77")
+	assert.Contains(t, log.String(), "logged with its stack")
+	assert.Contains(t, log.String(), "goroutine ")
+
+	n = node.NewNodeIO(strings.NewReader("not json\n"), io.Discard)
+	n.SetLogOutput(nil)
+	assert.False(t, n.LogEnabled())
+	require.NoError(t, n.Run())
+}

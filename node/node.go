@@ -48,6 +48,7 @@ type Node struct {
 	callbacks  map[int]*callback
 	closed     bool
 	rpcTimeout atomic.Int64 // time.Duration
+	grace      atomic.Int64 // time.Duration, see SetShutdownGrace
 
 	maxLine int // MaxLineSize; smaller in tests
 
@@ -84,6 +85,7 @@ func NewNodeIO(in io.Reader, out io.Writer) *Node {
 	}
 	n.workers = newWorkers(n.runJob)
 	n.rpcTimeout.Store(int64(DefaultRPCTimeout))
+	n.grace.Store(int64(DefaultShutdownGrace))
 	if os.Getenv(LogEnv) == "1" {
 		n.SetLogOutput(os.Stderr)
 	}
@@ -171,7 +173,8 @@ func (n *Node) handler(typ string) HandlerFunc {
 
 // Run reads and dispatches messages until the input ends, then fails the
 // RPCs still waiting (no reply can come any more), waits for running
-// handlers and callbacks, flushes the output and returns. Bad input never
+// handlers and callbacks (at most the shutdown grace, see
+// SetShutdownGrace), flushes the output and returns. Bad input never
 // makes Run return: it is logged and skipped, or answered with an error.
 // The returned error is a read error other than EOF, or an output error.
 func (n *Node) Run() error {
@@ -198,10 +201,44 @@ func (n *Node) Run() error {
 		}
 	}
 	n.shutdown()
-	n.wg.Wait()
-	close(n.workers.quit) // every dispatched job has finished
+	if n.waitHandlers() {
+		close(n.workers.quit) // every dispatched job has finished
+	}
 	return errors.Join(readErr, n.out.close())
 }
+
+// waitHandlers waits for running handlers and callbacks, at most the
+// shutdown grace. A handler stuck for longer (waiting on something that
+// will never happen) must not keep the process from exiting at EOF; what it
+// sends afterwards is dropped with ErrClosed.
+func (n *Node) waitHandlers() bool {
+	done := make(chan struct{})
+	go func() { n.wg.Wait(); close(done) }()
+	t := time.NewTimer(n.ShutdownGrace())
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		n.Logf("input ended; handlers still running after %v, returning anyway", n.ShutdownGrace())
+		return false
+	}
+}
+
+// DefaultShutdownGrace is how long Run waits at EOF for running handlers.
+const DefaultShutdownGrace = 10 * time.Second
+
+// SetShutdownGrace sets how long Run waits at EOF for running handlers;
+// d <= 0 restores DefaultShutdownGrace.
+func (n *Node) SetShutdownGrace(d time.Duration) {
+	if d <= 0 {
+		d = DefaultShutdownGrace
+	}
+	n.grace.Store(int64(d))
+}
+
+// ShutdownGrace is the current shutdown grace.
+func (n *Node) ShutdownGrace() time.Duration { return time.Duration(n.grace.Load()) }
 
 var errLineTooLong = errors.New("node: input line too long")
 

@@ -481,3 +481,28 @@ func TestLoggingIsOffByDefaultAndOnWithEnv(t *testing.T) {
 	assert.False(t, n.LogEnabled())
 	require.NoError(t, n.Run())
 }
+
+func TestRunReturnsAfterGraceWhenAHandlerIsStuck(t *testing.T) {
+	stuck := make(chan struct{})
+	replied := make(chan error, 1)
+	in := strings.NewReader(`{"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1"]}}` + "\n" +
+		`{"src":"c1","dest":"n1","body":{"type":"hang","msg_id":2}}` + "\n")
+	out := &safeBuffer{}
+	n := node.NewNodeIO(in, out)
+	n.SetShutdownGrace(50 * time.Millisecond)
+	started := make(chan struct{})
+	n.Handle("hang", func(msg node.Message) error {
+		close(started)
+		<-stuck
+		err := n.Reply(msg, node.MessageBody{Type: "hang_ok"})
+		replied <- err
+		return err
+	})
+	start := time.Now()
+	require.NoError(t, n.Run())
+	<-started
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Contains(t, out.String(), "init_ok", "output before the stuck handler is flushed")
+	close(stuck)
+	assert.ErrorIs(t, <-replied, node.ErrClosed)
+}

@@ -42,10 +42,10 @@ func (n *Node) take(id int) *callback {
 	n.rpcMu.Lock()
 	cb := n.callbacks[id]
 	delete(n.callbacks, id)
-	n.rpcMu.Unlock()
-	if cb != nil && cb.timer != nil {
+	if cb != nil && cb.timer != nil { // read under the lock RPC sets it with
 		cb.timer.Stop()
 	}
+	n.rpcMu.Unlock()
 	return cb
 }
 

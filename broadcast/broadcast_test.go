@@ -271,3 +271,25 @@ func TestLateAckAndStrangers(t *testing.T) {
 		}
 	}
 }
+
+// TestSuspectResendsAtTheFirstGossipAfterAHeal: a batch lost in a
+// partition is sent again as soon as a gossip from the peer arrives
+// without its ack, not only after Retry.
+func TestSuspectResendsAtTheFirstGossipAfterAHeal(t *testing.T) {
+	cfg := Config{Interval: 10 * time.Millisecond, AckDelay: time.Second, Retry: time.Minute, Suspect: time.Second, Overlay: "total", Eager: "all"}
+	ns := names(2)
+	a := NewServer(cfg, "n0", ns)
+	lost := a.Broadcast(json.RawMessage("1"), epoch)
+	require.Len(t, lost, 1)
+	// A gossip from n1 within Suspect may have crossed the batch in flight.
+	a.Gossip("n1", GossipBody{Type: "gossip", Batch: 1, Msgs: []json.RawMessage{json.RawMessage("5")}}, epoch.Add(500*time.Millisecond))
+	for _, o := range a.Tick(epoch.Add(510 * time.Millisecond)) {
+		assert.Empty(t, o.Body.Msgs)
+	}
+	// One that comes later without the ack means the batch is gone.
+	a.Gossip("n1", GossipBody{Type: "gossip", Batch: 2, Msgs: []json.RawMessage{json.RawMessage("6")}}, epoch.Add(5*time.Second))
+	out := a.Tick(epoch.Add(5*time.Second + 10*time.Millisecond))
+	require.Len(t, out, 1)
+	assert.Equal(t, []json.RawMessage{json.RawMessage("1")}, out[0].Body.Msgs)
+	assert.Equal(t, []int{1, 2}, out[0].Body.Acks)
+}

@@ -30,6 +30,13 @@ type Config struct {
 	// Retry is how long a batch may wait for its acknowledgement before its
 	// messages are sent again. It must exceed AckDelay plus a round trip.
 	Retry time.Duration
+	// Suspect: a gossip from a neighbour that does not ack a batch we sent
+	// it at least this long ago means the batch was lost (every gossip
+	// carries all acks its sender owes), so the batch is queued again at
+	// once instead of after Retry; after a partition heals, messages flow
+	// at the first gossip from the other side. It must exceed twice the
+	// network latency; 0 turns it off.
+	Suspect time.Duration
 	// Overlay is the graph gossip runs on: "tree" (computed from the node
 	// list, see Fanout), "topology" (the topology message's neighbours) or
 	// "total" (every node).
@@ -59,8 +66,8 @@ type Config struct {
 //     many broadcasts). A message is everywhere after 200 ms of flight
 //     plus up to Interval at the hub.
 var Profiles = map[string]Config{
-	"3d": {Interval: 100 * time.Millisecond, AckDelay: 1500 * time.Millisecond, Retry: 3 * time.Second, Overlay: "total", Eager: "all"},
-	"3e": {Interval: 250 * time.Millisecond, AckDelay: 1000 * time.Millisecond, Retry: 3 * time.Second, Overlay: "tree", Eager: "leaf"},
+	"3d": {Interval: 100 * time.Millisecond, AckDelay: 1500 * time.Millisecond, Retry: 3 * time.Second, Suspect: time.Second, Overlay: "total", Eager: "all"},
+	"3e": {Interval: 250 * time.Millisecond, AckDelay: 1000 * time.Millisecond, Retry: 3 * time.Second, Suspect: time.Second, Overlay: "tree", Eager: "leaf"},
 }
 
 // DefaultProfile is used when none is given.
@@ -70,7 +77,7 @@ const DefaultProfile = "3d"
 // os.Getenv in the program, a map in tests).
 func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	set := map[string]string{}
-	for _, name := range []string{"profile", "interval", "ack-delay", "retry", "overlay", "fanout", "eager"} {
+	for _, name := range []string{"profile", "interval", "ack-delay", "retry", "suspect", "overlay", "fanout", "eager"} {
 		if v := getenv("BROADCAST_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); v != "" {
 			set[name] = v
 		}
@@ -107,6 +114,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 			cfg.AckDelay, err = time.ParseDuration(v)
 		case "retry":
 			cfg.Retry, err = time.ParseDuration(v)
+		case "suspect":
+			cfg.Suspect, err = time.ParseDuration(v)
 		case "overlay":
 			switch v {
 			case "tree", "topology", "total":
@@ -133,8 +142,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("%s=%s: %w", k, v, err)
 		}
 	}
-	if cfg.Interval <= 0 || cfg.Retry <= 0 || cfg.AckDelay < 0 {
-		return Config{}, fmt.Errorf("interval and retry must be positive, ack-delay not negative")
+	if cfg.Interval <= 0 || cfg.Retry <= 0 || cfg.AckDelay < 0 || cfg.Suspect < 0 {
+		return Config{}, fmt.Errorf("interval and retry must be positive, ack-delay and suspect not negative")
 	}
 	return cfg, nil
 }

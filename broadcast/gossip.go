@@ -208,6 +208,22 @@ func (s *Server) Gossip(from string, g GossipBody, now time.Time) {
 			delete(p.inflight, id)
 		}
 	}
+	// Every gossip carries all the acks its sender owed us, so a batch of
+	// ours older than Suspect that this one does not ack was lost (it
+	// would have arrived before this gossip left): queue it again now
+	// rather than after Retry. This matters after a partition heals.
+	if s.cfg.Suspect > 0 {
+		for _, b := range p.inflight {
+			if !b.expired && now.Sub(b.sentAt) >= s.cfg.Suspect {
+				for _, k := range b.keys {
+					if !p.has[k] {
+						p.unsent[k] = true
+					}
+				}
+				b.expired = true
+			}
+		}
+	}
 	for _, m := range g.Msgs {
 		s.learn(m, from)
 	}

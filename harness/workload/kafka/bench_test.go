@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"os"
 	"testing"
 	"time"
 
@@ -31,9 +32,10 @@ func BenchmarkCheck20s1000(b *testing.B) {
 	}
 }
 
-// The checker must take well under 2 s on a 20 s run at rate 1000 (we aim
-// at a tenth of that; the race detector slows it several times, so the
-// bound is looser there).
+// The checker must take well under 2 s on a 20 s run at rate 1000. It
+// takes about 0.1 s alone on the machine (BenchmarkCheck20s1000); the test
+// asserts the requirement itself, as the 2 shared cores are often busy,
+// and the race detector's slowdown gets a looser bound.
 func TestCheckSpeed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
@@ -44,9 +46,9 @@ func TestCheckSpeed(t *testing.T) {
 	r := Check(h)
 	took := time.Since(start)
 	assert.Equal(t, check.Valid, r.Valid, "%v", r.ErrorTypes)
-	limit := 500 * time.Millisecond
+	limit := 2 * time.Second
 	if raceEnabled {
-		limit = 5 * time.Second
+		limit = 15 * time.Second
 	}
 	assert.Less(t, took, limit)
 	t.Logf("%d ops checked in %v", len(h), took)
@@ -68,4 +70,23 @@ func BenchmarkCheckMuteFinal(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		Check(h)
 	}
+}
+
+// TestHistoryFile checks the JSON-lines history named by
+// $KAFKA_CHECK_HISTORY (e.g. a store's history.jsonl) and logs how long
+// the checker took; skipped when unset.
+func TestHistoryFile(t *testing.T) {
+	path := os.Getenv("KAFKA_CHECK_HISTORY")
+	if path == "" {
+		t.Skip("KAFKA_CHECK_HISTORY not set")
+	}
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	h, err := history.ReadJSONLines(f)
+	require.NoError(t, err)
+	start := time.Now()
+	r := Check(h)
+	t.Logf("%d ops checked in %v: valid %v, error types %v, worst lag %+v", len(h), time.Since(start),
+		r.Valid, r.ErrorTypes, r.WorstRealtimeLag)
 }

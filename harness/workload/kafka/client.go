@@ -20,6 +20,12 @@ type Client struct {
 	conn    workload.Conn
 	node    string
 	offsets map[string]int64
+	// track, when set, sees every ok completion of the main phase: it is
+	// Jepsen's track-key-offsets, which the final phase reads. The runner
+	// hands a generator only each worker's previous completion, so the
+	// last one of each worker would otherwise be missed (and a key first
+	// written by it never polled in the final phase).
+	track *sharedState
 }
 
 // NewClient returns a client talking to node over conn.
@@ -30,6 +36,14 @@ func NewClient(conn workload.Conn, node string) *Client {
 // Invoke runs one operation. Errors are recorded as Maelstrom's
 // client/with-errors does, with assign as the only idempotent :f.
 func (c *Client) Invoke(ctx context.Context, op history.Op) history.Op {
+	done := c.invoke(ctx, op)
+	if c.track != nil && done.Type == history.OK && !done.Final {
+		c.track.observe(&done)
+	}
+	return done
+}
+
+func (c *Client) invoke(ctx context.Context, op history.Op) history.Op {
 	switch op.F {
 	case "crash":
 		// kafka.clj: (assoc op :type :info); the runner then opens a

@@ -169,7 +169,7 @@ func (g *mainGen) keyIndex() int {
 }
 
 func (g *mainGen) update(op *history.Op) {
-	g.st.observe(op)
+	g.st.observe(op) // the workload's clients report every ok op too
 	for k, o := range maxSendOffsets(op) {
 		if cur, ok := g.sent[k]; !ok || o > cur {
 			g.sent[k] = o

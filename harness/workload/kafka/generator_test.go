@@ -267,3 +267,18 @@ func TestFinalGenerator(t *testing.T) {
 	_, ok = w2.Final().Generator.Next(workload.Worker{}, nil)
 	assert.False(t, ok)
 }
+
+// The final phase polls keys that only the very last completions of the
+// main phase wrote: the workload's clients report them.
+func TestFinalSeesLastCompletions(t *testing.T) {
+	w, err := New(workload.Options{Concurrency: 1, Rand: rand.New(rand.NewPCG(5, 5))})
+	require.NoError(t, err)
+	c := w.NewClient(newFake(), workload.Worker{Node: "n0"}, nil)
+	op := invoke(c, "send", []any{[]any{"send", "900", 1}}, false)
+	require.Equal(t, history.OK, op.Type)
+	fin := w.Final().Generator
+	fin.Next(workload.Worker{}, nil) // crash
+	op, ok := fin.Next(workload.Worker{}, nil)
+	require.True(t, ok)
+	assert.Equal(t, []any{int64(900)}, op.Value)
+}

@@ -73,7 +73,7 @@ func (w *kafkaWorkload) Final() *workload.Final {
 }
 
 func (w *kafkaWorkload) NewClient(conn workload.Conn, wk workload.Worker, rng *rand.Rand) workload.Client {
-	return &Client{conn: conn, node: wk.Node, offsets: map[string]int64{}}
+	return &Client{conn: conn, node: wk.Node, offsets: map[string]int64{}, track: w.state}
 }
 
 func (w *kafkaWorkload) Check(h history.History) check.Result { return Check(h) }

@@ -64,7 +64,7 @@ func (m *Message) header() header {
 	if m.hasHdr {
 		return m.hdr
 	}
-	if !json.Valid(m.Body) { // the scanner relies on validity
+	if !validJSON(m.Body) { // the scanner relies on validity
 		return header{}
 	}
 	h, _ := parseHeader(m.Body, nil) // partial on error: msg_id when readable

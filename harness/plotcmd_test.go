@@ -63,7 +63,7 @@ func TestSummaryOfMaelstromStore(t *testing.T) {
 	code, out, errOut := runCLI("summary", "--format", "tsv", dir)
 	require.Equal(t, 0, code, errOut)
 	f := strings.Split(strings.TrimSpace(out), "\t")
-	assert.Equal(t, []string{"false", "4.450", "perf"}, f[:3])
+	assert.Equal(t, []string{"false", "4.449761", "perf"}, f[:3])
 }
 
 func TestPlotSweepCommand(t *testing.T) {

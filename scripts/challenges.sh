@@ -174,7 +174,7 @@ round() { # numbers to 2 decimals, anything else as is
 	printf '%-10s %-8s %12s  %-30s %8s  %s\n' challenge valid? "msgs/op srv" "latency ms median / max" avail store
 	for r in "${rows[@]}"; do
 		IFS='|' read -r name verdict mpo lat okf sdir <<<"$r"
-		printf '%-10s %-8s %12s  %-30s %8s  %s\n' "$name" "$verdict" "$(round "$mpo")" "$(round "$lat")" "$(round "$okf")" "$sdir"
+		printf '%-10s %-8s %12s  %-30s %8s  %s\n' "$name" "$verdict" "$(round "$mpo")" "$(round "$lat")" "$okf" "$sdir"
 	done
 } | tee "$logdir/table.txt"
 echo "(logs and this table: $logdir/)"

@@ -138,7 +138,7 @@ func TestReadRowMaelstrom(t *testing.T) {
 	require.NoError(t, r.WriteTSV(&tsv))
 	f := strings.Split(strings.TrimSuffix(tsv.String(), "\n"), "\t")
 	require.Len(t, f, len(TSVHeader))
-	assert.Equal(t, []string{"false", "4.450", "perf"}, f[:3])
+	assert.Equal(t, []string{"false", "4.449761", "perf"}, f[:3])
 	assert.Equal(t, "1", f[5])
 	assert.Equal(t, dir, f[6])
 

@@ -217,15 +217,13 @@ func (r *Row) pickLatency() {
 	r.LatencyKind, r.LatMedian, r.LatMax = "perf", r.Perf[1], r.Perf[4]
 }
 
-// fmtNum prints a figure compactly; NaN prints as empty.
+// fmtNum prints a figure with up to 7 significant digits (so an
+// ok-fraction of 0.99995 does not read as 1); NaN prints as empty.
 func fmtNum(f float64) string {
 	if math.IsNaN(f) {
 		return ""
 	}
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-		return strconv.FormatFloat(f, 'f', -1, 64)
-	}
-	return strconv.FormatFloat(f, 'f', 3, 64)
+	return strconv.FormatFloat(f, 'g', 7, 64)
 }
 
 func dash(s string) string {

@@ -14,6 +14,9 @@
 #                table is read from their results.edn (latencies from
 #                history.edn), by `bin/harness summary`.
 #
+#   BIN_DIR=dir  take the node programs from dir instead of bin/ (bin/harness
+#                is still used to read the results)
+#
 # Table columns: challenge; verdict (true, false, unknown, error, SKIP when
 # the node program does not exist yet); server msgs-per-op; latency median
 # and max in ms (stable latency for broadcast, marked "stable"; operation
@@ -98,9 +101,9 @@ ran=0
 while IFS='|' read -r name workload prog flags nodeargs; do
 	[ -z "$name" ] && continue
 	selected "$name" "$workload" || continue
-	bin="bin/$prog"
+	bin="${BIN_DIR:-bin}/$prog"
 	if [ ! -x "$bin" ]; then
-		rows+=("$name|SKIP|-|-|-|-|no $bin yet")
+		rows+=("$name|SKIP|-|-|-|no $bin yet")
 		continue
 	fi
 	# shellcheck disable=SC2206 # the flags are words
@@ -140,7 +143,7 @@ while IFS='|' read -r name workload prog flags nodeargs; do
 		line=$(bin/harness summary --format tsv "$dir" 2>>"$log")
 	fi
 	if [ -z "$line" ]; then
-		rows+=("$name|error|-|-|-|-|exit $status, see $log")
+		rows+=("$name|error|-|-|-|exit $status, see $log")
 		failed=1
 		continue
 	fi

@@ -42,12 +42,12 @@ type journalEvent struct {
 	} `json:"message"`
 }
 
-// ReadMessages reads the first max messages sent in net-journal.jsonl
+// ReadMessages reads the first limit messages sent in net-journal.jsonl
 // (netsim's journal: {"type":"send"|"recv","time":ns,"message":{...}}),
 // with their receive times. It stops reading once every one of them has
 // been received, or after a bounded number of further lines, so it costs
 // little however long the journal is.
-func ReadMessages(r io.Reader, max int) ([]Message, error) {
+func ReadMessages(r io.Reader, limit int) ([]Message, error) {
 	var msgs []Message
 	index := map[int64]int{}
 	waiting := 0
@@ -66,7 +66,7 @@ func ReadMessages(r io.Reader, max int) ([]Message, error) {
 		m := ev.Message
 		switch ev.Type {
 		case "send":
-			if len(msgs) >= max {
+			if len(msgs) >= limit {
 				break
 			}
 			if _, seen := index[m.ID]; seen {
@@ -84,13 +84,13 @@ func ReadMessages(r io.Reader, max int) ([]Message, error) {
 				waiting--
 			}
 		}
-		if len(msgs) >= max {
+		if len(msgs) >= limit {
 			if waiting == 0 {
 				break
 			}
 			// Messages dropped by a partition are never received: give
 			// up on them after a while.
-			if extra++; extra > 20*max {
+			if extra++; extra > 20*limit {
 				break
 			}
 		}
@@ -99,13 +99,13 @@ func ReadMessages(r io.Reader, max int) ([]Message, error) {
 }
 
 // ReadMessagesFile is ReadMessages on a file.
-func ReadMessagesFile(path string, max int) ([]Message, error) {
+func ReadMessagesFile(path string, limit int) ([]Message, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return ReadMessages(f, max)
+	return ReadMessages(f, limit)
 }
 
 // Diagram geometry, in SVG pixels.

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"os"
+	"path/filepath"
 	"sort"
 
 	"gonum.org/v1/plot"
@@ -70,32 +71,32 @@ func glyphFor(fs []string, f string) draw.GlyphDrawer {
 func WritePerf(dir string, p Perf, title string) error {
 	for _, w := range []struct {
 		name string
-		make func(Perf, string) (*figure, error)
+		draw func(Perf, string) (*Figure, error)
 	}{
 		{"latency-raw.png", LatencyRaw},
 		{"latency-quantiles.png", LatencyQuantiles},
 		{"rate.png", Rate},
 	} {
-		fig, err := w.make(p, title)
+		fig, err := w.draw(p, title)
 		if err != nil {
 			return fmt.Errorf("%s: %w", w.name, err)
 		}
-		if err := fig.savePNG(dir + "/" + w.name); err != nil {
+		if err := fig.SavePNG(filepath.Join(dir, w.name)); err != nil {
 			return fmt.Errorf("%s: %w", w.name, err)
 		}
 	}
 	return nil
 }
 
-// figure is a plot with its legend drawn outside, on the right, as
-// gnuplot does in Jepsen's plots.
-type figure struct {
+// Figure is a plot with its legend drawn outside, on the right, as
+// gnuplot draws Jepsen's plots.
+type Figure struct {
 	p      *plot.Plot
 	legend plot.Legend
 	names  []string
 }
 
-func newFigure(title, ylabel string, p Perf) *figure {
+func newFigure(title, ylabel string, p Perf) *Figure {
 	pl := plot.New()
 	pl.Title.Text = title
 	pl.X.Label.Text = "Time (s)"
@@ -103,7 +104,7 @@ func newFigure(title, ylabel string, p Perf) *figure {
 	pl.X.Min, pl.X.Max = 0, math.Max(p.End, 1e-3)
 	l := plot.NewLegend()
 	l.Top, l.Left = true, true
-	fig := &figure{p: pl, legend: l}
+	fig := &Figure{p: pl, legend: l}
 	if len(p.Nemesis) > 0 {
 		sh := shade{intervals: p.Nemesis}
 		pl.Add(sh)
@@ -112,12 +113,12 @@ func newFigure(title, ylabel string, p Perf) *figure {
 	return fig
 }
 
-func (f *figure) add(name string, th ...plot.Thumbnailer) {
+func (f *Figure) add(name string, th ...plot.Thumbnailer) {
 	f.legend.Add(name, th...)
 	f.names = append(f.names, name)
 }
 
-func (f *figure) draw(c draw.Canvas) {
+func (f *Figure) draw(c draw.Canvas) {
 	lw := vg.Length(0)
 	for _, n := range f.names {
 		lw = max(lw, f.legend.TextStyle.Width(n))
@@ -136,7 +137,8 @@ func (f *figure) draw(c draw.Canvas) {
 	}
 }
 
-func (f *figure) savePNG(path string) error {
+// SavePNG writes the figure as a 900x400 PNG.
+func (f *Figure) SavePNG(path string) error {
 	img := vgimg.NewWith(vgimg.UseWH(Width, Height), vgimg.UseDPI(dpi))
 	dc := draw.New(img)
 	dc.SetColor(color.White)
@@ -212,7 +214,7 @@ func fitLogY(pl *plot.Plot, lo, hi float64) {
 // LatencyRaw is latency-raw.png: one point per operation at its invocation
 // time, latency on a log scale, coloured by outcome and shaped by f
 // (perf.clj point-graph!).
-func LatencyRaw(p Perf, title string) (*figure, error) {
+func LatencyRaw(p Perf, title string) (*Figure, error) {
 	fig := newFigure(title+" latency (raw)", "Latency (ms)", p)
 	logY(fig.p)
 	series := map[[2]string][]Point{}
@@ -294,7 +296,7 @@ func bucketOf(t, dt float64) int { return int(math.Floor(t / dt)) }
 // LatencyQuantiles is latency-quantiles.png: per f and time bucket of
 // invocation, the 0.5, 0.95, 0.99 and 1 quantiles of latency (perf.clj
 // quantiles-graph!), computed as check.QuantilesOf does.
-func LatencyQuantiles(p Perf, title string) (*figure, error) {
+func LatencyQuantiles(p Perf, title string) (*Figure, error) {
 	fig := newFigure(title+" latency quantiles", "Latency (ms)", p)
 	logY(fig.p)
 	dt := BucketWidth(p.End)
@@ -344,7 +346,7 @@ func LatencyQuantiles(p Perf, title string) (*figure, error) {
 
 // Rate is rate.png: completions per second, per f and outcome, by
 // completion time (perf.clj rate-graph!), with empty buckets drawn as 0.
-func Rate(p Perf, title string) (*figure, error) {
+func Rate(p Perf, title string) (*Figure, error) {
 	fig := newFigure(title+" rate", "Throughput (hz)", p)
 	dt := BucketWidth(p.End)
 	n := bucketOf(p.End, dt) + 1

@@ -169,8 +169,8 @@ func TestWritePerfLargeIsFast(t *testing.T) {
 func TestWritePerfEmpty(t *testing.T) {
 	// A run that recorded nothing still gets (empty) plots.
 	p := FromOps(nil)
-	for _, make := range []func(Perf, string) (*figure, error){LatencyRaw, LatencyQuantiles, Rate} {
-		fig, err := make(p, "echo")
+	for _, plot := range []func(Perf, string) (*Figure, error){LatencyRaw, LatencyQuantiles, Rate} {
+		fig, err := plot(p, "echo")
 		require.NoError(t, err)
 		fig.draw(draw.New(vgimg.New(100, 50)))
 	}

@@ -709,13 +709,13 @@ func (a *analysis) realtimeLag(emit func(Lag, int32)) {
 		if p.typ != history.OK && p.typ != history.Info {
 			continue
 		}
-		for _, ko := range opMaxOffsets(p) {
-			e := expired[ko.key]
-			for j := int64(len(e)); j <= ko.off; j++ {
+		eachMaxOffset(p, func(k int32, off int64) {
+			e := expired[k]
+			for j := int64(len(e)); j <= off; j++ {
 				e = append(e, p.time)
 			}
-			expired[ko.key] = e
-		}
+			expired[k] = e
+		})
 	}
 	procs := map[int]*lagProc{}
 	n := len(a.in.keyNames)
@@ -763,9 +763,7 @@ func (a *analysis) realtimeLag(emit func(Lag, int32)) {
 				st = newLagProc(n)
 				procs[p.process] = st
 			}
-			for _, ko := range opMaxOffsets(p) {
-				st.raise(ko.key, ko.off)
-			}
+			eachMaxOffset(p, st.raise)
 			for _, k := range st.keys {
 				o := st.off[k]
 				lag := int64(0)
@@ -817,12 +815,11 @@ type keyOff struct {
 	off int64
 }
 
-// opMaxOffsets is op->max-offsets: per key, the highest offset polled (-1
-// for a key polled with no messages) or sent.
-func opMaxOffsets(p *pop) []keyOff {
-	var out []keyOff
+// eachMaxOffset is op->max-offsets: it calls f with each key and the
+// highest offset the op polled (-1 for a key polled with no messages) or
+// sent there. A key both polled and sent (txns only) is reported for each.
+func eachMaxOffset(p *pop, f func(k int32, off int64)) {
 	if p.f == fPoll || p.f == fTxn {
-		out = make([]keyOff, 0, len(p.reads))
 		for _, km := range p.reads {
 			hi := int64(-1)
 			for _, m := range km.msgs {
@@ -830,11 +827,10 @@ func opMaxOffsets(p *pop) []keyOff {
 					hi = max(hi, m.off)
 				}
 			}
-			out = append(out, keyOff{km.key, hi})
+			f(km.key, hi)
 		}
 	}
 	if p.f == fSend || p.f == fTxn {
-		polled := len(out)
 		for _, km := range p.writes {
 			hi, any := int64(0), false
 			for _, m := range km.msgs {
@@ -842,22 +838,11 @@ func opMaxOffsets(p *pop) []keyOff {
 					hi, any = max(hi, m.off), true
 				}
 			}
-			if !any {
-				continue
-			}
-			merged := false
-			for i := 0; i < polled; i++ { // only txns both poll and send
-				if out[i].key == km.key {
-					out[i].off = max(out[i].off, hi)
-					merged = true
-				}
-			}
-			if !merged {
-				out = append(out, keyOff{km.key, hi})
+			if any {
+				f(km.key, hi)
 			}
 		}
 	}
-	return out
 }
 
 // worstLag is worst-realtime-lag: the first measurement with the highest

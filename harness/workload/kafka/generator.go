@@ -242,11 +242,7 @@ func (g *finalGen) Next(w workload.Worker, prev *history.Op) (history.Op, bool) 
 		g.threads[w.Thread] = t
 	}
 	if prev != nil && prev.Type == history.OK && prev.F == "poll" {
-		for k, seen := range maxOffsets(prev) {
-			if target, ok := t.remaining[k]; ok && target <= seen {
-				delete(t.remaining, k)
-			}
-		}
+		g.caughtUp(t, prev)
 	}
 	if len(t.remaining) == 0 {
 		return history.Op{}, false
@@ -259,6 +255,38 @@ func (g *finalGen) Next(w workload.Worker, prev *history.Op) (history.Op, bool) 
 		return history.Op{F: "assign", Value: append([]any(nil), g.keys...), Final: true}, true
 	default:
 		return history.Op{F: "poll", Value: []any{[]any{"poll"}}, Final: true}, true
+	}
+}
+
+// caughtUp is FinalPolls' update: it drops the keys whose target offset
+// the poll prev reached. It looks up only the keys still awaited, since a
+// final poll may name every key of the test.
+func (g *finalGen) caughtUp(t *finalThread, prev *history.Op) {
+	mops, _ := history.AsList(prev.Value)
+	for _, m := range mops {
+		mop, _ := history.AsList(m)
+		if len(mop) < 2 || mop[0] != "poll" {
+			continue
+		}
+		msgs, _ := history.AsMap(mop[1])
+		for k, target := range t.remaining {
+			pairs, ok := msgs[strconv.FormatInt(k, 10)]
+			if !ok {
+				continue
+			}
+			seen := int64(-1)
+			ps, _ := history.AsList(pairs)
+			for _, p := range ps {
+				if pl, _ := history.AsList(p); len(pl) == 2 {
+					if o, ok := history.AsInt(pl[0]); ok {
+						seen = max(seen, o)
+					}
+				}
+			}
+			if target <= seen {
+				delete(t.remaining, k)
+			}
+		}
 	}
 }
 

@@ -196,8 +196,12 @@ func parseMops(p *pop, value any, in *interner) {
 			}
 			msgs, _ := history.AsMap(mop[1])
 			fresh := len(p.reads) == 0
-			for _, ks := range in.keysOf(msgs) {
-				pairs, _ := history.AsList(msgs[ks])
+			if fresh {
+				p.reads = make([]keyMsgs, 0, len(msgs))
+			}
+			in.internKeys(msgs)
+			for ks, v := range msgs {
+				pairs, _ := history.AsList(v)
 				k := in.keyIDs[ks]
 				list := make([]msg, 0, len(pairs))
 				for _, pr := range pairs {
@@ -233,14 +237,12 @@ func parseMops(p *pop, value any, in *interner) {
 	}
 }
 
-// keysOf interns the keys of a poll result and returns them. Keys seen for
-// the first time are interned in natural order, so that key ids (and with
-// them the order of reported errors) do not depend on map iteration order.
-func (in *interner) keysOf(msgs map[string]any) []string {
-	ks := make([]string, 0, len(msgs))
+// internKeys interns the keys of a poll result. Keys seen for the first
+// time are interned in natural order, so that key ids (and with them the
+// order of reported errors) do not depend on map iteration order.
+func (in *interner) internKeys(msgs map[string]any) {
 	var fresh []string
 	for k := range msgs {
-		ks = append(ks, k)
 		if _, ok := in.keyIDs[k]; !ok {
 			fresh = append(fresh, k)
 		}
@@ -249,7 +251,6 @@ func (in *interner) keysOf(msgs map[string]any) []string {
 	for _, k := range fresh {
 		in.key(k)
 	}
-	return ks
 }
 
 func addMsgs(l []keyMsgs, k int32, ms []msg) []keyMsgs {

@@ -156,7 +156,15 @@ func (t *test) finalPhase(ctx context.Context, threads []*thread, final *workloa
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for phaseCtx.Err() == nil {
+			for first := true; phaseCtx.Err() == nil; first = false {
+				if final.Stagger > 0 && !first {
+					gap := time.Duration(th.rng.Float64() * 2 * float64(final.Stagger))
+					select {
+					case <-time.After(gap):
+					case <-phaseCtx.Done():
+						return
+					}
+				}
 				genMu.Lock()
 				op, ok := final.Generator.Next(th.w, th.prev)
 				genMu.Unlock()

@@ -96,6 +96,10 @@ func (f GeneratorFunc) Next(w Worker, prev *history.Op) (history.Op, bool) { ret
 type Final struct {
 	Generator Generator
 	TimeLimit time.Duration
+	// Stagger, when set, spaces each worker's final ops by gaps drawn
+	// uniformly from [0, 2*Stagger), as Jepsen's gen/stagger does (kafka's
+	// final polls use a mean of 200 ms).
+	Stagger time.Duration
 }
 
 // Workload is one workload configured for one test.

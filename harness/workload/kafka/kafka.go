@@ -68,8 +68,12 @@ func (w *kafkaWorkload) Generator() workload.Generator { return w.gen }
 // Final returns kafka.clj's final phase: every worker crashes its client,
 // assigns every key seen so far from offset 0 and polls until it has read up
 // to the highest offset known at the end of the main phase; clipped to 10 s.
+// finalPollStagger is the mean gap between a thread's final polls
+// (jepsen.tests.kafka final-polls: gen/stagger 1/5).
+const finalPollStagger = 200 * time.Millisecond
+
 func (w *kafkaWorkload) Final() *workload.Final {
-	return &workload.Final{Generator: newFinalGen(w.state), TimeLimit: FinalTimeLimit}
+	return &workload.Final{Generator: newFinalGen(w.state), TimeLimit: FinalTimeLimit, Stagger: finalPollStagger}
 }
 
 func (w *kafkaWorkload) NewClient(conn workload.Conn, wk workload.Worker, rng *rand.Rand) workload.Client {

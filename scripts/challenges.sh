@@ -5,7 +5,8 @@
 #
 #   scripts/challenges.sh [--quick] [CHALLENGE...]
 #
-#   --quick      5 s time limits (and --recovery-time 2 on our harness)
+#   --quick      5 s time limits (and on our harness --recovery-time 2, or 5
+#                for runs with partitions)
 #   CHALLENGE    run only these: a name (3d, 5b/leader), a prefix (3 = 3a..3e,
 #                5b = both kafka modes of 5b) or a workload (kafka)
 #   MAELSTROM=/path/to/maelstrom
@@ -120,7 +121,14 @@ while IFS='|' read -r name workload prog flags nodeargs; do
 		cmd=("$MAELSTROM" test -w "$workload" --bin "$bin" "${args[@]}" "${nargs[@]}")
 	else
 		cmd=(bin/harness test -w "$workload" --bin "$bin" "${args[@]}")
-		[ $quick -eq 1 ] && cmd+=(--recovery-time 2)
+		if [ $quick -eq 1 ]; then
+			# Maelstrom waits 10 s after healing; nodes that repair
+			# partitions by periodic resends need a few seconds of it.
+			case " $flags " in
+			*" --nemesis partition "*) cmd+=(--recovery-time 5) ;;
+			*) cmd+=(--recovery-time 2) ;;
+			esac
+		fi
 		cmd+=("${nargs[@]}")
 	fi
 	echo "== $name: ${cmd[*]}" >&2

@@ -6,7 +6,6 @@ package main
 // deliberately broken nodes the checker must reject.
 
 import (
-	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -31,47 +30,6 @@ func kafkaConfig(t *testing.T, bin string, nodes int, args ...string) run.Config
 	cfg.RecoveryTime = time.Second
 	cfg.NemesisInterval = time.Second
 	return cfg
-}
-
-// verdict is the run's verdict, except that unseen messages of keys the
-// final phase never assigned are forgiven: the workload builds its final
-// key list from completions its generator saw, and each worker's last
-// main-phase completion never reaches the generator (see the report in
-// docs/results/kafka.md), so a key sent to only in those last operations
-// is never polled at the end whatever the nodes do.
-func verdict(t *testing.T, out *run.Outcome) check.Validity {
-	t.Helper()
-	v := harnesstest.Verdict(out)
-	if v == check.Valid {
-		return v
-	}
-	r, ok := out.Workload.(kafka.Result)
-	if !ok || !slices.Equal(r.BadErrorTypes, []string{"unseen"}) || r.Unseen == nil {
-		return v
-	}
-	assigned := map[string]bool{}
-	for _, o := range out.History {
-		if o.F == "assign" && o.Final {
-			if ks, ok := o.Value.([]any); ok {
-				for _, k := range ks {
-					// The final assign records integer keys, as Maelstrom's does.
-					assigned[fmt.Sprint(k)] = true
-				}
-			}
-		}
-	}
-	for k := range r.Unseen.Unseen {
-		if assigned[k] {
-			return v
-		}
-	}
-	t.Logf("forgiving unseen messages of keys the final phase never polled: %v", r.Unseen.Unseen)
-	for _, n := range out.Nodes {
-		if !n.OK() {
-			return check.Invalid
-		}
-	}
-	return check.Valid
 }
 
 func runKafka(t *testing.T, cfg run.Config) *run.Outcome {
@@ -112,7 +70,7 @@ func TestKafkaNodeIsValid(t *testing.T) {
 						cfg.TimeLimit = 3 * time.Second
 					}
 					out := runKafka(t, cfg)
-					assert.Equal(t, check.Valid, verdict(t, out), "workload: %+v", out.Workload)
+					assert.Equal(t, check.Valid, harnesstest.Verdict(out), "workload: %+v", out.Workload)
 					sends, total := countOK(out, "send")
 					assert.Greater(t, sends, 100, "sends succeed (%d of %d)", sends, total)
 					polls, _ := countOK(out, "poll")
@@ -131,7 +89,7 @@ func TestKafkaNodeIsValid(t *testing.T) {
 
 func TestLeaderModeUsesFewServerMessages(t *testing.T) {
 	out := runKafka(t, kafkaConfig(t, testbin.Build(t, "./kafka"), 2, ModeLeader))
-	require.Equal(t, check.Valid, verdict(t, out))
+	require.Equal(t, check.Valid, harnesstest.Verdict(out))
 	invokes := 0
 	for _, o := range out.History {
 		if o.IsClient() && o.IsInvoke() {

@@ -15,14 +15,16 @@
 #                table is read from their results.edn (latencies from
 #                history.edn), by `bin/harness summary`.
 #
-#   BIN_DIR=dir  take the node programs from dir instead of bin/ (bin/harness
-#                is still used to read the results)
+#   --no-build   skip `make build`
+#   BIN_DIR=dir  take the node programs from dir instead of bin/
+#   HARNESS=path the harness binary (default bin/harness)
+#   STORE=dir    where our harness's runs and the logs go (default store)
 #
 # Table columns: challenge; verdict (true, false, unknown, error, SKIP when
 # the node program does not exist yet); server msgs-per-op; latency median
 # and max in ms (stable latency for broadcast, marked "stable"; operation
 # latency otherwise); availability (the ok-fraction); the store directory.
-# Each run's console output is kept in store/challenges/<time>/<name>.log,
+# Each run's console output is kept in $STORE/challenges/<time>/<name>.log,
 # beside table.txt.
 #
 # Exit status: 0 when every run that ran was valid, 1 otherwise (invalid,
@@ -32,10 +34,14 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 quick=0
+build=1
 filters=()
+harness=${HARNESS:-bin/harness}
+store=${STORE:-store}
 for a in "$@"; do
 	case "$a" in
 	--quick) quick=1 ;;
+	--no-build) build=0 ;;
 	-h | --help)
 		sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
@@ -84,14 +90,16 @@ if [ -n "${MAELSTROM:-}" ] && [ ! -x "$MAELSTROM" ]; then
 	exit 2
 fi
 
-echo "== make build" >&2
-if ! make build >&2; then
-	echo "challenges.sh: make build failed" >&2
-	exit 1
+if [ $build -eq 1 ]; then
+	echo "== make build" >&2
+	if ! make build >&2; then
+		echo "challenges.sh: make build failed" >&2
+		exit 1
+	fi
 fi
 
 stamp=$(date +%Y%m%dT%H%M%S)
-logdir=store/challenges/$stamp
+logdir=$store/challenges/$stamp
 mkdir -p "$logdir"
 engine="harness"
 [ -n "${MAELSTROM:-}" ] && engine="maelstrom ($MAELSTROM)"
@@ -120,7 +128,7 @@ while IFS='|' read -r name workload prog flags nodeargs; do
 	if [ -n "${MAELSTROM:-}" ]; then
 		cmd=("$MAELSTROM" test -w "$workload" --bin "$bin" "${args[@]}" "${nargs[@]}")
 	else
-		cmd=(bin/harness test -w "$workload" --bin "$bin" "${args[@]}")
+		cmd=("$harness" test -w "$workload" --bin "$bin" --store "$store" "${args[@]}")
 		if [ $quick -eq 1 ]; then
 			# Maelstrom waits 10 s after healing; nodes that repair
 			# partitions by periodic resends need a few seconds of it.
@@ -148,7 +156,7 @@ while IFS='|' read -r name workload prog flags nodeargs; do
 	fi
 	line=""
 	if [ -n "$dir" ]; then
-		line=$(bin/harness summary --format tsv "$dir" 2>>"$log")
+		line=$("$harness" summary --format tsv "$dir" 2>>"$log")
 	fi
 	if [ -z "$line" ]; then
 		rows+=("$name|error|-|-|-|exit $status, see $log")

@@ -27,12 +27,14 @@
 #              latency against node count, one line per rate (and
 #              concurrency, when several are given).
 #   logs/      each run's console output.
+# HARNESS=path picks the harness binary (default bin/harness).
 # Exit status: 0 when every run was valid, 1 otherwise, 2 for bad usage.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+harness=${HARNESS:-bin/harness}
 workload="" bin="" nodes="1,3,5" rates="100" concs="2n" tl="10" out=""
 extra=()
 nodeargs=()
@@ -59,14 +61,14 @@ if [ -z "$workload" ] || [ -z "$bin" ]; then
 	usage >&2
 	exit 2
 fi
-if [ ! -x bin/harness ]; then
+if [ ! -x "$harness" ]; then
 	make build >&2 || exit 2
 fi
 [ -n "$out" ] || out=store/sweeps/$workload-$(date +%Y%m%dT%H%M%S)
 mkdir -p "$out/logs"
 csv=$out/sweep.csv
 
-header=$(bin/harness summary --format csv --header) || exit 2
+header=$("$harness" summary --format csv --header) || exit 2
 echo "sweep-concurrency,$header" >"$csv"
 ncols=$(awk -F, '{print NF}' <<<"$header")
 
@@ -78,7 +80,7 @@ for c in "${CS[@]}"; do
 	for r in "${RS[@]}"; do
 		for n in "${NS[@]}"; do
 			log="$out/logs/n$n-r$r-c$c.log"
-			cmd=(bin/harness test -w "$workload" --bin "$bin" --node-count "$n" --rate "$r"
+			cmd=("$harness" test -w "$workload" --bin "$bin" --node-count "$n" --rate "$r"
 				--concurrency "$c" --time-limit "$tl" "${extra[@]}")
 			[ ${#nodeargs[@]} -gt 0 ] && cmd+=(-- "${nodeargs[@]}")
 			echo "== ${cmd[*]}" >&2
@@ -86,7 +88,7 @@ for c in "${CS[@]}"; do
 			status=$?
 			dir=$(sed -n 's/^Store: //p' "$log" | tail -1)
 			row=""
-			[ -n "$dir" ] && row=$(bin/harness summary --format csv "$dir" 2>>"$log")
+			[ -n "$dir" ] && row=$("$harness" summary --format csv "$dir" 2>>"$log")
 			if [ -z "$row" ]; then
 				# workload,nodes,concurrency,rate,time-limit,verdict, then blanks.
 				row="$workload,$n,,$r,$tl,error"
@@ -102,7 +104,7 @@ for c in "${CS[@]}"; do
 done
 
 column -s, -t <"$csv" 2>/dev/null | cut -c1-200 || cat "$csv"
-if bin/harness plot-sweep "$csv" "$out/sweep.png" >/dev/null; then
+if "$harness" plot-sweep "$csv" "$out/sweep.png" >/dev/null; then
 	echo "CSV: $csv"
 	echo "plot: $out/sweep.png"
 else

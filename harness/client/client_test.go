@@ -1,0 +1,95 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"glomers/harness/netsim"
+	"glomers/harness/workload"
+	"glomers/node"
+)
+
+// server answers requests on the network with whatever reply builds.
+func server(net *netsim.Network, id string, reply func(m netsim.Message, msgID int64) []json.RawMessage) {
+	net.Add(id, netsim.NewMailbox(func(m netsim.Message) {
+		var b struct {
+			MsgID int64 `json:"msg_id"`
+		}
+		json.Unmarshal(m.Body, &b)
+		for _, r := range reply(m, b.MsgID) {
+			net.Send(id, m.Src, r)
+		}
+	}))
+}
+
+func raw(s string) json.RawMessage { return json.RawMessage(s) }
+
+func TestRPCMatchesItsReplyAndSkipsStaleOnes(t *testing.T) {
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	server(net, "n0", func(m netsim.Message, id int64) []json.RawMessage {
+		return []json.RawMessage{
+			raw(`{"type":"echo_ok","in_reply_to":999}`), // a stale reply to someone else's request
+			raw(`not json`),
+			raw(`{"type":"echo_ok","echo":"hi","in_reply_to":` + itoa(id) + `}`),
+		}
+	})
+	c := Open(net)
+	defer c.Close()
+	assert.Equal(t, "c0", c.ID())
+	reply, err := c.RPC(context.Background(), "n0", map[string]any{"type": "echo", "echo": "hi"})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"type":"echo_ok","echo":"hi","in_reply_to":1}`, string(reply))
+}
+
+func TestRPCErrorRepliesAreTyped(t *testing.T) {
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	server(net, "n0", func(m netsim.Message, id int64) []json.RawMessage {
+		return []json.RawMessage{raw(`{"type":"error","code":22,"text":"nope","in_reply_to":` + itoa(id) + `}`)}
+	})
+	c := Open(net)
+	_, err := c.RPC(context.Background(), "n0", map[string]any{"type": "cas"})
+	var rpcErr *node.RPCError
+	require.ErrorAs(t, err, &rpcErr)
+	assert.Equal(t, node.CodePreconditionFailed, rpcErr.Code)
+	assert.True(t, rpcErr.Definite())
+}
+
+func TestRPCTimesOutOnSilenceAndUnknownNodes(t *testing.T) {
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	net.Add("silent", netsim.ReceiverFunc(func(netsim.Message) {}))
+	c := Open(net).WithTimeout(50 * time.Millisecond)
+	start := time.Now()
+	_, err := c.RPC(context.Background(), "silent", map[string]any{"type": "read"})
+	assert.True(t, errors.Is(err, workload.ErrTimeout))
+	assert.Less(t, time.Since(start), time.Second)
+
+	_, err = c.RPC(context.Background(), "nobody", map[string]any{"type": "read"})
+	assert.True(t, errors.Is(err, workload.ErrTimeout), "Maelstrom's client never hears from an unknown node")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = Open(net).RPC(ctx, "silent", map[string]any{"type": "read"})
+	assert.True(t, errors.Is(err, workload.ErrTimeout))
+}
+
+func TestWithMsgID(t *testing.T) {
+	b, err := withMsgID(map[string]any{"type": "x"}, 7)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"msg_id":7,"type":"x"}`, string(b))
+	b, err = withMsgID(struct{}{}, 8)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"msg_id":8}`, string(b))
+	_, err = withMsgID([]int{1}, 9)
+	assert.Error(t, err, "a body must be an object")
+}
+
+func itoa(i int64) string { b, _ := json.Marshal(i); return string(b) }

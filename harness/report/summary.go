@@ -55,8 +55,8 @@ func ExitCode(v check.Validity) int {
 	}
 }
 
-// MaxWorkloadLines caps how much of the workload result the summary shows;
-// the whole of it is in results.json.
+// MaxWorkloadLines caps how many workload fields the summary shows; the
+// whole of it is in results.json.
 const MaxWorkloadLines = 40
 
 // Summary prints Details and then the verdict and its closing line, as
@@ -138,20 +138,52 @@ func Details(w io.Writer, r *Results) error {
 	}
 	fmt.Fprintf(&b, "workload      %s\n", r.WorkloadValidity())
 	if r.Workload != nil {
-		if js, err := json.MarshalIndent(r.Workload, "  ", "  "); err == nil {
-			lines := strings.Split(string(js), "\n")
-			if len(lines) > MaxWorkloadLines {
-				lines = append(lines[:MaxWorkloadLines],
-					fmt.Sprintf("  ... (%d more lines in %s)", len(lines)-MaxWorkloadLines, FileName))
-			}
-			b.WriteString("  " + strings.Join(lines, "\n") + "\n")
-		}
+		writeWorkload(&b, r.Workload)
 	}
 	if r.Error != "" {
 		fmt.Fprintf(&b, "\n%s\n", r.Error)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// MaxValueWidth caps each workload field on the console; the whole of it
+// is in results.json.
+const MaxValueWidth = 160
+
+// writeWorkload prints one line per field of the workload result, each
+// value as compact JSON cut at MaxValueWidth, so a long list (a 3d run's
+// stale elements) cannot push the counts that follow it off the screen.
+func writeWorkload(b *strings.Builder, w any) {
+	js, err := json.Marshal(w)
+	if err != nil {
+		return
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(js, &fields) != nil {
+		fmt.Fprintf(b, "  %s\n", clip(string(js)))
+		return
+	}
+	keys := sortedKeys(fields)
+	lines := 0
+	for _, k := range keys {
+		if k == "valid?" {
+			continue
+		}
+		if lines == MaxWorkloadLines {
+			fmt.Fprintf(b, "  ... (%d more fields in %s)\n", len(keys)-1-lines, FileName)
+			break
+		}
+		fmt.Fprintf(b, "  %-22s %s\n", k, clip(string(fields[k])))
+		lines++
+	}
+}
+
+func clip(s string) string {
+	if len(s) <= MaxValueWidth {
+		return s
+	}
+	return s[:MaxValueWidth] + fmt.Sprintf("... (%d bytes in %s)", len(s), FileName)
 }
 
 func perOp(p *float64) string {

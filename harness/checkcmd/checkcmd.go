@@ -24,6 +24,7 @@ import (
 	"glomers/harness/check"
 	"glomers/harness/history"
 	"glomers/harness/report"
+	"glomers/harness/run"
 	"glomers/harness/workload"
 )
 
@@ -103,10 +104,10 @@ func Check(dir string, o Options, lookup Lookup) (*Outcome, error) {
 		out.AvailabilityFrom = "none given"
 	}
 	if o.ConsistencyModels != "" {
-		s.ConsistencyModels = splitList(o.ConsistencyModels)
+		s.ConsistencyModels = run.SplitList(o.ConsistencyModels)
 	}
 	if o.NodeCount > 0 {
-		s.Nodes = nodeNames(o.NodeCount)
+		s.Nodes = run.NodeIDsFor(o.NodeCount)
 	}
 	out.Settings = s
 	if s.Workload == "" {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"glomers/harness/history"
+	"glomers/harness/run"
 	"glomers/harness/workload"
 )
 
@@ -143,11 +144,11 @@ func settingsFromCommandLine(line string) Settings {
 			s.Workload = val
 		case "--node-count":
 			if n, err := strconv.Atoi(val); err == nil && n > 0 {
-				s.Nodes = nodeNames(n)
+				s.Nodes = run.NodeIDsFor(n)
 			}
 		case "--nodes":
 			if s.Nodes == nil {
-				s.Nodes = splitList(val)
+				s.Nodes = run.SplitList(val)
 			}
 		case "--concurrency":
 			s.Concurrency = val
@@ -160,7 +161,7 @@ func settingsFromCommandLine(line string) Settings {
 		case "--availability":
 			s.Availability = val
 		case "--consistency-models":
-			s.ConsistencyModels = splitList(val)
+			s.ConsistencyModels = run.SplitList(val)
 		case "--key-count":
 			s.KeyCount, _ = strconv.Atoi(val)
 		case "--max-txn-length":
@@ -208,7 +209,7 @@ func settingsFromMap(v any) Settings {
 		l, ok := history.AsList(x)
 		if !ok {
 			if s, ok := x.(string); ok && s != "" {
-				return splitList(s)
+				return run.SplitList(s)
 			}
 			return nil
 		}
@@ -234,7 +235,7 @@ func settingsFromMap(v any) Settings {
 		Topology:          str(get("topology")),
 	}
 	if n := num(get("nodecount")); n > 0 && s.Nodes == nil {
-		s.Nodes = nodeNames(n)
+		s.Nodes = run.NodeIDsFor(n)
 	}
 	if f, ok := get("rate").(float64); ok {
 		s.Rate = f
@@ -263,7 +264,7 @@ func (s Settings) Options() (workload.Options, error) {
 	if conc == "" {
 		conc = defaultConcurrency
 	}
-	c, err := parseConcurrency(conc, len(nodes))
+	c, err := run.ParseConcurrency(conc, len(nodes))
 	if err != nil {
 		return workload.Options{}, err
 	}
@@ -292,40 +293,6 @@ func (s Settings) Options() (workload.Options, error) {
 		opts.ConsistencyModels = defaultConsistencyModels
 	}
 	return opts, nil
-}
-
-// parseConcurrency reads Jepsen's --concurrency: an integer, or one
-// followed by n to multiply by the node count.
-func parseConcurrency(s string, nodes int) (int, error) {
-	k, err := strconv.Atoi(strings.TrimSuffix(s, "n"))
-	if err != nil || k <= 0 {
-		return 0, fmt.Errorf("--concurrency %q: expected a positive integer, optionally followed by n", s)
-	}
-	if strings.HasSuffix(s, "n") {
-		k *= nodes
-	}
-	return k, nil
-}
-
-func nodeNames(n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = "n" + strconv.Itoa(i)
-	}
-	return out
-}
-
-// splitList splits Maelstrom's comma-separated lists (it splits
-// --consistency-models on commas with whitespace around them; plain commas
-// are accepted too).
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, strings.TrimPrefix(p, ":"))
-		}
-	}
-	return out
 }
 
 // splitWords splits a logged command line into words, honouring single and

@@ -156,11 +156,12 @@ func ParseConcurrency(s string, nodeCount int) (int, error) {
 
 // SplitList splits Maelstrom's comma-separated lists. Maelstrom's
 // --consistency-models splits only on commas surrounded by whitespace
-// (a quirk of its regex); plain commas are accepted too.
+// (a quirk of its regex); plain commas are accepted too. A leading colon
+// (an EDN keyword, as stores record them) is dropped.
 func SplitList(s string) []string {
 	var out []string
 	for _, part := range strings.Split(s, ",") {
-		if p := strings.TrimSpace(part); p != "" {
+		if p := strings.TrimPrefix(strings.TrimSpace(part), ":"); p != "" {
 			out = append(out, p)
 		}
 	}

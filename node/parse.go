@@ -3,12 +3,14 @@ package node
 import (
 	"encoding/json"
 	"errors"
-	"strconv"
+
+	"glomers/internal/jsonscan"
 )
 
-// Input parsing. A line is first validated with validJSON (one tight scan,
-// no allocation); the envelope and the reserved body fields are then picked
-// out by a small scanner that relies on that validity to skip values. This
+// Input parsing. A line is first validated with jsonscan.Valid (one tight
+// scan, no allocation); the envelope and the reserved body fields are then
+// picked out by jsonscan's field iterator, which relies on that validity to
+// skip values. This
 // is several times cheaper than decoding the envelope and the body header
 // with encoding/json, and keys match exactly (encoding/json matches struct
 // fields case-insensitively, Maelstrom does not).
@@ -35,17 +37,17 @@ var (
 // parseLine decodes one input line (without its newline) into a Message.
 // The returned message's Body is a fresh copy; line may be reused.
 func parseLine(line []byte, in *interner) (Message, error) {
-	if !validJSON(line) {
+	if !jsonscan.Valid(line) {
 		return Message{}, errNotJSON
 	}
 	var m Message
 	var body []byte
-	i := skipWS(line, 0)
-	if line[i] != '{' {
+	f, ok := jsonscan.Object(line)
+	if !ok {
 		return m, errNotObject
 	}
-	for f := (fields{data: line, i: i + 1}); ; {
-		key, val, ok := f.next()
+	for {
+		key, val, ok := f.Next()
 		if !ok {
 			break
 		}
@@ -84,19 +86,19 @@ func parseLine(line []byte, in *interner) (Message, error) {
 // read.
 func parseHeader(body []byte, in *interner) (header, error) {
 	var h header
-	i := skipWS(body, 0)
-	if i >= len(body) || body[i] != '{' {
+	f, ok := jsonscan.Object(body)
+	if !ok {
 		return h, errNotObject
 	}
 	var typOK, typBad, idBad, replyBad bool
-	for f := (fields{data: body, i: i + 1}); ; {
-		key, val, ok := f.next()
+	for {
+		key, val, ok := f.Next()
 		if !ok {
 			break
 		}
 		switch string(key) {
 		case "type":
-			if isNull(val) {
+			if jsonscan.IsNull(val) {
 				typOK, typBad = false, false
 				continue
 			}
@@ -104,19 +106,19 @@ func parseHeader(body []byte, in *interner) (header, error) {
 			typOK, typBad = ok && s != "", !ok
 			h.typ = s
 		case "msg_id":
-			if isNull(val) {
+			if jsonscan.IsNull(val) {
 				h.hasMsgID, idBad = false, false
 				continue
 			}
-			n, err := strconv.Atoi(string(val))
-			h.msgID, h.hasMsgID, idBad = n, err == nil, err != nil
+			n, ok := intValue(val)
+			h.msgID, h.hasMsgID, idBad = n, ok, !ok
 		case "in_reply_to":
-			if isNull(val) {
+			if jsonscan.IsNull(val) {
 				h.hasInReplyTo, replyBad = false, false
 				continue
 			}
-			n, err := strconv.Atoi(string(val))
-			h.inReplyTo, h.hasInReplyTo, replyBad = n, err == nil, err != nil
+			n, ok := intValue(val)
+			h.inReplyTo, h.hasInReplyTo, replyBad = n, ok, !ok
 		}
 	}
 	switch {
@@ -132,136 +134,13 @@ func parseHeader(body []byte, in *interner) (header, error) {
 	return h, nil
 }
 
-// fields iterates over the members of a JSON object; i starts just after
-// its '{'. The data must be valid JSON (validJSON), so that values can be
-// skipped without checking them again.
-type fields struct {
-	data []byte
-	i    int
-}
+// validJSON is the check the header scanner relies on.
+func validJSON(b []byte) bool { return jsonscan.Valid(b) }
 
-// next returns the next member's key (unescaped) and raw value; ok is
-// false at the object's end.
-func (f *fields) next() (key, val []byte, ok bool) {
-	data := f.data
-	i := skipWS(data, f.i)
-	if data[i] == '}' {
-		return nil, nil, false
-	}
-	if data[i] == ',' {
-		i = skipWS(data, i+1)
-	}
-	kEnd := skipString(data, i)
-	key = data[i+1 : kEnd-1]
-	if hasEscape(key) {
-		s, _ := decodeString(data[i:kEnd])
-		key = []byte(s)
-	}
-	i = skipWS(data, kEnd)
-	i = skipWS(data, i+1) // ':'
-	vEnd := skipValue(data, i)
-	f.i = vEnd
-	return key, data[i:vEnd], true
-}
-
-func skipWS(data []byte, i int) int {
-	for i < len(data) {
-		switch data[i] {
-		case ' ', '\t', '\r', '\n':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// skipString returns the index just past the string starting at data[i].
-func skipString(data []byte, i int) int {
-	i++
-	for {
-		switch data[i] {
-		case '\\':
-			i += 2
-		case '"':
-			return i + 1
-		default:
-			i++
-		}
-	}
-}
-
-// skipValue returns the index just past the value starting at data[i].
-func skipValue(data []byte, i int) int {
-	switch data[i] {
-	case '"':
-		return skipString(data, i)
-	case '{', '[':
-		depth := 0
-		for {
-			switch data[i] {
-			case '"':
-				i = skipString(data, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-	default:
-		for i < len(data) {
-			switch data[i] {
-			case ',', '}', ']', ' ', '\t', '\r', '\n':
-				return i
-			}
-			i++
-		}
-		return i
-	}
-}
-
-func hasEscape(b []byte) bool {
-	for _, c := range b {
-		if c == '\\' {
-			return true
-		}
-	}
-	return false
-}
-
-// plainASCII tells whether a string's raw bytes are its value: no escapes
-// and no bytes outside ASCII (encoding/json replaces invalid UTF-8).
-func plainASCII(b []byte) bool {
-	for _, c := range b {
-		if c == '\\' || c >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
-func isNull(val []byte) bool { return string(val) == "null" }
-
-// decodeString decodes a raw JSON string value. ok is false when val is
-// not a string.
-func decodeString(val []byte) (string, bool) {
-	if len(val) < 2 || val[0] != '"' {
-		return "", false
-	}
-	inner := val[1 : len(val)-1]
-	if plainASCII(inner) {
-		return string(inner), true
-	}
-	var s string
-	if err := json.Unmarshal(val, &s); err != nil {
-		return "", false
-	}
-	return s, true
+// intValue reads a raw integer as strconv.Atoi does: in int's range.
+func intValue(val []byte) (int, bool) {
+	n, ok := jsonscan.Int(val)
+	return int(n), ok && int64(int(n)) == n
 }
 
 // isParseError tells whether err came from the input parser.
@@ -286,14 +165,14 @@ const (
 
 func newInterner() *interner { return &interner{m: make(map[string]string)} }
 
-// decodeString is decodeString with interning of plain strings.
+// decodeString is jsonscan.DecodeString with interning of plain strings.
 func (in *interner) decodeString(val []byte) (string, bool) {
-	if in == nil || len(val) < 2 || val[0] != '"' || len(val) > internMaxLen+2 {
-		return decodeString(val)
+	if in == nil || len(val) > internMaxLen+2 {
+		return jsonscan.DecodeString(val)
 	}
-	inner := val[1 : len(val)-1]
-	if !plainASCII(inner) {
-		return decodeString(val)
+	inner, ok := jsonscan.PlainString(val)
+	if !ok {
+		return jsonscan.DecodeString(val)
 	}
 	if s, ok := in.m[string(inner)]; ok { // no allocation for the lookup
 		return s, true

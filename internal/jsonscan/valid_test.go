@@ -1,4 +1,4 @@
-package node
+package jsonscan
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-func TestValidJSONAgreesWithEncodingJSON(t *testing.T) {
+func TestValidAgreesWithEncodingJSON(t *testing.T) {
 	cases := []string{
 		``, ` `, `1`, ` 1 `, `-0`, `-`, `01`, `1.`, `1.5`, `1e`, `1e+`, `1E-7`, `-12.5e10`, `.5`, `+1`,
 		`"`, `""`, `"a`, `"\"`, `"\\"`, `"\u00e9"`, `"\u00g9"`, `"\x"`, "\"\x01\"", "\"\xff\"", `"\/"`,
@@ -21,17 +21,17 @@ func TestValidJSONAgreesWithEncodingJSON(t *testing.T) {
 		"\t\r\n{\"a\"\t:\r[\n1\t,\"x\"]}\n",
 	}
 	for _, c := range cases {
-		assert.Equal(t, json.Valid([]byte(c)), validJSON([]byte(c)), "%.40q", c)
+		assert.Equal(t, json.Valid([]byte(c)), Valid([]byte(c)), "%.40q", c)
 	}
 }
 
-func FuzzValidJSON(f *testing.F) {
+func FuzzValid(f *testing.F) {
 	for _, s := range []string{`{"a":[1,2.5e3,"x\n",true,null]}`, `[`, `"\u12`, `-0.0e-0`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if json.Valid(b) != validJSON(b) {
-			t.Fatalf("validJSON(%q) = %v, json.Valid says %v", b, validJSON(b), json.Valid(b))
+		if json.Valid(b) != Valid(b) {
+			t.Fatalf("Valid(%q) = %v, json.Valid says %v", b, Valid(b), json.Valid(b))
 		}
 	})
 }

@@ -1,12 +1,12 @@
-package node
+package jsonscan
 
-// validJSON reports whether data is exactly one JSON value (RFC 8259),
+// Valid reports whether data is exactly one JSON value (RFC 8259),
 // optionally surrounded by whitespace. It accepts what json.Valid accepts,
-// nesting limit included (FuzzParseLine checks that they agree), at a
-// fraction of the cost: json.Valid runs a state machine with an indirect
-// call per byte, and on the input path that was the largest single cost of
-// a small message.
-func validJSON(data []byte) bool {
+// nesting limit included (TestValidAgreesWithEncodingJSON and FuzzValid
+// check that they agree), at a fraction of the cost: json.Valid runs a
+// state machine with an indirect call per byte, and on a node's input path
+// that was the largest single cost of a small message.
+func Valid(data []byte) bool {
 	const maxDepth = 10000 // encoding/json's limit
 	var stack []byte       // open containers: '{' or '['
 	var small [32]byte

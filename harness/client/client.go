@@ -5,6 +5,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"glomers/harness/netsim"
 	"glomers/harness/workload"
+	"glomers/internal/jsonscan"
 	"glomers/node"
 )
 
@@ -70,6 +72,83 @@ type replyHeader struct {
 	Text      string `json:"text"`
 }
 
+// parseReplyHeader reads a reply's header. Ordinary bodies are read by
+// scanReplyHeader; any body it does not settle goes to encoding/json
+// (parseReplyHeaderStd), so the result is exactly encoding/json's
+// (FuzzParseReplyHeader checks that the two agree).
+func parseReplyHeader(body []byte) (replyHeader, error) {
+	var h replyHeader
+	if scanReplyHeader(body, &h) {
+		return h, nil
+	}
+	return parseReplyHeaderStd(body)
+}
+
+// scanReplyHeader is parseReplyHeader's fast path, without encoding/json.
+// It returns true only for a body that encoding/json would decode into the
+// same header without error; it gives up on invalid JSON, on null or
+// wrongly typed fields and on keys that encoding/json would match
+// case-insensitively.
+func scanReplyHeader(body []byte, h *replyHeader) bool {
+	if !jsonscan.Valid(body) {
+		return false
+	}
+	f, ok := jsonscan.Object(body)
+	if !ok {
+		return false
+	}
+	for {
+		key, val, more := f.Next()
+		if !more {
+			return true
+		}
+		switch string(key) {
+		case "type", "text":
+			s, ok := jsonscan.DecodeString(val)
+			if !ok {
+				return false
+			}
+			if key[1] == 'y' {
+				h.Type = s
+			} else {
+				h.Text = s
+			}
+		case "in_reply_to":
+			n, ok := jsonscan.Int(val)
+			if !ok {
+				return false
+			}
+			h.InReplyTo = &n
+		case "code":
+			n, ok := jsonscan.Int(val)
+			if !ok || int64(int(n)) != n {
+				return false
+			}
+			code := int(n)
+			h.Code = &code
+		default:
+			if foldsToHeaderField(key) {
+				return false
+			}
+		}
+	}
+}
+
+// foldsToHeaderField tells whether encoding/json would match key, which is
+// not exactly a field name, to a replyHeader field anyway.
+func foldsToHeaderField(key []byte) bool {
+	return bytes.EqualFold(key, []byte("type")) || bytes.EqualFold(key, []byte("text")) ||
+		bytes.EqualFold(key, []byte("code")) || bytes.EqualFold(key, []byte("in_reply_to"))
+}
+
+// parseReplyHeaderStd is parseReplyHeader with encoding/json: the
+// reference, and the reader of every body the scan gives up on.
+func parseReplyHeaderStd(body []byte) (replyHeader, error) {
+	var h replyHeader
+	err := json.Unmarshal(body, &h)
+	return h, err
+}
+
 // RPC implements workload.Conn.
 func (c *Conn) RPC(ctx context.Context, dest string, body any) (json.RawMessage, error) {
 	c.mu.Lock()
@@ -94,8 +173,8 @@ func (c *Conn) RPC(ctx context.Context, dest string, body any) (json.RawMessage,
 		case <-timer.C:
 			return nil, fmt.Errorf("%w: no reply from %s within %v", workload.ErrTimeout, dest, c.timeout)
 		case m := <-c.replies:
-			var h replyHeader
-			if err := json.Unmarshal(m.Body, &h); err != nil {
+			h, err := parseReplyHeader(m.Body)
+			if err != nil {
 				continue // not a reply we can read; keep waiting as Maelstrom does
 			}
 			if h.InReplyTo == nil || *h.InReplyTo != id {

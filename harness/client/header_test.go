@@ -1,10 +1,15 @@
 package client
 
 import (
+	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"glomers/harness/netsim"
+	"glomers/harness/workload"
 )
 
 var headerSeeds = []string{
@@ -84,4 +89,26 @@ func BenchmarkParseReplyHeader(b *testing.B) {
 			}
 		}
 	})
+}
+
+// The reused timer must not carry an expiry from one request into the
+// next: after a timeout, and after a wait longer than the timeout, a reply
+// that comes well within the timeout is still taken.
+func TestRPCTimerIsFreshForEveryRequest(t *testing.T) {
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	net.Add("silent", netsim.ReceiverFunc(func(netsim.Message) {}))
+	server(net, "slow", func(m netsim.Message, id int64) []json.RawMessage {
+		time.Sleep(50 * time.Millisecond)
+		return []json.RawMessage{raw(`{"type":"echo_ok","in_reply_to":` + itoa(id) + `}`)}
+	})
+	c := Open(net).WithTimeout(300 * time.Millisecond)
+	defer c.Close()
+	_, err := c.RPC(t.Context(), "silent", map[string]any{"type": "read"})
+	require.ErrorIs(t, err, workload.ErrTimeout)
+	_, err = c.RPC(t.Context(), "slow", map[string]any{"type": "echo"})
+	require.NoError(t, err, "after a timeout")
+	time.Sleep(400 * time.Millisecond)
+	_, err = c.RPC(t.Context(), "slow", map[string]any{"type": "echo"})
+	require.NoError(t, err, "after an idle spell longer than the timeout")
 }

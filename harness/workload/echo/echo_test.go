@@ -56,3 +56,67 @@ func TestDecodeReply(t *testing.T) {
 	_, err = decodeReply([]byte(`not json`))
 	assert.Error(t, err)
 }
+
+var replySeeds = []string{
+	`{"type":"echo_ok","echo":"Please echo 3","msg_id":7,"in_reply_to":3}`,
+	`{"type":"echo_ok","echo":{"a":[1,2.5,"x"]},"in_reply_to":3}`,
+	` { "in_reply_to" : 3 , "type" : "echo_ok" , "echo" : "\u00e9\n" } `,
+	`{"type":"echo_ok","in_reply_to":3}`,
+	`{"type":"echo_ok","echo":null,"in_reply_to":3}`,
+	`{"type":"echo_ok","echo":"a","echo":7,"in_reply_to":3}`,
+	`{"type":"echo_ok","echo":"a","msg_id":null,"in_reply_to":3}`,
+	`{"type":"echo_ok","echo":"a","in_reply_to":null}`,
+	`{"type":"echo_ok","echo":"a","in_reply_to":1.5}`,
+	`{"type":"echo_ok","Echo":"a","in_reply_to":3}`,
+	`{"TYPE":"echo_ok","echo":"a"}`,
+	`{"type":"echo_ok","type":"error","echo":"a"}`,
+	"{\"type\":\"echo_ok\",\"echo\":\"\xff\"}",
+	`{"type":"error","code":10}`,
+	`{"type":5}`,
+	`[]`,
+	`not json`,
+}
+
+func TestDecodeReplyAgreesWithEncodingJSON(t *testing.T) {
+	for _, s := range replySeeds {
+		checkDecodeReply(t, []byte(s))
+	}
+	_, ok := scanReply([]byte(replySeeds[0]))
+	assert.True(t, ok, "the fast path reads an ordinary echo_ok")
+}
+
+// FuzzDecodeReply checks decodeReply (the jsonscan fast path with its
+// fallback) against decodeReplyStd, the encoding/json reference.
+//
+//	go test ./harness/workload/echo -run '^$' -fuzz FuzzDecodeReply -fuzztime 60s
+func FuzzDecodeReply(f *testing.F) {
+	for _, s := range replySeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(checkDecodeReply)
+}
+
+func checkDecodeReply(t *testing.T, b []byte) {
+	v, err := decodeReply(b)
+	want, werr := decodeReplyStd(b)
+	if werr != nil {
+		require.EqualError(t, err, werr.Error(), "%q", b)
+		return
+	}
+	require.NoError(t, err, "%q", b)
+	assert.Equal(t, want, v, "%q", b)
+}
+
+func BenchmarkDecodeReply(b *testing.B) {
+	body := []byte(`{"type":"echo_ok","echo":"Please echo 85","msg_id":3,"in_reply_to":41}`)
+	for name, decode := range map[string]func([]byte) (any, error){"jsonscan": decodeReply, "encoding-json": decodeReplyStd} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := decode(body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -73,7 +73,7 @@ type Outcome struct {
 // Check reads the run stored in dir and analyses it.
 func Check(dir string, o Options, lookup Lookup) (*Outcome, error) {
 	out := &Outcome{Dir: dir}
-	h, err := readHistory(dir)
+	h, err := history.ReadStoreHistory(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -157,29 +157,6 @@ func runWorkload(s Settings, h history.History, lookup Lookup) (res check.Result
 		}
 	}()
 	return wl.Check(h), nil
-}
-
-// readHistory reads dir/history.edn, or else our harness's
-// dir/history.jsonl.
-func readHistory(dir string) (history.History, error) {
-	if f, err := os.Open(filepath.Join(dir, "history.edn")); err == nil {
-		defer f.Close()
-		h, err := history.ReadEDN(f)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "history.edn"), err)
-		}
-		return h, nil
-	}
-	f, err := os.Open(filepath.Join(dir, "history.jsonl"))
-	if err != nil {
-		return nil, fmt.Errorf("%s holds neither history.edn nor history.jsonl", dir)
-	}
-	defer f.Close()
-	h, err := history.ReadJSONLines(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "history.jsonl"), err)
-	}
-	return h, nil
 }
 
 // Row is one figure, ours beside Maelstrom's.

@@ -441,13 +441,13 @@ func BenchmarkCheck(b *testing.B) {
 		"Shresth72__distributed_systems_jepsen__txn-rw-register__20240919T143430.100+0530",
 	} {
 		dir := filepath.Join(runs, name)
-		h, err := readHistory(dir)
+		h, err := history.ReadStoreHistory(dir)
 		require.NoError(b, err)
 		s, err := loadSettings(dir)
 		require.NoError(b, err)
 		b.Run(s.Workload+"/read", func(b *testing.B) {
 			for b.Loop() {
-				if _, err := readHistory(dir); err != nil {
+				if _, err := history.ReadStoreHistory(dir); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -1,7 +1,6 @@
 package broadcast
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -22,15 +21,9 @@ func TestRealMaelstromRuns(t *testing.T) {
 	require.NotEmpty(t, dirs)
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			hf, err := os.Open(filepath.Join(dir, "history.edn"))
+			h, err := history.ReadStoreHistory(dir)
 			require.NoError(t, err)
-			defer hf.Close()
-			h, err := history.ReadEDN(hf)
-			require.NoError(t, err)
-			rf, err := os.Open(filepath.Join(dir, "results.edn"))
-			require.NoError(t, err)
-			defer rf.Close()
-			results, err := history.ReadEDNValue(rf)
+			results, err := history.ReadStoreResults(dir)
 			require.NoError(t, err)
 			want, ok := history.AsMap(history.Get(results, "workload"))
 			require.True(t, ok, "results.edn has no :workload")

@@ -66,15 +66,9 @@ func TestMaelstromRuns(t *testing.T) {
 	require.Len(t, dirs, 3)
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			f, err := os.Open(filepath.Join(dir, "history.edn"))
+			h, err := history.ReadStoreHistory(dir)
 			require.NoError(t, err)
-			defer f.Close()
-			h, err := history.ReadEDN(f)
-			require.NoError(t, err)
-			rf, err := os.Open(filepath.Join(dir, "results.edn"))
-			require.NoError(t, err)
-			defer rf.Close()
-			results, err := history.ReadEDNValue(rf)
+			results, err := history.ReadStoreResults(dir)
 			require.NoError(t, err)
 			want := history.Get(results, "workload")
 

@@ -28,13 +28,6 @@ func gcounterConfig(t *testing.T, bin string, nodes int, rate float64) run.Confi
 	return cfg
 }
 
-func finalReads(t *testing.T, out *run.Outcome) *counter.Result {
-	t.Helper()
-	res, ok := out.Workload.(*counter.Result)
-	require.True(t, ok, "workload result is %T", out.Workload)
-	return res
-}
-
 func TestNodeIsValid(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the harness")
@@ -53,12 +46,11 @@ func TestNodeIsValid(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := gcounterConfig(t, bin, tc.nodes, tc.rate)
 			if tc.partition {
-				cfg.Nemesis = []string{"partition"}
-				cfg.NemesisInterval = 300 * time.Millisecond
+				cfg = harnesstest.WithPartitions(cfg)
 			}
 			out, v, err := harnesstest.Run(t, cfg)
 			require.NoError(t, err)
-			res := finalReads(t, out)
+			res := harnesstest.Result[*counter.Result](t, out)
 			assert.Equal(t, check.Valid, v, "%+v", res)
 			assert.Len(t, res.FinalReads, tc.nodes)
 			assert.Less(t, float64(out.Net.Servers.MsgCount)/float64(invokes(out)), 0.7, "server msgs per op")
@@ -75,7 +67,7 @@ func TestLocalOnlyIsInvalid(t *testing.T) {
 	out, v, err := harnesstest.Run(t, cfg)
 	require.NoError(t, err)
 	assert.Equal(t, check.Invalid, v)
-	assert.NotEmpty(t, finalReads(t, out).Errors)
+	assert.NotEmpty(t, harnesstest.Result[*counter.Result](t, out).Errors)
 }
 
 // TestStaleReadIsInvalid: a node that adds correctly (CAS on one key) but
@@ -97,8 +89,8 @@ func TestStaleReadIsInvalid(t *testing.T) {
 		out, v, err := harnesstest.Run(t, cfg)
 		require.NoError(t, err)
 		if v == check.Invalid {
-			assert.NotEmpty(t, finalReads(t, out).Errors)
-			t.Logf("stale final read after %d run(s): %v", attempt, finalReads(t, out).FinalReads)
+			assert.NotEmpty(t, harnesstest.Result[*counter.Result](t, out).Errors)
+			t.Logf("stale final read after %d run(s): %v", attempt, harnesstest.Result[*counter.Result](t, out).FinalReads)
 			return
 		}
 	}

@@ -28,13 +28,6 @@ func linkvConfig(bin string, nodes int) run.Config {
 	return cfg
 }
 
-func linkvResult(t *testing.T, out *run.Outcome) *linkv.Result {
-	t.Helper()
-	res, ok := out.Workload.(*linkv.Result)
-	require.True(t, ok, "workload result is %T", out.Workload)
-	return res
-}
-
 func TestProxyIsLinearizable(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the harness")
@@ -52,12 +45,11 @@ func TestProxyIsLinearizable(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := linkvConfig(bin, tc.nodes)
 			if tc.partition {
-				cfg.Nemesis = []string{"partition"}
-				cfg.NemesisInterval = 300 * time.Millisecond
+				cfg = harnesstest.WithPartitions(cfg)
 			}
 			out, v, err := harnesstest.Run(t, cfg)
 			require.NoError(t, err)
-			res := linkvResult(t, out)
+			res := harnesstest.Result[*linkv.Result](t, out)
 			assert.Equal(t, check.Valid, v)
 			assert.Empty(t, res.Failures)
 			assert.Empty(t, res.Unknown)
@@ -75,7 +67,7 @@ func TestCachedReadsAreNotLinearizable(t *testing.T) {
 	cfg := linkvConfig(testbin.Build(t, "./lin-kv-client/testdata/cached-reads"), 3)
 	out, v, err := harnesstest.Run(t, cfg)
 	require.NoError(t, err)
-	res := linkvResult(t, out)
+	res := harnesstest.Result[*linkv.Result](t, out)
 	assert.Equal(t, check.Invalid, v)
 	require.NotEmpty(t, res.Failures)
 

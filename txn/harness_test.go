@@ -27,17 +27,9 @@ func txnConfig(bin string, nodes int, model string, partition bool) run.Config {
 	cfg.Availability = "total"
 	cfg.ConsistencyModels = []string{model}
 	if partition {
-		cfg.Nemesis = []string{"partition"}
-		cfg.NemesisInterval = 300 * time.Millisecond
+		cfg = harnesstest.WithPartitions(cfg)
 	}
 	return cfg
-}
-
-func workloadResult(t *testing.T, out *run.Outcome) *txnrw.Result {
-	t.Helper()
-	res, ok := out.Workload.(*txnrw.Result)
-	require.True(t, ok, "workload result is %T", out.Workload)
-	return res
 }
 
 func TestNodeIsValid(t *testing.T) {
@@ -59,7 +51,7 @@ func TestNodeIsValid(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			out, v, err := harnesstest.Run(t, txnConfig(bin, tc.nodes, tc.model, tc.partition))
 			require.NoError(t, err)
-			res := workloadResult(t, out)
+			res := harnesstest.Result[*txnrw.Result](t, out)
 			assert.Equal(t, check.Valid, v, "%+v", res)
 			assert.Equal(t, check.Valid, res.Valid)
 			if tc.partition {
@@ -87,7 +79,7 @@ func TestBrokenNodesAreInvalid(t *testing.T) {
 			cfg.Availability = ""
 			out, v, err := harnesstest.Run(t, cfg)
 			require.NoError(t, err)
-			res := workloadResult(t, out)
+			res := harnesstest.Result[*txnrw.Result](t, out)
 			assert.Equal(t, check.Invalid, v)
 			assert.Contains(t, res.AnomalyTypes, tc.anomaly)
 		})

@@ -53,3 +53,22 @@ func Run(t testing.TB, cfg run.Config) (*run.Outcome, check.Validity, error) {
 // Verdict is the test's overall verdict, composed as `harness test`
 // composes it.
 func Verdict(out *run.Outcome) check.Validity { return run.Report(out, nil).Valid }
+
+// Result returns the test's workload result as the workload's own type,
+// failing the test if it is something else.
+func Result[T check.Result](t testing.TB, out *run.Outcome) T {
+	t.Helper()
+	res, ok := out.Workload.(T)
+	if !ok {
+		t.Fatalf("workload result is %T", out.Workload)
+	}
+	return res
+}
+
+// WithPartitions turns on the partition nemesis with a short interval, so
+// a test of a few seconds sees several cuts and heals.
+func WithPartitions(cfg run.Config) run.Config {
+	cfg.Nemesis = []string{"partition"}
+	cfg.NemesisInterval = 300 * time.Millisecond
+	return cfg
+}

@@ -93,12 +93,32 @@ func (t *test) mainPhase(ctx context.Context, threads []*thread) {
 	}
 	gen := t.wl.Generator()
 	sched := rand.New(rand.NewPCG(t.seeds.Uint64(), 7))
+	// One long-lived goroutine per thread runs its ops, so an op costs a
+	// channel hand-off rather than a new goroutine (and its stack growth).
 	free := make(chan *thread, len(threads))
+	work := make(map[*thread]chan history.Op, len(threads))
+	var workers sync.WaitGroup
+	defer workers.Wait()
 	for _, th := range threads {
+		ops := make(chan history.Op, 1)
+		work[th] = ops
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for op := range ops {
+				// Operations run to completion even past the time limit,
+				// as Jepsen lets them; only Ctrl-C cuts them short.
+				t.invoke(ctx, th, op)
+				free <- th
+			}
+		}()
 		free <- th
 	}
-	var inflight sync.WaitGroup
-	defer inflight.Wait()
+	defer func() {
+		for _, ops := range work {
+			close(ops)
+		}
+	}()
 	exhausted := 0
 	next := time.Now()
 	gap := float64(time.Second) / t.cfg.Rate
@@ -128,14 +148,7 @@ func (t *test) mainPhase(ctx context.Context, threads []*thread) {
 			exhausted++
 			continue
 		}
-		inflight.Add(1)
-		go func() {
-			defer inflight.Done()
-			// Operations run to completion even past the time limit, as
-			// Jepsen lets them; only Ctrl-C cuts them short.
-			t.invoke(ctx, th, op)
-			free <- th
-		}()
+		work[th] <- op
 	}
 }
 

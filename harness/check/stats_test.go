@@ -11,17 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"glomers/harness/history"
+	"glomers/internal/scenario"
 )
-
-func readJSONL(t *testing.T, path string) history.History {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	h, err := history.ReadJSONLines(f)
-	require.NoError(t, err)
-	return h
-}
 
 // TestStatsScenarios runs the stats and availability checkers over the
 // histories in testdata/stats and compares with the expected results next
@@ -33,7 +24,7 @@ func TestStatsScenarios(t *testing.T) {
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".jsonl")
 		t.Run(name, func(t *testing.T) {
-			h := readJSONL(t, file)
+			h := scenario.ReadHistory(t, file)
 			b, err := os.ReadFile(strings.TrimSuffix(file, ".jsonl") + ".expected.json")
 			require.NoError(t, err)
 			var want struct {

@@ -12,17 +12,8 @@ import (
 
 	"glomers/harness/check"
 	"glomers/harness/history"
+	"glomers/internal/scenario"
 )
-
-func readHistory(t *testing.T, path string) history.History {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	h, err := history.ReadJSONLines(f)
-	require.NoError(t, err)
-	return h
-}
 
 // TestSetFullScenarios runs the checker over every hand-made history in
 // testdata/setfull and compares the keys its .expected.json names.
@@ -33,7 +24,7 @@ func TestSetFullScenarios(t *testing.T) {
 	for _, path := range files {
 		name := strings.TrimSuffix(filepath.Base(path), ".jsonl")
 		t.Run(name, func(t *testing.T) {
-			h := readHistory(t, path)
+			h := scenario.ReadHistory(t, path)
 			res := Checker().Check(h)
 			got := toMap(t, res)
 			want := map[string]any{}
@@ -57,7 +48,7 @@ func toMap(t *testing.T, v any) map[string]any {
 }
 
 func TestSetFullStrictDuplicates(t *testing.T) {
-	h := readHistory(t, "testdata/setfull/duplicated.jsonl")
+	h := scenario.ReadHistory(t, "testdata/setfull/duplicated.jsonl")
 	res := SetFull{AddF: "broadcast", StrictDuplicates: true}.Check(h)
 	assert.Equal(t, check.Invalid, res.Validity())
 	assert.Equal(t, 1, res.DuplicatedCount)
@@ -65,7 +56,7 @@ func TestSetFullStrictDuplicates(t *testing.T) {
 }
 
 func TestSetFullLinearizableStale(t *testing.T) {
-	h := readHistory(t, "testdata/setfull/stale.jsonl")
+	h := scenario.ReadHistory(t, "testdata/setfull/stale.jsonl")
 	assert.Equal(t, check.Valid, Checker().Check(h).Validity())
 	assert.Equal(t, check.Invalid, SetFull{AddF: "broadcast", Linearizable: true}.Check(h).Validity())
 }

@@ -1,9 +1,6 @@
 package counter
 
 import (
-	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,45 +10,17 @@ import (
 
 	"glomers/harness/check"
 	"glomers/harness/history"
+	"glomers/internal/scenario"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.expected.json")
-
-func load(t *testing.T, path string) history.History {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	h, err := history.ReadJSONLines(f)
-	require.NoError(t, err)
-	return h
-}
 
 // TestScenarios checks each hand-made history in testdata against its
 // expected analysis; the file name says the expected verdict.
 func TestScenarios(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.jsonl")
-	require.NoError(t, err)
-	for _, path := range files {
-		name := strings.TrimSuffix(filepath.Base(path), ".jsonl")
-		if strings.HasPrefix(name, "maelstrom-") {
-			continue
-		}
-		t.Run(name, func(t *testing.T) {
-			res := Check(load(t, path))
-			got, err := json.MarshalIndent(res, "", "  ")
-			require.NoError(t, err)
-			want := check.Of(strings.HasSuffix(name, "-valid"))
-			assert.Equal(t, want, res.Validity())
-			exp := strings.TrimSuffix(path, ".jsonl") + ".expected.json"
-			if *update {
-				require.NoError(t, os.WriteFile(exp, append(got, '\n'), 0o644))
-			}
-			b, err := os.ReadFile(exp)
-			require.NoError(t, err)
-			assert.JSONEq(t, string(b), string(got))
-		})
-	}
+	scenario.Each(t, "testdata/*.jsonl", func(t *testing.T, name string, h history.History, expected string) {
+		res := Check(h)
+		assert.Equal(t, check.Of(strings.HasSuffix(name, "-valid")), res.Validity())
+		scenario.ExpectJSON(t, expected, res)
+	})
 }
 
 // TestMaelstromRuns checks the histories of real Maelstrom g-counter runs

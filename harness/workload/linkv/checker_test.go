@@ -1,8 +1,6 @@
 package linkv
 
 import (
-	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,44 +12,17 @@ import (
 
 	"glomers/harness/check"
 	"glomers/harness/history"
+	"glomers/internal/scenario"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.expected.json")
-
-func load(t *testing.T, path string) history.History {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	h, err := history.ReadJSONLines(f)
-	require.NoError(t, err)
-	return h
-}
 
 // TestScenarios checks each hand-made history against its expected
 // analysis; the file name ends with the expected verdict.
 func TestScenarios(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.jsonl")
-	require.NoError(t, err)
-	for _, path := range files {
-		name := strings.TrimSuffix(filepath.Base(path), ".jsonl")
-		if strings.HasPrefix(name, "maelstrom-") {
-			continue
-		}
-		t.Run(name, func(t *testing.T) {
-			res := Check(load(t, path))
-			assert.Equal(t, check.Of(strings.HasSuffix(name, "-valid")), res.Validity())
-			got, err := json.MarshalIndent(res, "", "  ")
-			require.NoError(t, err)
-			exp := strings.TrimSuffix(path, ".jsonl") + ".expected.json"
-			if *update {
-				require.NoError(t, os.WriteFile(exp, append(got, '\n'), 0o644))
-			}
-			b, err := os.ReadFile(exp)
-			require.NoError(t, err)
-			assert.JSONEq(t, string(b), string(got))
-		})
-	}
+	scenario.Each(t, "testdata/*.jsonl", func(t *testing.T, name string, h history.History, expected string) {
+		res := Check(h)
+		assert.Equal(t, check.Of(strings.HasSuffix(name, "-valid")), res.Validity())
+		scenario.ExpectJSON(t, expected, res)
+	})
 }
 
 // TestMaelstromRuns checks the histories of real Maelstrom lin-kv runs
@@ -102,7 +73,7 @@ func TestMaelstromRuns(t *testing.T) {
 }
 
 func TestVisualization(t *testing.T) {
-	res := Check(load(t, "testdata/cas-old-value-invalid.jsonl"))
+	res := Check(scenario.ReadHistory(t, "testdata/cas-old-value-invalid.jsonl"))
 	dir := t.TempDir()
 	paths, err := res.WriteVisualizations(dir)
 	require.NoError(t, err)
@@ -115,12 +86,12 @@ func TestVisualization(t *testing.T) {
 
 	// Through the checker option.
 	dir2 := t.TempDir()
-	res = Checker{VisualizeDir: dir2}.Check(load(t, "testdata/stale-read-invalid.jsonl"))
+	res = Checker{VisualizeDir: dir2}.Check(scenario.ReadHistory(t, "testdata/stale-read-invalid.jsonl"))
 	assert.FileExists(t, filepath.Join(dir2, "linearizable-0.html"))
 	assert.Empty(t, res.VisualizeError)
 
 	// Nothing to draw for a valid history.
-	res = Check(load(t, "testdata/linearizable-valid.jsonl"))
+	res = Check(scenario.ReadHistory(t, "testdata/linearizable-valid.jsonl"))
 	paths, err = res.WriteVisualizations(t.TempDir())
 	require.NoError(t, err)
 	assert.Empty(t, paths)

@@ -24,24 +24,37 @@ func WriteJSONLines(w io.Writer, h History) error {
 // lines and lines starting with # are skipped). Values are normalised.
 func ReadJSONLines(r io.Reader) (History, error) {
 	var h History
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 1<<20), 1<<30)
-	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 || b[0] == '#' {
-			continue
-		}
+	err := EachLine(r, func(b []byte) error {
 		var o Op
 		if err := unmarshalNumbers(b, &o); err != nil {
-			return nil, fmt.Errorf("history line %d: %w", line, err)
+			return err
 		}
 		o.Value = Normalize(o.Value)
 		o.Error = Normalize(o.Error)
 		h = append(h, o)
+		return nil
+	})
+	return h, err
+}
+
+// EachLine calls fn with every line of a JSON-lines history, trimmed,
+// skipping blank lines and # comments; an error from fn is returned with
+// its line number. For readers that decode ops into their own structs.
+func EachLine(r io.Reader, fn func(line []byte) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 1<<20), 1<<30)
+	n := 0
+	for sc.Scan() {
+		n++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 || b[0] == '#' {
+			continue
+		}
+		if err := fn(b); err != nil {
+			return fmt.Errorf("history line %d: %w", n, err)
+		}
 	}
-	return h, sc.Err()
+	return sc.Err()
 }
 
 func unmarshalNumbers(b []byte, v any) error {

@@ -11,10 +11,8 @@
 package plot
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
-	"fmt"
+	"glomers/harness/history"
 	"io"
 	"sort"
 )
@@ -36,22 +34,15 @@ const nemesisProcess = -1
 // ReadOps reads history.jsonl (harness/history's JSON lines) into Ops.
 func ReadOps(r io.Reader) ([]Op, error) {
 	var ops []Op
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 1<<20), 1<<30)
-	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 || b[0] == '#' {
-			continue
-		}
+	err := history.EachLine(r, func(b []byte) error {
 		var o Op
 		if err := json.Unmarshal(b, &o); err != nil {
-			return nil, fmt.Errorf("history line %d: %w", line, err)
+			return err
 		}
 		ops = append(ops, o)
-	}
-	return ops, sc.Err()
+		return nil
+	})
+	return ops, err
 }
 
 // Point is one completed client operation: when it was invoked (seconds

@@ -28,9 +28,6 @@ type Op struct {
 	Final   bool   `json:"final?"`
 }
 
-// nemesisProcess is history.NemesisProcess.
-const nemesisProcess = -1
-
 // ReadOps reads history.jsonl (harness/history's JSON lines) into Ops.
 func ReadOps(r io.Reader) ([]Op, error) {
 	var ops []Op
@@ -86,7 +83,7 @@ func FromOps(ops []Op) Perf {
 		if t > p.End {
 			p.End = t
 		}
-		if o.Process == nemesisProcess {
+		if o.Process == history.NemesisProcess {
 			switch o.F {
 			case "start-partition":
 				if !active {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"glomers/harness/history"
 	"image/png"
 	"io"
 	"math"
@@ -31,15 +32,15 @@ func TestFromOps(t *testing.T) {
 		op(0.2, "invoke", 1, "read"),
 		op(0.3, "ok", 0, "add"),
 		// The harness records each nemesis action twice.
-		op(1.0, "info", nemesisProcess, "start-partition"),
-		op(1.01, "info", nemesisProcess, "start-partition"),
+		op(1.0, "info", history.NemesisProcess, "start-partition"),
+		op(1.01, "info", history.NemesisProcess, "start-partition"),
 		op(1.5, "fail", 1, "read"),
 		op(1.6, "invoke", 0, "add"),
-		op(2.0, "info", nemesisProcess, "stop-partition"),
-		op(2.02, "info", nemesisProcess, "stop-partition"),
+		op(2.0, "info", history.NemesisProcess, "stop-partition"),
+		op(2.02, "info", history.NemesisProcess, "stop-partition"),
 		op(2.5, "info", 0, "add"),
-		op(3.0, "info", nemesisProcess, "start-partition"),
-		op(3.0, "info", nemesisProcess, "start-partition"),
+		op(3.0, "info", history.NemesisProcess, "start-partition"),
+		op(3.0, "info", history.NemesisProcess, "start-partition"),
 		op(4.0, "invoke", 1, "read"), // never completes
 	}
 	p := FromOps(ops)
@@ -119,10 +120,10 @@ func synthetic(n int, rate float64) []Op {
 		}
 		ops = append(ops, op(t, "invoke", p, f), op(t+lat, typ, p, f))
 		if i == n/3 {
-			ops = append(ops, op(t, "info", nemesisProcess, "start-partition"))
+			ops = append(ops, op(t, "info", history.NemesisProcess, "start-partition"))
 		}
 		if i == n/2 {
-			ops = append(ops, op(t, "info", nemesisProcess, "stop-partition"))
+			ops = append(ops, op(t, "info", history.NemesisProcess, "stop-partition"))
 		}
 	}
 	return ops

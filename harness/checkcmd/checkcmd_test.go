@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"glomers/internal/testbin"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -117,32 +118,13 @@ func number(v any) (float64, bool) {
 // registryLookup builds workloads from the harness's registry.
 var registryLookup = FromRegistry(registry.Get)
 
-func maelstromRuns(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, parent, dir, "no go.mod above the test")
-		dir = parent
-	}
-	runs := filepath.Join(dir, "..", "shared", "maelstrom-runs")
-	if _, err := os.Stat(runs); err != nil {
-		t.Skipf("real Maelstrom runs not found at %s: %v", runs, err)
-	}
-	return runs
-}
-
 // TestRealMaelstromRuns checks every run in ../shared/maelstrom-runs: our
 // stats (count, ok, fail, info per :f, and their verdicts) and availability
 // (ok-fraction and verdict, with the --availability of the run's command
 // line) must match its results.edn; so must the workload and overall
 // verdicts of the workloads in workloadChecks.
 func TestRealMaelstromRuns(t *testing.T) {
-	runs := maelstromRuns(t)
+	runs := testbin.MaelstromRuns(t)
 	dirs, err := filepath.Glob(filepath.Join(runs, "*", "history.edn"))
 	require.NoError(t, err)
 	require.NotEmpty(t, dirs)
@@ -208,7 +190,7 @@ func TestRealMaelstromRuns(t *testing.T) {
 // verdict differs from its workload verdict: every echo reply was
 // malformed, so no echo op is ok and :stats is false.
 func TestTheRamsayEchoIsInvalidOverall(t *testing.T) {
-	runs := maelstromRuns(t)
+	runs := testbin.MaelstromRuns(t)
 	dir := filepath.Join(runs, "TheRamsay__distributed-systems__echo__20240801T184646.454+0200")
 	valid := func(string, workload.Options) (workload.Workload, error) { return stubWorkload{check.Valid}, nil }
 	out, err := Check(dir, Options{}, valid)
@@ -435,7 +417,7 @@ func TestCompareRows(t *testing.T) {
 // BenchmarkCheck measures `harness check` on the largest real runs, split
 // into reading history.edn, the shared checkers, and the workload checker.
 func BenchmarkCheck(b *testing.B) {
-	runs := maelstromRuns(b)
+	runs := testbin.MaelstromRuns(b)
 	for _, name := range []string{
 		"Emmanuel32__distributed-systems-practice__kafka__20230514T214910.872-0400",
 		"Shresth72__distributed_systems_jepsen__txn-rw-register__20240919T143430.100+0530",

@@ -3,6 +3,7 @@ package history
 import (
 	"bufio"
 	"bytes"
+	"glomers/internal/testbin"
 	"math"
 	"os"
 	"path/filepath"
@@ -117,31 +118,10 @@ func TestRewriteEDNLeavesPlainInputAlone(t *testing.T) {
 	assert.Equal(t, &src[0], &out[0], "no copy when nothing needs rewriting")
 }
 
-// maelstromRuns is the directory of real Maelstrom store directories, next
-// to the repository.
-func maelstromRuns(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, parent, dir, "no go.mod above the test")
-		dir = parent
-	}
-	runs := filepath.Join(dir, "..", "shared", "maelstrom-runs")
-	if _, err := os.Stat(runs); err != nil {
-		t.Skipf("real Maelstrom runs not found at %s: %v", runs, err)
-	}
-	return runs
-}
-
 // TestReadEDNRealRuns reads every history.edn and results.edn Maelstrom
 // wrote (several Maelstrom versions) and checks the ops against the lines.
 func TestReadEDNRealRuns(t *testing.T) {
-	runs := maelstromRuns(t)
+	runs := testbin.MaelstromRuns(t)
 	files, err := filepath.Glob(filepath.Join(runs, "*", "history.edn"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
@@ -194,7 +174,7 @@ func TestReadEDNRealRuns(t *testing.T) {
 }
 
 func BenchmarkReadEDN(b *testing.B) {
-	runs := maelstromRuns(b)
+	runs := testbin.MaelstromRuns(b)
 	file := filepath.Join(runs, "Shresth72__distributed_systems_jepsen__txn-rw-register__20240919T143430.100+0530", "history.edn")
 	src, err := os.ReadFile(file)
 	if err != nil {

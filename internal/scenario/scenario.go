@@ -6,8 +6,10 @@
 package scenario
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,13 +23,20 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.expected.json from the checker's output")
 
-// ReadHistory reads a JSON-lines history file.
+// ReadHistory reads a JSON-lines history file, gzipped if its name ends
+// in .gz (as the converted copies of large real runs are).
 func ReadHistory(t testing.TB, path string) history.History {
 	t.Helper()
 	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
-	h, err := history.ReadJSONLines(f)
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(f)
+		require.NoError(t, err)
+		r = zr
+	}
+	h, err := history.ReadJSONLines(r)
 	require.NoError(t, err)
 	return h
 }

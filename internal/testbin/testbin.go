@@ -68,3 +68,15 @@ func Script(t testing.TB, name, body string) string {
 	}
 	return p
 }
+
+// MaelstromRuns is the directory of real Maelstrom store directories that
+// sits beside the repository (../shared/maelstrom-runs); the test is
+// skipped when it is absent.
+func MaelstromRuns(t testing.TB) string {
+	t.Helper()
+	runs := filepath.Join(Root(t), "..", "shared", "maelstrom-runs")
+	if _, err := os.Stat(runs); err != nil {
+		t.Skipf("real Maelstrom runs not found at %s: %v", runs, err)
+	}
+	return runs
+}

@@ -1,7 +1,7 @@
 package kafka
 
 import (
-	"compress/gzip"
+	scenarios "glomers/internal/scenario"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,18 +14,10 @@ import (
 	"glomers/harness/history"
 )
 
-// loadGz reads a JSON-lines history converted from a real Maelstrom run's
-// history.edn (testdata/real; see testdata/README.md).
+// loadGz reads a gzipped JSON-lines history converted from a real
+// Maelstrom run's history.edn (testdata/real; see testdata/README.md).
 func loadGz(t testing.TB, name string) history.History {
-	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "real", name))
-	require.NoError(t, err)
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	require.NoError(t, err)
-	h, err := history.ReadJSONLines(zr)
-	require.NoError(t, err)
-	return h
+	return scenarios.ReadHistory(t, filepath.Join("testdata", "real", name))
 }
 
 // TestRealRuns checks the two kafka runs in /work/shared/maelstrom-runs:

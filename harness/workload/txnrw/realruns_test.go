@@ -1,31 +1,21 @@
 package txnrw
 
 import (
-	"compress/gzip"
-	"os"
+	"glomers/internal/scenario"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"glomers/harness/check"
 	"glomers/harness/history"
 )
 
-// loadGz reads a JSON-lines history converted (with history.ReadEDN) from a
-// real Maelstrom run's history.edn; see testdata/README.md.
+// loadGz reads a gzipped JSON-lines history converted from a real
+// Maelstrom run's history.edn (testdata/real; see testdata/README.md).
 func loadGz(t testing.TB, name string) history.History {
-	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "real", name))
-	require.NoError(t, err)
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	require.NoError(t, err)
-	h, err := history.ReadJSONLines(zr)
-	require.NoError(t, err)
-	return h
+	return scenario.ReadHistory(t, filepath.Join("testdata", "real", name))
 }
 
 // TestRealRuns checks the three txn-rw-register runs in

@@ -70,3 +70,11 @@ func ExpectJSON(t *testing.T, expected string, got any) {
 	require.NoError(t, err)
 	assert.JSONEq(t, string(want), string(b))
 }
+
+// Parse reads a history written inline in a test, as JSON lines.
+func Parse(t testing.TB, jsonLines string) history.History {
+	t.Helper()
+	h, err := history.ReadJSONLines(strings.NewReader(jsonLines))
+	require.NoError(t, err)
+	return h
+}

@@ -1,7 +1,7 @@
 package echo
 
 import (
-	"strings"
+	"glomers/internal/scenario"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -11,15 +11,8 @@ import (
 	"glomers/harness/history"
 )
 
-func parse(t *testing.T, s string) history.History {
-	t.Helper()
-	h, err := history.ReadJSONLines(strings.NewReader(s))
-	require.NoError(t, err)
-	return h
-}
-
 func TestEchoesThatComeBackAreValid(t *testing.T) {
-	h := parse(t, `
+	h := scenario.Parse(t, `
 {"type":"invoke","process":0,"f":"echo","value":"Please echo 3"}
 {"type":"invoke","process":1,"f":"echo","value":"Please echo 9"}
 {"type":"ok","process":1,"f":"echo","value":{"type":"echo_ok","echo":"Please echo 9","in_reply_to":1}}
@@ -34,7 +27,7 @@ func TestEchoesThatComeBackAreValid(t *testing.T) {
 }
 
 func TestWrongEchoIsInvalid(t *testing.T) {
-	h := parse(t, `
+	h := scenario.Parse(t, `
 {"type":"invoke","process":0,"f":"echo","value":"Please echo 3"}
 {"type":"ok","process":0,"f":"echo","value":{"type":"echo_ok","echo":"Please echo 33","in_reply_to":1}}
 {"type":"invoke","process":0,"f":"echo","value":"Please echo 8"}

@@ -1,25 +1,16 @@
 package uniqueids
 
 import (
-	"strings"
+	"glomers/internal/scenario"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"glomers/harness/check"
-	"glomers/harness/history"
 )
 
-func parse(t *testing.T, s string) history.History {
-	t.Helper()
-	h, err := history.ReadJSONLines(strings.NewReader(s))
-	require.NoError(t, err)
-	return h
-}
-
 func TestDistinctIDsAreValid(t *testing.T) {
-	res := Check(parse(t, `
+	res := Check(scenario.Parse(t, `
 {"type":"invoke","process":0,"f":"generate"}
 {"type":"ok","process":0,"f":"generate","value":"n0-1"}
 {"type":"invoke","process":1,"f":"generate"}
@@ -35,7 +26,7 @@ func TestDistinctIDsAreValid(t *testing.T) {
 }
 
 func TestDuplicatesAreInvalidAndCounted(t *testing.T) {
-	res := Check(parse(t, `
+	res := Check(scenario.Parse(t, `
 {"type":"invoke","process":0,"f":"generate"}
 {"type":"ok","process":0,"f":"generate","value":7}
 {"type":"invoke","process":1,"f":"generate"}

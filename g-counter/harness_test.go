@@ -20,8 +20,7 @@ import (
 
 func gcounterConfig(t *testing.T, bin string, nodes int, rate float64) run.Config {
 	cfg := harnesstest.Config("g-counter", bin)
-	cfg.NodeIDs = run.NodeIDsFor(nodes)
-	cfg.Concurrency = nodes
+	cfg = harnesstest.WithNodes(cfg, nodes, 1)
 	cfg.Rate = rate
 	cfg.TimeLimit = 2 * time.Second
 	cfg.RecoveryTime = 2500 * time.Millisecond

@@ -23,8 +23,7 @@ import (
 func kafkaConfig(t *testing.T, bin string, nodes int, args ...string) run.Config {
 	cfg := harnesstest.Config("kafka", bin)
 	cfg.Args = args
-	cfg.NodeIDs = run.NodeIDsFor(nodes)
-	cfg.Concurrency = 2 * nodes
+	cfg = harnesstest.WithNodes(cfg, nodes, 2)
 	cfg.Rate = 300
 	cfg.TimeLimit = 2 * time.Second
 	cfg.RecoveryTime = time.Second

@@ -21,8 +21,7 @@ import (
 
 func linkvConfig(bin string, nodes int) run.Config {
 	cfg := harnesstest.Config("lin-kv", bin)
-	cfg.NodeIDs = run.NodeIDsFor(nodes)
-	cfg.Concurrency = 2 * nodes
+	cfg = harnesstest.WithNodes(cfg, nodes, 2)
 	cfg.Rate = 100
 	cfg.TimeLimit = 2 * time.Second
 	return cfg

@@ -20,8 +20,7 @@ import (
 
 func txnConfig(bin string, nodes int, model string, partition bool) run.Config {
 	cfg := harnesstest.Config("txn-rw-register", bin)
-	cfg.NodeIDs = run.NodeIDsFor(nodes)
-	cfg.Concurrency = 2 * nodes
+	cfg = harnesstest.WithNodes(cfg, nodes, 2)
 	cfg.Rate = 1000
 	cfg.TimeLimit = 2 * time.Second
 	cfg.Availability = "total"

@@ -69,8 +69,7 @@ while IFS= read -r line; do
   esac
 done`)
 	cfg := harnesstest.Config("echo", bin)
-	cfg.NodeIDs = run.NodeIDsFor(1)
-	cfg.Concurrency = 1
+	cfg = harnesstest.WithNodes(cfg, 1, 1)
 	cfg.TimeLimit = time.Second
 	_, v, err := harnesstest.Run(t, cfg)
 	require.NoError(t, err)
@@ -107,8 +106,7 @@ IFS= read -r line
 echo "dying now" >&2
 exit 3`)
 	cfg := harnesstest.Config("echo", bin)
-	cfg.NodeIDs = run.NodeIDsFor(1)
-	cfg.Concurrency = 1
+	cfg = harnesstest.WithNodes(cfg, 1, 1)
 	cfg.TimeLimit = time.Second
 	out, v, err := harnesstest.Run(t, cfg)
 	require.NoError(t, err)
@@ -131,8 +129,7 @@ while IFS= read -r line; do
   esac
 done`)
 	cfg := harnesstest.Config("unique-ids", bin)
-	cfg.NodeIDs = run.NodeIDsFor(1)
-	cfg.Concurrency = 1
+	cfg = harnesstest.WithNodes(cfg, 1, 1)
 	cfg.TimeLimit = 500 * time.Millisecond
 	out, v, err := harnesstest.Run(t, cfg)
 	require.NoError(t, err, "init still succeeds past the garbage")

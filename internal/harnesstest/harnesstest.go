@@ -72,3 +72,11 @@ func WithPartitions(cfg run.Config) run.Config {
 	cfg.NemesisInterval = 300 * time.Millisecond
 	return cfg
 }
+
+// WithNodes sets the cluster to n nodes with perNode client threads each
+// (Maelstrom's --node-count n --concurrency perNode·n).
+func WithNodes(cfg run.Config, n, perNode int) run.Config {
+	cfg.NodeIDs = run.NodeIDsFor(n)
+	cfg.Concurrency = perNode * n
+	return cfg
+}

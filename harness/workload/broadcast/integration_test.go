@@ -106,8 +106,7 @@ func runTest(t *testing.T, cfg run.Config) (*run.Outcome, check.Validity, broadc
 
 func config(bin string, nodes int) run.Config {
 	cfg := harnesstest.Config("broadcast", bin)
-	cfg.NodeIDs = run.NodeIDsFor(nodes)
-	cfg.Concurrency = nodes
+	cfg = harnesstest.WithNodes(cfg, nodes, 1)
 	cfg.Rate = 40
 	cfg.TimeLimit = 2 * time.Second
 	cfg.RecoveryTime = time.Second

@@ -94,3 +94,12 @@ type Verdict struct {
 
 // Validity returns the verdict.
 func (v Verdict) Validity() Validity { return v.Valid }
+
+// Explainer is implemented by results that can say in plain words why they
+// are invalid, so that a learner sees the "why" beside the verdict (in the
+// console summary and index.html). Each string is one anomaly's explanation,
+// written for someone reading the history for the first time, e.g. "T1 < T2,
+// because T1 wrote x = 3 and T2 read x = 3". A valid result explains nothing.
+type Explainer interface {
+	Explain() []string
+}

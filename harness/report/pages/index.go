@@ -34,6 +34,9 @@ type pageData struct {
 	Partitions   []plot.Interval
 	Messages     string
 	MessageCount int
+	// MessageWindow describes the window messages.svg covers ("" for the
+	// first messages of the test).
+	MessageWindow string
 }
 
 type kv struct{ Key, Value string }
@@ -62,29 +65,30 @@ type anomaly struct {
 }
 
 type view struct {
-	Title        string
-	Dir          string
-	Verdict      string
-	Closing      string
-	Error        string
-	Test         []kv
-	Parts        []part
-	Stats        []statRow
-	Net          []netRow
-	NetNote      string
-	Rate         string
-	WorkloadOK   string
-	Scalars      []kv
-	Anomalies    []anomaly
-	EmptyFields  string
-	OpenDetails  bool
-	Nodes        []kv
-	NodeVerdict  string
-	Plots        []plotRef
-	Partitions   string
-	Messages     string
-	MessageCount int
-	Missing      string
+	Title         string
+	Dir           string
+	Verdict       string
+	Closing       string
+	Error         string
+	Test          []kv
+	Parts         []part
+	Stats         []statRow
+	Net           []netRow
+	NetNote       string
+	Rate          string
+	WorkloadOK    string
+	Scalars       []kv
+	Anomalies     []anomaly
+	EmptyFields   string
+	OpenDetails   bool
+	Nodes         []kv
+	NodeVerdict   string
+	Plots         []plotRef
+	Partitions    string
+	Messages      string
+	MessageCount  int
+	MessageWindow string
+	Missing       string
 }
 
 func writeIndex(w io.Writer, d pageData) error {
@@ -107,7 +111,7 @@ func perOp(p *float64) string {
 
 func buildView(d pageData) view {
 	v := view{Dir: d.Dir, Title: filepath.Base(filepath.Clean(d.Dir)), Plots: d.Plots,
-		Messages: d.Messages, MessageCount: d.MessageCount, Verdict: "unknown",
+		Messages: d.Messages, MessageCount: d.MessageCount, MessageWindow: d.MessageWindow, Verdict: "unknown",
 		Closing: report.Closing(check.Unknown)}
 	for _, iv := range d.Partitions {
 		v.Partitions += fmt.Sprintf("%.1f–%.1f s, ", iv.Start, iv.End)
@@ -424,7 +428,7 @@ figure { margin: 1em 0; } figcaption { color: #555; font-size: 0.9em; }
 {{range .Plots}}<figure><img data-plot src="{{.File}}" alt="{{.File}}" width="900" height="400"><figcaption>{{.Caption}} ({{.File}})</figcaption></figure>
 {{end}}
 {{if .Messages}}<h2>Messages</h2>
-<p>A Lamport diagram of the first {{.MessageCount}} messages: one line per node, service and client; arrows from send to receipt (dashed: replies; red cross: never received). Hover an arrow for its times.</p>
+<p>A Lamport diagram of the first {{.MessageCount}} messages{{if .MessageWindow}} sent {{.MessageWindow}}{{end}}: one line per node, service and client; arrows from send to receipt (dashed: replies; red cross: never received). Hover an arrow for its times.</p>
 <div class="lamport"><img data-plot src="{{.Messages}}" alt="{{.Messages}}"></div>{{end}}
 
 <h2>Files</h2>

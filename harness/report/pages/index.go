@@ -89,6 +89,7 @@ type view struct {
 	MessageCount  int
 	MessageWindow string
 	Missing       string
+	Explanations  []string
 }
 
 func writeIndex(w io.Writer, d pageData) error {
@@ -194,6 +195,7 @@ func buildView(d pageData) view {
 	v.WorkloadOK = r.WorkloadValidity().String()
 	v.OpenDetails = r.WorkloadValidity() != check.Valid
 	v.Scalars, v.Anomalies, v.EmptyFields = workloadFields(r.Workload)
+	v.Explanations = r.Explanations
 	return v
 }
 
@@ -375,6 +377,7 @@ figure { margin: 1em 0; } figcaption { color: #555; font-size: 0.9em; }
 .lamport { overflow: auto; max-height: 900px; border: 1px solid #ddd; }
 .missing { color: #c62828; }
 .dir { color: #666; font-family: monospace; }
+#explanations li { margin: 0.4em 0; white-space: pre-wrap; max-width: 60em; }
 </style>
 </head>
 <body>
@@ -383,6 +386,10 @@ figure { margin: 1em 0; } figcaption { color: #555; font-size: 0.9em; }
 <p><span id="verdict" class="verdict v-{{.Verdict}}">valid? {{.Verdict}}</span></p>
 <p id="closing">{{.Closing}}</p>
 {{if .Error}}<p class="error">{{.Error}}</p>{{end}}
+{{if .Explanations}}<h2>Why the workload is invalid</h2>
+<ol id="explanations">
+{{range .Explanations}}<li class="explanation">{{.}}</li>
+{{end}}</ol>{{end}}
 
 <h2>Verdict by part</h2>
 <table id="parts">

@@ -3,7 +3,7 @@
 // message at the start, then a random mix of `broadcast` (unique integers)
 // and `read` operations, and a final `read` on every client thread; the
 // result is judged by Jepsen's set-full checker with `broadcast` as its add
-// (see SetFull).
+// (package setfull).
 package broadcast
 
 import (
@@ -18,6 +18,7 @@ import (
 	"glomers/harness/check"
 	"glomers/harness/history"
 	"glomers/harness/workload"
+	"glomers/harness/workload/setfull"
 )
 
 // Request and response bodies, as broadcast.clj's defrpc schemas define
@@ -118,7 +119,7 @@ func (w *Workload) Check(h history.History) check.Result {
 }
 
 // Checker is the checker Maelstrom uses for this workload.
-func Checker() SetFull { return SetFull{AddF: "broadcast"} }
+func Checker() setfull.Checker { return setfull.Checker{AddF: "broadcast"} }
 
 type client struct {
 	conn workload.Conn

@@ -7,7 +7,6 @@
 package broadcast
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -98,14 +97,7 @@ func (w *Workload) Generator() workload.Generator {
 // Final is (gen/each-thread {:f :read, :final? true}): one final read per
 // client thread.
 func (w *Workload) Final() *workload.Final {
-	done := map[int]bool{}
-	return &workload.Final{Generator: workload.GeneratorFunc(func(wk workload.Worker, _ *history.Op) (history.Op, bool) {
-		if done[wk.Thread] {
-			return history.Op{}, false
-		}
-		done[wk.Thread] = true
-		return history.Op{F: "read", Final: true}, true
-	})}
+	return workload.EachThreadOnce(history.Op{F: "read", Final: true})
 }
 
 // NewClient makes a client talking to the worker's node.
@@ -143,13 +135,11 @@ func (c *client) Invoke(ctx context.Context, op history.Op) history.Op {
 		}
 		var msgs any
 		if len(resp.Messages) > 0 {
-			dec := json.NewDecoder(bytes.NewReader(resp.Messages))
-			dec.UseNumber()
-			if err := dec.Decode(&msgs); err != nil {
+			if msgs, err = history.DecodeJSON(resp.Messages); err != nil {
 				return workload.Complete(op, nil, fmt.Errorf("malformed read_ok: %w", err), true)
 			}
 		}
-		return workload.Complete(op, history.Normalize(msgs), nil, true)
+		return workload.Complete(op, msgs, nil, true)
 	}
 	return workload.Complete(op, nil, fmt.Errorf("unknown f %q", op.F), true)
 }

@@ -1,4 +1,8 @@
-package broadcast
+// Package setfull is Jepsen's set-full checker (jepsen/src/jepsen/checker.clj,
+// `set-full`), shared by the workloads Maelstrom judges with it: broadcast
+// (src/maelstrom/workload/broadcast.clj, which renames :broadcast to :add)
+// and g-set (src/maelstrom/workload/g_set.clj, which calls it as is).
+package setfull
 
 import (
 	"encoding/json"
@@ -10,11 +14,9 @@ import (
 	"glomers/harness/history"
 )
 
-// SetFull is Jepsen's set-full checker (jepsen/src/jepsen/checker.clj,
-// `set-full`, `SetFullElement`, `set-full-element-results`,
-// `set-full-results`, `frequency-distribution`), which Maelstrom's
-// broadcast workload runs with :broadcast renamed to :add
-// (src/maelstrom/workload/broadcast.clj, `checker`).
+// Checker is set-full (checker.clj: `set-full`, `SetFullElement`,
+// `set-full-element-results`, `set-full-results`,
+// `frequency-distribution`).
 //
 // For every element it follows the add and every ok read:
 //   - known: the add's ok completion, or the completion of the first read
@@ -30,8 +32,9 @@ import (
 // floored at 0 and truncated to whole milliseconds; lost latency likewise
 // from the last-present invocation. Stale elements are stable ones with a
 // positive stable latency.
-type SetFull struct {
-	// AddF is the add operation's :f ("broadcast" for Maelstrom).
+type Checker struct {
+	// AddF is the add operation's :f: "add" when empty (g-set),
+	// "broadcast" for broadcast.
 	AddF string
 	// Linearizable makes stale elements invalidate the result
 	// (set-full's :linearizable? option; Maelstrom leaves it false).
@@ -44,10 +47,10 @@ type SetFull struct {
 	StrictDuplicates bool
 }
 
-// SetFullResult is set-full's result map. Field names are set-full's keys;
+// Result is set-full's result map. Field names are set-full's keys;
 // AcknowledgedCount is ours (the number of adds that completed ok), since
 // set-full does not report it.
-type SetFullResult struct {
+type Result struct {
 	check.Verdict
 	AttemptCount      int             `json:"attempt-count"`
 	AcknowledgedCount int             `json:"acknowledged-count"`
@@ -155,7 +158,7 @@ func elementKey(v any) any {
 }
 
 // Check runs the analysis over h's client operations in history order.
-func (c SetFull) Check(h history.History) SetFullResult {
+func (c Checker) Check(h history.History) Result {
 	addF := c.AddF
 	if addF == "" {
 		addF = "add"
@@ -236,7 +239,7 @@ func (c SetFull) Check(h history.History) SetFullResult {
 	}
 	sort.Slice(states, func(i, j int) bool { return lessValue(states[i].element, states[j].element) })
 
-	res := SetFullResult{
+	res := Result{
 		Lost:       []any{},
 		NeverRead:  []any{},
 		Stale:      []any{},

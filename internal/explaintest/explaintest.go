@@ -35,10 +35,17 @@ type CheckFunc func(t *testing.T, d *datadriven.TestData, h history.History) che
 // invalid verdict must say why.
 func Run(t *testing.T, dir string, checkFn CheckFunc) {
 	t.Helper()
+	RunParsed(t, dir, func(t *testing.T, input string) history.History { return scenario.Parse(t, input) }, checkFn)
+}
+
+// RunParsed is Run for files that write histories in a package's own
+// compact notation, read by parse.
+func RunParsed(t *testing.T, dir string, parse func(t *testing.T, input string) history.History, checkFn CheckFunc) {
+	t.Helper()
 	datadriven.Walk(t, dir, func(t *testing.T, path string) {
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			require.Equal(t, "explain", d.Cmd, "%s: unknown command", d.Pos)
-			h := scenario.Parse(t, d.Input)
+			h := parse(t, d.Input)
 			timed := false
 			for _, o := range h {
 				timed = timed || o.Time != 0

@@ -23,10 +23,10 @@ func OpRef(o history.Op) string {
 	return fmt.Sprintf("op %d (process %d, %s, %s at %s)", o.Index, o.Process, o.F, o.Type, Seconds(o.Time))
 }
 
-// MoreOf is the sentence closing a capped list of explanations: the result
-// keeps only the first few anomalies of a kind, and says how many it had.
-func MoreOf(kind string, shown, total int) string {
-	return fmt.Sprintf("... and %d more %s anomalies, not kept in the result.", total-shown, kind)
+// MoreOf is the sentence closing a capped list of explanations, e.g.
+// "... and 2 more lost elements." (what is plural).
+func MoreOf(what string, shown, total int) string {
+	return fmt.Sprintf("... and %d more %s.", total-shown, what)
 }
 
 // Value writes a value of the history as compact JSON, as history.jsonl

@@ -104,7 +104,7 @@ func each[T any](g *Group[T], kind string, f func(T) string) []string {
 		out = append(out, f(e))
 	}
 	if g.Count > len(g.Errs) {
-		out = append(out, check.MoreOf(kind, len(g.Errs), g.Count))
+		out = append(out, check.MoreOf(kind+" anomalies", len(g.Errs), g.Count))
 	}
 	return out
 }

@@ -124,14 +124,14 @@ func (r Result) Explain() []string {
 		out = append(out, s.explain())
 	}
 	if r.LostCount > len(r.lost) {
-		out = append(out, check.MoreOf("lost-element", len(r.lost), r.LostCount))
+		out = append(out, check.MoreOf("lost elements", len(r.lost), r.LostCount))
 	}
 	if r.linearizable {
 		for _, w := range r.WorstStale {
 			out = append(out, staleStory(w))
 		}
 		if r.StaleCount > len(r.WorstStale) {
-			out = append(out, check.MoreOf("stale-element", len(r.WorstStale), r.StaleCount))
+			out = append(out, check.MoreOf("stale elements", len(r.WorstStale), r.StaleCount))
 		}
 	}
 	keys := make([]string, 0, len(r.Duplicated))

@@ -28,7 +28,7 @@ func (r Result) Explain() []string {
 		out = append(out, fmt.Sprintf("id %s was returned by %d acknowledged generate operations; each must return an id that no other returns, on any node.", id, r.Duplicated[id]))
 	}
 	if r.DuplicatedCount > len(ids) {
-		out = append(out, check.MoreOf("duplicated-id", len(ids), r.DuplicatedCount))
+		out = append(out, check.MoreOf("duplicated ids", len(ids), r.DuplicatedCount))
 	}
 	return out
 }

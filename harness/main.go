@@ -49,6 +49,7 @@ const topUsage = `usage:
   harness summary [--format text|tsv|csv] [--header] STORE_DIR...
   harness report [--from S] [--to S] STORE_DIR...
   harness plot-sweep SWEEP.csv OUT.png
+  harness serve [--store DIR] [--addr :8080]
 Run 'harness test --help' for the options.`
 
 func realMain(args []string, stdout, stderr io.Writer) int {
@@ -67,6 +68,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return reportCmd(args[1:], stdout, stderr)
 	case "plot-sweep":
 		return plotSweepCmd(args[1:], stdout, stderr)
+	case "serve":
+		return serveCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, topUsage)
 		return 0

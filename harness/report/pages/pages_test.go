@@ -43,6 +43,9 @@ func TestMain(m *testing.M) {
 	if renderDir != "" {
 		os.RemoveAll(renderDir)
 	}
+	if storeSrc != "" {
+		os.RemoveAll(storeSrc)
+	}
 	os.Exit(code)
 }
 

@@ -38,3 +38,10 @@ func Value(v any) string {
 	}
 	return string(b)
 }
+
+// CallRef names an operation by its invocation and completion, for
+// explanations that order operations by when they began, e.g.
+// "process 4's read invoked at 5.020 s (op 88, completed by op 93)".
+func CallRef(inv, done history.Op) string {
+	return fmt.Sprintf("process %d's %s invoked at %s (op %d, completed by op %d)", inv.Process, inv.F, Seconds(inv.Time), inv.Index, done.Index)
+}

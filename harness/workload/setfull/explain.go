@@ -18,10 +18,15 @@ const MaxLostExplained = 20
 type lostStory struct {
 	element     any
 	acked       *history.Op // the add's ok completion, if any
-	lastSeen    *history.Op // completion of the last-invoked read that saw it
-	firstMissed *history.Op // completion of the first read that should have
+	lastSeen    *call // the last-invoked read that saw it
+	firstMissed *call // the first read to begin after that which did not
 	missed      int         // reads begun after that point that missed it
 }
+
+// call is a read: its invocation and its ok completion.
+type call struct{ inv, ok history.Op }
+
+func (c call) String() string { return check.CallRef(c.inv, c.ok) }
 
 // lostStories follows the first limit lost elements through h's reads.
 func lostStories(h history.History, addF string, lost []any, limit int) []lostStory {
@@ -84,8 +89,7 @@ func lostStories(h history.History, addF string, lost []any, limit int) []lostSt
 					}
 					if inv.Index > seenInv[i] {
 						seenInv[i] = inv.Index
-						o := op
-						stories[i].lastSeen = &o
+						stories[i].lastSeen = &call{inv, op}
 					}
 				}
 			}
@@ -102,8 +106,7 @@ func lostStories(h history.History, addF string, lost []any, limit int) []lostSt
 				continue
 			}
 			if stories[i].firstMissed == nil {
-				o := r.ok
-				stories[i].firstMissed = &o
+				stories[i].firstMissed = &call{r.inv, r.ok}
 				continue
 			}
 			stories[i].missed++
@@ -157,7 +160,7 @@ func (s lostStory) explain() string {
 	}
 	seen := "no read ever saw it"
 	if s.lastSeen != nil {
-		seen = "the last read to see it was " + check.OpRef(*s.lastSeen)
+		seen = "the last read to see it was " + s.lastSeen.String()
 	}
 	missed := "."
 	if s.firstMissed != nil {
@@ -165,7 +168,7 @@ func (s lostStory) explain() string {
 		if s.lastSeen == nil {
 			after = "after the acknowledgement"
 		}
-		missed = fmt.Sprintf("; the first read to begin %s, %s, should have returned it and did not.", after, check.OpRef(*s.firstMissed))
+		missed = fmt.Sprintf("; the first read to begin %s, %s, should have returned it and did not.", after, s.firstMissed)
 		switch s.missed {
 		case 0:
 		case 1:

@@ -18,8 +18,8 @@ const MaxLostExplained = 20
 type lostStory struct {
 	element     any
 	acked       *history.Op // the add's ok completion, if any
-	lastSeen    *call // the last-invoked read that saw it
-	firstMissed *call // the first read to begin after that which did not
+	lastSeen    *call       // the last-invoked read that saw it
+	firstMissed *call       // the first read to begin after that which did not
 	missed      int         // reads begun after that point that missed it
 }
 

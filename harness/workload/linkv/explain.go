@@ -156,7 +156,7 @@ func impossible(op history.Op, window []history.Op) string {
 		}
 	}
 	if prior == nil {
-		return fmt.Sprintf("%s, but no operation in the window could have left %s in the key.", head, check.Value(want))
+		return head + noPrior(self, ops, want)
 	}
 	v, verb, _ := prior.effect()
 	if canon(v) == canon(want) {
@@ -175,4 +175,36 @@ func impossible(op history.Op, window []history.Op) string {
 	}
 	return fmt.Sprintf("%s, which no linearizable order allows: %s had already %s %s before it began, %s.",
 		head, check.OpRef(*prior.complete), verb, check.Value(v), tail)
+}
+
+// noPrior ends the sentence about op when nothing in the window had
+// finished before it began: either an overlapping read saw another value
+// while nothing in the window changes the key, or nothing in the window
+// could have given the key the value op needed.
+func noPrior(self *windowOp, ops []windowOp, want any) string {
+	changes := false
+	var other *windowOp
+	for i := range ops {
+		w := &ops[i]
+		if w == self {
+			continue
+		}
+		if w.invoke.F != "read" && (w.complete == nil || w.complete.Type != history.Fail) {
+			changes = true
+		}
+		if v, verb, ok := w.effect(); ok && verb == "read" && canon(v) != canon(want) && other == nil {
+			other = w
+		}
+	}
+	if other != nil && !changes {
+		v, _, _ := other.effect()
+		return fmt.Sprintf(", while %s, which overlapped it, returned %s, and no operation in the window changes the key: they cannot both be right.",
+			check.OpRef(*other.complete), check.Value(v))
+	}
+	for i := range ops {
+		if &ops[i] != self && ops[i].sets(want) {
+			return ", and no order of the window's operations that respects real time agrees with every result in it."
+		}
+	}
+	return fmt.Sprintf(", but no operation in the window could have left %s in the key.", check.Value(want))
 }

@@ -1,0 +1,202 @@
+package tutorial_test
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The tutorial cannot rot: TestTutorial reads every chapter, runs every
+// command of its ```sh blocks in order, in a short form, and compares the
+// result with the ```text block that follows the command's block:
+//
+//   - `go build -o DIR ...` runs in the repository, building into a
+//     temporary directory instead of DIR;
+//   - `bin/harness ...` runs in that temporary directory (so `store/` is
+//     there too); `test` runs get --time-limit of at most ShortTimeLimit
+//     seconds and --recovery-time 1 unless given;
+//   - the text block's `valid? true|false` line sets the exit status
+//     expected (0 or 1; 0 for other commands), and every line of it with
+//     no digit in it must appear in the output (numbers vary between
+//     runs; `...` lines stand for what was left out).
+//
+// Any other command fails the test, so a chapter cannot ask the reader to
+// run something the test does not.
+
+// ShortTimeLimit caps each test run's --time-limit, in seconds.
+const ShortTimeLimit = 4
+
+// step is one command of a chapter and what the chapter says it prints.
+type step struct {
+	file, cmd string
+	line      int
+	output    []string // the following text block, if any
+}
+
+var fence = regexp.MustCompile("^```([a-z]*)\\s*$")
+
+// readSteps parses a chapter's commands and output blocks.
+func readSteps(t *testing.T, path string) []step {
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	var steps []step
+	var block []string
+	lang, inBlock, start := "", false, 0
+	lastBlockSteps := -1 // steps of the last sh block, waiting for output
+	sc := bufio.NewScanner(f)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		if m := fence.FindStringSubmatch(line); m != nil {
+			if !inBlock {
+				inBlock, lang, block, start = true, m[1], nil, n
+				continue
+			}
+			inBlock = false
+			switch lang {
+			case "sh":
+				first := len(steps)
+				cmd := ""
+				for i, l := range block {
+					l = strings.TrimSpace(l)
+					if l == "" || strings.HasPrefix(l, "#") {
+						continue
+					}
+					if strings.HasSuffix(l, "\\") {
+						cmd += strings.TrimSuffix(l, "\\") + " "
+						continue
+					}
+					steps = append(steps, step{file: filepath.Base(path), cmd: cmd + l, line: start + 1 + i})
+					cmd = ""
+				}
+				lastBlockSteps = first
+				if len(steps) == first {
+					lastBlockSteps = -1
+				}
+			case "text":
+				if lastBlockSteps >= 0 {
+					// The output of the block's last command.
+					steps[len(steps)-1].output = block
+				}
+				lastBlockSteps = -1
+			default:
+				lastBlockSteps = -1
+			}
+			continue
+		}
+		if inBlock {
+			block = append(block, line)
+		} else if strings.TrimSpace(line) != "" {
+			lastBlockSteps = -1 // prose between a command and a text block
+		}
+	}
+	require.NoError(t, sc.Err())
+	require.False(t, inBlock, "%s: unclosed code block", path)
+	return steps
+}
+
+func repoRoot(t *testing.T) string {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	require.NoError(t, err)
+	return filepath.Dir(strings.TrimSpace(string(out)))
+}
+
+// shorten rewrites a harness test command's arguments to its short form.
+func shorten(args []string) []string {
+	out := append([]string(nil), args...)
+	hasRecovery := false
+	for i := 0; i < len(out); i++ {
+		switch out[i] {
+		case "--time-limit":
+			if i+1 < len(out) {
+				if v, err := strconv.ParseFloat(out[i+1], 64); err == nil && v > ShortTimeLimit {
+					out[i+1] = strconv.Itoa(ShortTimeLimit)
+				}
+			}
+		case "--recovery-time":
+			hasRecovery = true
+		}
+	}
+	if len(out) > 1 && out[1] == "test" && !hasRecovery {
+		out = append(out[:2], append([]string{"--recovery-time", "1"}, out[2:]...)...)
+	}
+	return out
+}
+
+func TestTutorial(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every tutorial command (about a minute)")
+	}
+	root := repoRoot(t)
+	chapters, err := filepath.Glob("*.md")
+	require.NoError(t, err)
+	require.NotEmpty(t, chapters)
+	var steps []step
+	for _, c := range chapters { // README.md (setting up) goes first
+		if c == "README.md" {
+			steps = append(readSteps(t, c), steps...)
+			continue
+		}
+		steps = append(steps, readSteps(t, c)...)
+	}
+	work := t.TempDir()
+	for _, s := range steps {
+		name := s.file + ":" + strconv.Itoa(s.line)
+		args := strings.Fields(s.cmd)
+		var cmd *exec.Cmd
+		wantExit := 0
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		switch {
+		case len(args) > 3 && args[0] == "go" && args[1] == "build" && args[2] == "-o":
+			args[3] = filepath.Join(work, args[3]) + "/"
+			cmd = exec.CommandContext(ctx, args[0], args[1:]...)
+			cmd.Dir = root
+		case args[0] == "bin/harness":
+			args = shorten(args)
+			cmd = exec.CommandContext(ctx, filepath.Join(work, args[0]), args[1:]...)
+			cmd.Dir = work
+		default:
+			cancel()
+			t.Fatalf("%s: the test does not know how to run %q", name, s.cmd)
+		}
+		for _, l := range s.output {
+			switch strings.TrimSpace(l) {
+			case "valid? false":
+				wantExit = 1
+			case "valid? true":
+				wantExit = 0
+			}
+		}
+		out, err := cmd.CombinedOutput()
+		cancel()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else {
+			require.NoError(t, err, "%s: %s", name, s.cmd)
+		}
+		text := string(out)
+		if !assert.Equal(t, wantExit, code, "%s: %s exited %d\n%s", name, s.cmd, code, text) {
+			continue
+		}
+		for _, l := range s.output {
+			l = strings.TrimSpace(l)
+			if l == "" || l == "..." || strings.ContainsAny(l, "0123456789") {
+				continue
+			}
+			assert.Contains(t, text, l, "%s: %s: the chapter shows this line", name, s.cmd)
+		}
+	}
+}

@@ -151,6 +151,7 @@ func TestTutorial(t *testing.T) {
 		}
 		steps = append(steps, readSteps(t, c)...)
 	}
+	require.GreaterOrEqual(t, len(steps), 16, "every chapter's commands were found")
 	work := t.TempDir()
 	for _, s := range steps {
 		name := s.file + ":" + strconv.Itoa(s.line)
@@ -179,6 +180,7 @@ func TestTutorial(t *testing.T) {
 				wantExit = 0
 			}
 		}
+		t.Logf("%s: %s", name, strings.Join(args, " "))
 		out, err := cmd.CombinedOutput()
 		cancel()
 		code := 0

@@ -68,17 +68,20 @@ func readSteps(t *testing.T, path string) []step {
 			switch lang {
 			case "sh":
 				first := len(steps)
-				cmd := ""
+				cmd, cmdLine := "", 0
 				for i, l := range block {
 					l = strings.TrimSpace(l)
 					if l == "" || strings.HasPrefix(l, "#") {
 						continue
 					}
+					if cmd == "" {
+						cmdLine = start + 1 + i
+					}
 					if strings.HasSuffix(l, "\\") {
 						cmd += strings.TrimSuffix(l, "\\") + " "
 						continue
 					}
-					steps = append(steps, step{file: filepath.Base(path), cmd: cmd + l, line: start + 1 + i})
+					steps = append(steps, step{file: filepath.Base(path), cmd: cmd + l, line: cmdLine})
 					cmd = ""
 				}
 				lastBlockSteps = first
@@ -201,4 +204,25 @@ func TestTutorial(t *testing.T) {
 			assert.Contains(t, text, l, "%s: %s: the chapter shows this line", name, s.cmd)
 		}
 	}
+}
+
+func TestReadSteps(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.md")
+	require.NoError(t, os.WriteFile(path, []byte("# A chapter\n\n"+
+		"```sh\n# a comment\nbin/harness test -w echo \\\n    --bin x\nbin/harness report store/latest\n```\n\n"+
+		"```text\nvalid? false\n```\n\n"+
+		"```sh\nbin/harness summary store/latest\n```\n\nProse breaks the link.\n\n```text\nnot an output\n```\n"+
+		"```go\nfunc main() {}\n```\n"), 0o644))
+	steps := readSteps(t, path)
+	require.Len(t, steps, 3)
+	assert.Equal(t, []string{"bin/harness", "test", "-w", "echo", "--bin", "x"}, strings.Fields(steps[0].cmd))
+	assert.Equal(t, 5, steps[0].line)
+	assert.Nil(t, steps[0].output, "only the block's last command owns the output")
+	assert.Equal(t, []string{"valid? false"}, steps[1].output)
+	assert.Equal(t, 7, steps[1].line)
+	assert.Nil(t, steps[2].output, "prose between a command and a text block")
+
+	assert.Equal(t, []string{"bin/harness", "test", "--recovery-time", "1", "-w", "echo", "--time-limit", "4"},
+		shorten([]string{"bin/harness", "test", "-w", "echo", "--time-limit", "10"}))
+	assert.Equal(t, []string{"bin/harness", "report", "x"}, shorten([]string{"bin/harness", "report", "x"}))
 }

@@ -19,7 +19,6 @@ import (
 	"glomers/harness/elle"
 	"glomers/harness/history"
 	"glomers/harness/workload"
-	"glomers/harness/workload/txnrw"
 )
 
 // Workload is one configured txn-list-append test.
@@ -43,7 +42,7 @@ func New(opts workload.Options) (workload.Workload, error) {
 	if len(models) == 0 {
 		models = []string{"strict-serializable"}
 	}
-	if err := txnrw.ValidateModels(models); err != nil {
+	if err := elle.ValidateModels(models); err != nil {
 		return nil, fmt.Errorf("txn-list-append: %w", err)
 	}
 	return &Workload{opts: opts, models: models}, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/cockroachdb/datadriven"
 	"github.com/stretchr/testify/require"
 
+	"glomers/harness/elle"
 	"glomers/harness/history"
 )
 
@@ -122,7 +123,7 @@ func summarise(res *Result) string {
 	sort.Strings(types)
 	for _, typ := range types {
 		switch cs := res.Anomalies[typ].(type) {
-		case []cycleReport:
+		case []elle.CycleReport:
 			for _, c := range cs {
 				fmt.Fprintf(&b, "%s:", typ)
 				for i, op := range c.Cycle {
@@ -133,7 +134,7 @@ func summarise(res *Result) string {
 				}
 				b.WriteString("\n")
 			}
-		case []cycleExistsCase:
+		case []elle.CycleExistsCase:
 			for _, c := range cs {
 				fmt.Fprintf(&b, "%s: scc %v\n", typ, c.SCC)
 			}

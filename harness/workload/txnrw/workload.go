@@ -47,7 +47,7 @@ func New(opts workload.Options) (workload.Workload, error) {
 	if len(models) == 0 {
 		models = []string{"strict-serializable"}
 	}
-	if err := ValidateModels(models); err != nil {
+	if err := elle.ValidateModels(models); err != nil {
 		return nil, fmt.Errorf("txn-rw-register: %w", err)
 	}
 	return &Workload{opts: opts, models: models}, nil

@@ -182,7 +182,7 @@ func (r *Result) Explain() []string {
 
 func anomalyOnly(typ string) string {
 	if typ == "empty-transaction-graph" {
-		return "empty-transaction-graph: no transaction completed ok, so there was nothing to analyse."
+		return "empty-transaction-graph: no dependency relates any two transactions, so there was nothing to analyse."
 	}
 	return typ + " was found."
 }

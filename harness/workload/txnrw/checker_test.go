@@ -81,7 +81,7 @@ func TestCheckerScenarios(t *testing.T) {
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			require.Equal(t, "check", d.Cmd)
 			var opts CheckOptions
-			asJSON := false
+			asJSON, explain := false, false
 			for _, a := range d.CmdArgs {
 				switch a.Key {
 				case "models":
@@ -90,6 +90,8 @@ func TestCheckerScenarios(t *testing.T) {
 					}
 				case "json":
 					asJSON = true
+				case "explain":
+					explain = true
 				default:
 					t.Fatalf("unknown argument %s", a.Key)
 				}
@@ -99,6 +101,14 @@ func TestCheckerScenarios(t *testing.T) {
 				b, err := json.MarshalIndent(res, "", "  ")
 				require.NoError(t, err)
 				return string(b) + "\n"
+			}
+			if explain {
+				var b strings.Builder
+				fmt.Fprintf(&b, "valid? %s\n", res.Valid)
+				for _, e := range res.Explain() {
+					fmt.Fprintf(&b, "- %s\n", e)
+				}
+				return b.String()
 			}
 			return summarise(res)
 		})

@@ -3,6 +3,7 @@ package txnrw
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"glomers/harness/elle"
 	"glomers/harness/history"
@@ -273,4 +274,10 @@ func timings(txns []*txn) []elle.Timing {
 		out[i] = elle.Timing{Vertex: t.id, Inv: t.inv, Comp: t.comp, Completed: t.comp.Index != t.inv.Index}
 	}
 	return out
+}
+
+// Explain says what the case means.
+func (c cyclicVersionsCase) Explain() string {
+	return fmt.Sprintf("cyclic-versions: the version order inferred for key %s (from %s) is cyclic among values %s.",
+		elle.Show(c.Key), strings.Join(c.Sources, " and "), elle.Show(c.SCC))
 }

@@ -193,7 +193,9 @@ func opInternalCase(t *txn) (internalCase, bool) {
 			continue
 		}
 		v := m.list
-		if i >= 0 {
+		// A key whose known state is a nil read counts as unknown, as in
+		// Elle (a nil state is falsey there; an empty list is not).
+		if i >= 0 && states[i].state != nil {
 			s := states[i].state
 			bad := false
 			if len(s) > 0 && s[0] == unknownPrefix {
@@ -205,6 +207,8 @@ func opInternalCase(t *txn) (internalCase, bool) {
 			if bad {
 				return internalCase{Op: t.comp, Mop: m.asAny(), Expected: s}, true
 			}
+		}
+		if i >= 0 {
 			states[i].state = v
 		} else {
 			states = append(states, keyState{m.key, v})

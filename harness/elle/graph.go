@@ -34,17 +34,33 @@ func relName(r uint8) string {
 	return "?"
 }
 
-// pickRel chooses which relation of mask to report for an edge, preferring
-// the order in which Elle's combined explainer asks its explainers: wr,
-// then ww, then rw, then process and realtime.
-func pickRel(mask uint8) uint8 {
-	for _, r := range []uint8{RelWR, RelWW, RelRW, RelProcess, RelRealtime} {
+// ExplainerOrder lists the relations in the order a workload's combined
+// explainer (elle.core/combine) asks its explainers: an edge carrying
+// several relations is named by the first, and Elle classifies cycles by
+// those names.
+type ExplainerOrder []uint8
+
+var (
+	// RWRegisterOrder is elle.rw-register's: wr-graph, then ww+rw-graph,
+	// then the additional graphs.
+	RWRegisterOrder = ExplainerOrder{RelWR, RelWW, RelRW, RelProcess, RelRealtime}
+	// ListAppendOrder is elle.list-append's: ww-graph, wr-graph,
+	// rw-graph, then the additional graphs.
+	ListAppendOrder = ExplainerOrder{RelWW, RelWR, RelRW, RelProcess, RelRealtime}
+)
+
+// pick chooses which relation of mask to report for an edge.
+func (o ExplainerOrder) pick(mask uint8) uint8 {
+	for _, r := range o {
 		if mask&r != 0 {
 			return r
 		}
 	}
 	return 0
 }
+
+// pickRel names an edge as elle.rw-register does.
+func pickRel(mask uint8) uint8 { return RWRegisterOrder.pick(mask) }
 
 type edge struct {
 	to   int32

@@ -24,7 +24,8 @@ import (
 //     temporary directory instead of DIR;
 //   - `bin/harness ...` runs in that temporary directory (so `store/` is
 //     there too); `test` runs get --time-limit of at most ShortTimeLimit
-//     seconds and --recovery-time 1 unless given;
+//     seconds and --recovery-time 2 unless given (time for a retry
+//     after the last partition heals);
 //   - the text block's `valid? true|false` line sets the exit status
 //     expected (0 or 1; 0 for other commands), and every line of it with
 //     no digit in it must appear in the output (numbers vary between
@@ -133,7 +134,7 @@ func shorten(args []string) []string {
 		}
 	}
 	if len(out) > 1 && out[1] == "test" && !hasRecovery {
-		out = append(out[:2], append([]string{"--recovery-time", "1"}, out[2:]...)...)
+		out = append(out[:2], append([]string{"--recovery-time", "2"}, out[2:]...)...)
 	}
 	return out
 }
@@ -222,7 +223,7 @@ func TestReadSteps(t *testing.T) {
 	assert.Equal(t, 7, steps[1].line)
 	assert.Nil(t, steps[2].output, "prose between a command and a text block")
 
-	assert.Equal(t, []string{"bin/harness", "test", "--recovery-time", "1", "-w", "echo", "--time-limit", "4"},
+	assert.Equal(t, []string{"bin/harness", "test", "--recovery-time", "2", "-w", "echo", "--time-limit", "4"},
 		shorten([]string{"bin/harness", "test", "-w", "echo", "--time-limit", "10"}))
 	assert.Equal(t, []string{"bin/harness", "report", "x"}, shorten([]string{"bin/harness", "report", "x"}))
 }

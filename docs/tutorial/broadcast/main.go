@@ -80,7 +80,7 @@ func (s *server) broadcast(msg node.Message) error {
 // gossip sends m to dest until dest acknowledges it.
 func (s *server) gossip(dest string, m int) {
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		_, err := s.n.SyncRPC(ctx, dest, broadcastBody{node.MessageBody{Type: "broadcast"}, m})
 		cancel()
 		if err == nil {

@@ -185,6 +185,7 @@ func New(cfg Config, hs HardState, entries []Entry) *Raft {
 	}
 	r.log = append(r.log, entries...)
 	r.becomeFollower(hs.Term, "")
+	r.resetTimers()
 	return r
 }
 
@@ -239,10 +240,14 @@ func (r *Raft) resetTimers() {
 	r.electionTimeout = r.cfg.ElectionTicks + r.cfg.Rand.IntN(max(r.cfg.ElectionTicks, 1))
 }
 
+// becomeFollower does not restart the election timer: only a leader's
+// append or a granted vote does (the paper's rules for followers). A node
+// whose campaigns cannot win, its log being behind, then cannot hold off
+// the others' elections by raising the term again and again.
 func (r *Raft) becomeFollower(term uint64, lead string) {
 	r.setTerm(term)
 	r.state, r.lead = Follower, lead
-	r.resetTimers()
+	r.heartbeatElapsed = 0
 	r.dropReads()
 }
 
@@ -416,7 +421,7 @@ func (r *Raft) Step(m Message) {
 		if r.state != Follower || r.lead != m.From {
 			r.becomeFollower(m.Term, m.From)
 		}
-		r.electionElapsed = 0
+		r.resetTimers()
 		r.handleAppend(m)
 	case MsgAppendResp:
 		if r.state == Leader {

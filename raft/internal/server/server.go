@@ -236,6 +236,7 @@ func (s *Server) loop() {
 	t := time.NewTicker(s.opts.Tick)
 	defer t.Stop()
 	defer s.store.Close()
+	lastState, lastTerm := s.raft.State(), s.raft.Term()
 	for {
 		select {
 		case <-s.n.Done():
@@ -254,6 +255,10 @@ func (s *Server) loop() {
 			default:
 				more = false
 			}
+		}
+		if st, term := s.raft.State(), s.raft.Term(); st != lastState || term != lastTerm {
+			s.n.Logf("%s in term %d (leader %q)", st, term, s.raft.Lead())
+			lastState, lastTerm = st, term
 		}
 		if err := s.ready(s.raft.Ready()); err != nil {
 			// Going on without the state on disk would be unsafe.

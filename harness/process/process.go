@@ -31,6 +31,11 @@ type Options struct {
 	Args []string
 	// StderrPath receives the node's stderr (created; "" discards it).
 	StderrPath string
+	// AppendStderr appends to StderrPath instead of truncating it (a node
+	// restarted by the kill nemesis keeps one log).
+	AppendStderr bool
+	// Env is added to the harness's environment for the node process.
+	Env []string
 	// EchoStderr, when set, also receives every stderr line prefixed with
 	// the node id (Maelstrom's --log-stderr).
 	EchoStderr io.Writer
@@ -53,8 +58,11 @@ type Report struct {
 	// GarbageCount counts stdout lines that were not valid messages.
 	GarbageCount  int      `json:"garbage-count"`
 	GarbageSample []string `json:"garbage-sample,omitempty"`
-	StderrTail    []string `json:"stderr-tail,omitempty"`
-	StderrPath    string   `json:"stderr-path,omitempty"`
+	// Restarts counts the times the kill nemesis killed and restarted the
+	// node; those deaths are the harness's doing and never set Exited.
+	Restarts   int      `json:"restarts,omitempty"`
+	StderrTail []string `json:"stderr-tail,omitempty"`
+	StderrPath string   `json:"stderr-path,omitempty"`
 }
 
 // OK reports whether the node behaved: it neither died nor printed garbage.
@@ -86,7 +94,7 @@ func Start(opts Options) (*Node, error) {
 		return nil, fmt.Errorf("node binary %q: %w", opts.Bin, err)
 	}
 	cmd := exec.Command(bin, opts.Args...)
-	cmd.Env = os.Environ()
+	cmd.Env = append(os.Environ(), opts.Env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -102,7 +110,11 @@ func Start(opts Options) (*Node, error) {
 	}
 	var logFile *os.File
 	if opts.StderrPath != "" {
-		if logFile, err = os.Create(opts.StderrPath); err != nil {
+		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		if opts.AppendStderr {
+			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+		}
+		if logFile, err = os.OpenFile(opts.StderrPath, flags, 0o644); err != nil {
 			return nil, err
 		}
 	}

@@ -3,7 +3,6 @@ package process
 import (
 	"errors"
 	"syscall"
-	"time"
 )
 
 // The faults below are what Jepsen's db/Pause and db/Process protocols do
@@ -16,12 +15,21 @@ import (
 // already ended.
 var ErrNotRunning = errors.New("process is not running")
 
-// Pause stops the process (SIGSTOP). Messages for it keep queueing in its
-// mailbox and stdin pipe; none is lost.
-func (n *Node) Pause() error { return n.signal(syscall.SIGSTOP) }
+// Pause stops the process (SIGSTOP). Messages for it keep queueing, with
+// no bound while it is paused: a pause delays messages and loses none.
+func (n *Node) Pause() error {
+	n.mailbox.Bound(0)
+	return n.signal(syscall.SIGSTOP)
+}
 
 // Resume continues a paused process (SIGCONT); it reads its queued input.
-func (n *Node) Resume() error { return n.signal(syscall.SIGCONT) }
+// The input bound comes back on top of the backlog, so that backlog is
+// never cut either.
+func (n *Node) Resume() error {
+	err := n.signal(syscall.SIGCONT)
+	n.mailbox.BoundAbove(n.opts.InputQueueLimit)
+	return err
+}
 
 func (n *Node) signal(sig syscall.Signal) error {
 	select {
@@ -32,29 +40,9 @@ func (n *Node) signal(sig syscall.Signal) error {
 	return syscall.Kill(-n.cmd.Process.Pid, sig)
 }
 
-// Crash kills the process with SIGKILL, as the kill nemesis does, and
-// waits for it to end. The caller marks the node down on the network
-// first, so nothing more is queued for it; what was queued is dropped.
-// The report describes the dead process; it is not Exited, because the
-// harness killed it, unless the process had ended on its own before.
-func (n *Node) Crash() Report {
-	var died bool
-	select {
-	case <-n.exited:
-		died = true
-	default:
-	}
-	n.mu.Lock()
-	n.stopping = true
-	n.mu.Unlock()
-	n.kill()
-	select {
-	case <-n.exited:
-	case <-time.After(5 * time.Second):
-	}
-	// The mailbox's writer fails once the process is gone, so Close
-	// returns promptly.
-	n.mailbox.Close()
-	n.stdin.Close()
-	return n.report(died)
-}
+// Crash is the kill nemesis's fault: Stop (SIGKILL first) without leaving
+// the network, so the node keeps its address. The caller marks it down
+// there first, so messages to it are dropped until it restarts. The
+// report is not Exited, since the harness killed it, unless the process
+// had ended on its own before.
+func (n *Node) Crash() Report { return n.halt() }

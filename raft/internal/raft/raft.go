@@ -126,6 +126,9 @@ type Config struct {
 	// MaxBatch bounds the entries in one MsgAppend (0: 64).
 	MaxBatch int
 	Rand     *rand.Rand
+	// CheckQuorum makes a leader step down after an election timeout in
+	// which it did not hear from a majority.
+	CheckQuorum bool
 	// CommitWithoutQuorum is a deliberate bug for tests: a leader treats
 	// every entry it has appended as committed, acknowledging writes no
 	// majority holds.
@@ -354,7 +357,7 @@ func (r *Raft) Tick() {
 	}
 	if r.electionElapsed >= r.cfg.ElectionTicks {
 		r.electionElapsed = 0
-		if 1+len(r.active) < r.quorum() {
+		if r.cfg.CheckQuorum && 1+len(r.active) < r.quorum() {
 			r.becomeFollower(r.term, "") // check quorum: we may be cut off
 			return
 		}

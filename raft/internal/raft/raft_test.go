@@ -67,7 +67,7 @@ func newCluster(n int, bug bool) *cluster {
 	}
 	for i, id := range c.ids {
 		c.cfg[id] = Config{ID: id, Peers: c.ids, ElectionTicks: 10, HeartbeatTicks: 3,
-			Rand: rand.New(rand.NewPCG(uint64(i), 7)), CommitWithoutQuorum: bug}
+			Rand: rand.New(rand.NewPCG(uint64(i), 7)), CheckQuorum: true, CommitWithoutQuorum: bug}
 		c.disk[id] = &stored{}
 		c.nodes[id] = New(c.cfg[id], HardState{}, nil)
 	}

@@ -50,9 +50,12 @@ type Options struct {
 // Unsafe holds deliberate bugs, for the broken variants under testdata
 // that show each fault of the harness catching the bug it should.
 type Unsafe struct {
-	ForgetVote        bool // do not persist the vote
+	ForgetVote        bool // persist the log only, not the term and vote
 	AckBeforeMajority bool // a leader commits what it alone has
-	LocalReads        bool // a leader reads its own map without a read index
+	// LocalReads: a leader answers reads from its own map, without a read
+	// index, and without check quorum, so nothing ever confirms it still
+	// leads.
+	LocalReads bool
 }
 
 func (o *Options) defaults() {
@@ -151,6 +154,9 @@ func (s *Server) start() error {
 	if err != nil {
 		return node.NewRPCError(node.CodeCrash, "%v", err)
 	}
+	// Election timeouts drawn from the node id alone: the same ids elect
+	// the same way from run to run, so that with the harness's --seed a
+	// run repeats closely enough for tests to pick a schedule.
 	h := fnv.New64a()
 	h.Write([]byte(s.n.ID()))
 	s.store = st
@@ -162,7 +168,8 @@ func (s *Server) start() error {
 		Peers:               s.n.NodeIDs(),
 		ElectionTicks:       s.opts.ElectionTicks,
 		HeartbeatTicks:      s.opts.HeartbeatTicks,
-		Rand:                rand.New(rand.NewPCG(h.Sum64(), uint64(time.Now().UnixNano()))),
+		Rand:                rand.New(rand.NewPCG(h.Sum64(), 0)),
+		CheckQuorum:         !s.opts.Unsafe.LocalReads,
 		CommitWithoutQuorum: s.opts.Unsafe.AckBeforeMajority,
 	}, hs, entries)
 	s.n.Logf("restored term %d, vote %q, %d entries", hs.Term, hs.Vote, len(entries))
@@ -205,16 +212,19 @@ func (s *Server) handleClient(msg node.Message) error {
 		forwarded: b.Forwarded,
 		done:      make(chan result, 1),
 	}
-	select {
-	case s.events <- event{req: req}:
-	case <-ctx.Done():
-		return node.NewRPCError(node.CodeTimeout, "node busy")
-	}
 	var res result
-	select {
-	case res = <-req.done:
-	case <-ctx.Done():
-		return node.NewRPCError(node.CodeTimeout, "not answered within %v", s.opts.RequestTimeout)
+	for {
+		res = s.submit(ctx, req)
+		if res.err != errNoLeader {
+			break
+		}
+		// During an election: wait a little for a leader rather than
+		// fail the client at once (the request has not been run).
+		select {
+		case <-time.After(s.opts.Tick * time.Duration(s.opts.HeartbeatTicks) / 2):
+		case <-ctx.Done():
+			return node.NewRPCError(node.CodeTemporarilyUnavailable, "no leader known")
+		}
 	}
 	if res.forward != "" {
 		b.Forwarded = true
@@ -228,6 +238,25 @@ func (s *Server) handleClient(msg node.Message) error {
 		return res.err
 	}
 	return s.n.Reply(msg, res.body)
+}
+
+// errNoLeader answers a request at a node that knows no leader to forward
+// it to.
+var errNoLeader = node.NewRPCError(node.CodeTemporarilyUnavailable, "not the leader, and no leader known")
+
+// submit hands req to the loop and waits for its result.
+func (s *Server) submit(ctx context.Context, req *request) result {
+	select {
+	case s.events <- event{req: req}:
+	case <-ctx.Done():
+		return result{err: node.NewRPCError(node.CodeTimeout, "node busy")}
+	}
+	select {
+	case res := <-req.done:
+		return res
+	case <-ctx.Done():
+		return result{err: node.NewRPCError(node.CodeTimeout, "not answered within %v", s.opts.RequestTimeout)}
+	}
 }
 
 // loop owns the Raft state machine: it feeds it ticks and events and does
@@ -302,7 +331,7 @@ func (s *Server) handle(ev event) {
 func (s *Server) refer(req *request) {
 	lead := s.raft.Lead()
 	if lead == "" || lead == s.n.ID() || req.forwarded {
-		req.done <- result{err: node.NewRPCError(node.CodeTemporarilyUnavailable, "not the leader, and no leader known")}
+		req.done <- result{err: errNoLeader}
 		return
 	}
 	req.done <- result{forward: lead}

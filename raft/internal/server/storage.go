@@ -62,8 +62,9 @@ type FileStorage struct {
 	w   *bufio.Writer
 	hs  raft.HardState
 	log []raft.Entry
-	// ForgetVote is a deliberate bug for tests: the vote is not saved, so a
-	// restarted node may vote again in the term it voted in.
+	// ForgetVote is a deliberate bug for tests: the hard state (term and
+	// vote) is not saved, only the log, so a restarted node starts again
+	// at term 0 and may vote again in terms it voted in already.
 	ForgetVote bool
 }
 
@@ -144,15 +145,11 @@ func (s *FileStorage) Save(hs *raft.HardState, entries []raft.Entry) error {
 		return nil
 	}
 	enc := json.NewEncoder(s.w)
-	if hs != nil {
-		h := *hs
-		if s.ForgetVote {
-			h.Vote = ""
-		}
-		if err := enc.Encode(record{HardState: &h}); err != nil {
+	if hs != nil && !s.ForgetVote {
+		if err := enc.Encode(record{HardState: hs}); err != nil {
 			return err
 		}
-		s.apply(record{HardState: &h})
+		s.apply(record{HardState: hs})
 	}
 	for i := range entries {
 		e := entries[i]

@@ -171,8 +171,11 @@ type test struct {
 	dir      string
 	services Stopper
 
+	// nodes[i] is the running process of NodeIDs[i] (nil while the kill
+	// nemesis has it down); faults holds what the nemesis did to each.
 	nodesMu sync.Mutex
 	nodes   []*process.Node
+	faults  map[string]*nodeFaults
 }
 
 func (t *test) run(ctx context.Context) error {
@@ -217,31 +220,49 @@ func (t *test) run(ctx context.Context) error {
 func (t *test) open() workload.Conn { return client.Open(t.net) }
 
 func (t *test) startNodes() error {
-	logDir := filepath.Join(t.dir, "node-logs")
-	if err := os.MkdirAll(logDir, 0o755); err != nil {
-		return err
+	for _, dir := range []string{"node-logs", "data"} {
+		if err := os.MkdirAll(filepath.Join(t.dir, dir), 0o755); err != nil {
+			return err
+		}
 	}
-	var echo io.Writer
-	if t.cfg.LogStderr {
-		echo = t.log
-	}
+	t.faults = map[string]*nodeFaults{}
 	for _, id := range t.cfg.NodeIDs {
-		n, err := process.Start(process.Options{
-			ID:         id,
-			Bin:        t.cfg.Bin,
-			Args:       t.cfg.Args,
-			StderrPath: filepath.Join(logDir, id+".log"),
-			EchoStderr: echo,
-			Net:        t.net,
-		})
+		n, err := t.startNode(id, false)
 		if err != nil {
 			return &SetupError{Msg: fmt.Sprintf("could not start node %s: %v", id, err)}
 		}
 		t.nodesMu.Lock()
 		t.nodes = append(t.nodes, n)
+		t.faults[id] = &nodeFaults{}
 		t.nodesMu.Unlock()
 	}
 	return nil
+}
+
+// startNode spawns id's process; a restart appends to its log. Every
+// process of a node id gets the same data directory (see DataDirEnv).
+func (t *test) startNode(id string, restart bool) (*process.Node, error) {
+	dataDir, err := filepath.Abs(filepath.Join(t.dir, "data", id))
+	if err == nil {
+		err = os.MkdirAll(dataDir, 0o755)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	var echo io.Writer
+	if t.cfg.LogStderr {
+		echo = t.log
+	}
+	return process.Start(process.Options{
+		ID:           id,
+		Bin:          t.cfg.Bin,
+		Args:         t.cfg.Args,
+		StderrPath:   filepath.Join(t.dir, "node-logs", id+".log"),
+		AppendStderr: restart,
+		Env:          []string{DataDirEnv + "=" + dataDir},
+		EchoStderr:   echo,
+		Net:          t.net,
+	})
 }
 
 func (t *test) stopNodes() []process.Report {
@@ -255,7 +276,12 @@ func (t *test) stopNodes() []process.Report {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			reports[i] = n.Stop()
+			id := t.cfg.NodeIDs[i]
+			if n == nil { // killed by the nemesis and not restarted
+				reports[i] = t.faults[id].downReport(id)
+				return
+			}
+			reports[i] = t.faults[id].merge(n.Stop())
 		}()
 	}
 	wg.Wait()
@@ -277,27 +303,32 @@ func (t *test) initNodes(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			conn := client.Open(t.net).WithTimeout(t.cfg.InitTimeout)
-			defer conn.Close()
-			reply, err := conn.RPC(ctx, id, initBody{Type: "init", NodeID: id, NodeIDs: t.cfg.NodeIDs})
-			switch {
-			case errors.Is(err, workload.ErrTimeout):
-				errs[i] = fmt.Errorf("expected node %s to respond to an init message within %v, but it did not respond", id, t.cfg.InitTimeout)
-			case err != nil:
-				errs[i] = fmt.Errorf("node %s answered init with an error: %v", id, err)
-			default:
-				var h struct {
-					Type string `json:"type"`
-				}
-				if json.Unmarshal(reply, &h) != nil || h.Type != "init_ok" {
-					errs[i] = fmt.Errorf("expected an init_ok message from %s, but it responded with %s", id, reply)
-				}
-			}
+			errs[i] = t.initNode(ctx, id)
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return &SetupError{Msg: err.Error()}
+	}
+	return nil
+}
+
+// initNode sends id its init message and waits for init_ok.
+func (t *test) initNode(ctx context.Context, id string) error {
+	conn := client.Open(t.net).WithTimeout(t.cfg.InitTimeout)
+	defer conn.Close()
+	reply, err := conn.RPC(ctx, id, initBody{Type: "init", NodeID: id, NodeIDs: t.cfg.NodeIDs})
+	switch {
+	case errors.Is(err, workload.ErrTimeout):
+		return fmt.Errorf("expected node %s to respond to an init message within %v, but it did not respond", id, t.cfg.InitTimeout)
+	case err != nil:
+		return fmt.Errorf("node %s answered init with an error: %v", id, err)
+	}
+	var h struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(reply, &h) != nil || h.Type != "init_ok" {
+		return fmt.Errorf("expected an init_ok message from %s, but it responded with %s", id, reply)
 	}
 	return nil
 }

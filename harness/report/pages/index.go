@@ -84,12 +84,35 @@ type view struct {
 	Nodes         []kv
 	NodeVerdict   string
 	Plots         []plotRef
-	Partitions    string
+	Faults        []string
 	Messages      string
 	MessageCount  int
 	MessageWindow string
 	Missing       string
 	Explanations  []string
+}
+
+// faultLines lists each fault's periods, one line per fault, with what
+// each period hit (the partition spec, or the nodes paused or killed).
+func faultLines(ivs []plot.Interval) []string {
+	var lines []string
+	for _, f := range plot.Faults {
+		var spans []string
+		for _, iv := range ivs {
+			if iv.Fault != f.Name {
+				continue
+			}
+			span := fmt.Sprintf("%.1f–%.1f s", iv.Start, iv.End)
+			if len(iv.Targets) > 0 {
+				span += " (" + strings.Join(iv.Targets, ", ") + ")"
+			}
+			spans = append(spans, span)
+		}
+		if len(spans) > 0 {
+			lines = append(lines, fmt.Sprintf("%s (%s): %s", f.Name, plot.FaultColorNames[f.Name], strings.Join(spans, "; ")))
+		}
+	}
+	return lines
 }
 
 func writeIndex(w io.Writer, d pageData) error {
@@ -114,10 +137,7 @@ func buildView(d pageData) view {
 	v := view{Dir: d.Dir, Title: filepath.Base(filepath.Clean(d.Dir)), Plots: d.Plots,
 		Messages: d.Messages, MessageCount: d.MessageCount, MessageWindow: d.MessageWindow, Verdict: "unknown",
 		Closing: report.Closing(check.Unknown)}
-	for _, iv := range d.Partitions {
-		v.Partitions += fmt.Sprintf("%.1f–%.1f s, ", iv.Start, iv.End)
-	}
-	v.Partitions = strings.TrimSuffix(v.Partitions, ", ")
+	v.Faults = faultLines(d.Partitions)
 	var missing []string
 	if len(d.Plots) == 0 {
 		missing = append(missing, "the perf plots (no readable history.jsonl)")
@@ -430,7 +450,10 @@ figure { margin: 1em 0; } figcaption { color: #555; font-size: 0.9em; }
 <p>Each node's stderr is in <a href="node-logs/">node-logs/</a>.</p>{{end}}
 
 <h2>Plots</h2>
-{{if .Partitions}}<p>Network partitions (shaded grey): {{.Partitions}}.</p>{{end}}
+{{if .Faults}}<p>Faults (shaded in the plots):</p>
+<ul id="faults">
+{{range .Faults}}<li>{{.}}</li>
+{{end}}</ul>{{end}}
 {{if .Missing}}<p class="missing">Not drawn: {{.Missing}}.</p>{{end}}
 {{range .Plots}}<figure><img data-plot src="{{.File}}" alt="{{.File}}" width="900" height="400"><figcaption>{{.Caption}} ({{.File}})</figcaption></figure>
 {{end}}

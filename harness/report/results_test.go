@@ -234,7 +234,8 @@ func TestExplanationsReachResultsAndSummary(t *testing.T) {
 
 	var b bytes.Buffer
 	require.NoError(t, Summary(&b, r))
-	assert.Contains(t, b.String(), "\nWhy the workload is invalid:\n  - op 3 read 5, which nobody wrote.\n  - a second anomaly\n    over two lines\n\nvalid? false\n",
+	assert.Contains(t, b.String(), "\nWhy the workload is invalid:\n  - op 3 read 5, which nobody wrote.\n  - a second anomaly\n    over two lines\n"+
+		"  (Ops are lines of history.jsonl; `harness report --from S --to S STORE_DIR` draws the messages around a time.)\n\nvalid? false\n",
 		"the explanations come last, just before the verdict")
 
 	var js bytes.Buffer

@@ -170,6 +170,7 @@ func writeExplanations(b *strings.Builder, es []string) {
 			fmt.Fprintf(b, "    %s\n", l)
 		}
 	}
+	b.WriteString("  (Ops are lines of history.jsonl; `harness report --from S --to S STORE_DIR` draws the messages around a time.)\n")
 }
 
 // MaxValueWidth caps each workload field on the console; the whole of it

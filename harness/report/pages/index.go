@@ -178,7 +178,7 @@ func buildView(d pageData) view {
 				PerOp: perOp(c.c.MsgsPerOp)})
 		}
 		if n.Dropped > 0 || n.Undeliverable > 0 {
-			v.NetNote = fmt.Sprintf("%d messages dropped by partitions, %d undeliverable.", n.Dropped, n.Undeliverable)
+			v.NetNote = fmt.Sprintf("%d messages dropped by partitions or dead nodes, %d undeliverable.", n.Dropped, n.Undeliverable)
 		}
 	}
 	if p := r.Perf; p != nil {
@@ -194,6 +194,9 @@ func buildView(d pageData) view {
 		v.NodeVerdict = n.Validity().String()
 		for _, rep := range n.Reports {
 			s := "ran to the end"
+			if rep.Restarts > 0 {
+				s = fmt.Sprintf("ran to the end, killed and restarted %d times by the nemesis", rep.Restarts)
+			}
 			if rep.Exited {
 				s = "exited early (" + rep.ExitStatus + ")"
 			}

@@ -264,6 +264,9 @@ func (t *test) stopNodes() []process.Report {
 	nodes := t.nodes
 	t.nodes = nil
 	t.nodesMu.Unlock()
+	for _, n := range nodes {
+		n.Detach()
+	}
 	reports := make([]process.Report, len(nodes))
 	var wg sync.WaitGroup
 	for i, n := range nodes {

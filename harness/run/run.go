@@ -285,6 +285,11 @@ func (t *test) stopNodes() []process.Report {
 	nodes := t.nodes
 	t.nodes = nil
 	t.nodesMu.Unlock()
+	for _, n := range nodes {
+		if n != nil { // nil: killed by the nemesis and not restarted
+			n.Detach()
+		}
+	}
 	reports := make([]process.Report, len(nodes))
 	var wg sync.WaitGroup
 	for i, n := range nodes {

@@ -368,7 +368,10 @@ func (t *test) initNode(ctx context.Context, node *process.Node) error {
 	conn := client.Open(t.net).WithTimeout(t.cfg.InitTimeout)
 	defer conn.Close()
 	reply, err := conn.RPC(nodeCtx, id, initBody{Type: "init", NodeID: id, NodeIDs: t.cfg.NodeIDs})
-	if err != nil && ctx.Err() == nil && nodeCtx.Err() != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return fmt.Errorf("interrupted while waiting for %s to answer init", id)
+	case err != nil && nodeCtx.Err() != nil:
 		return <-gaveUp
 	}
 	switch {

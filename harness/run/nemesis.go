@@ -241,11 +241,11 @@ func (t *test) nemesisOpOn(f, spec string, targets []string, act func(id string)
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	fmt.Fprintf(t.log, "Nemesis %s:", f)
+	line := "Nemesis " + f + ":"
 	for _, id := range ids {
-		fmt.Fprintf(t.log, " %s %v", id, results[id])
+		line += fmt.Sprintf(" %s %v", id, results[id])
 	}
-	fmt.Fprintln(t.log)
+	fmt.Fprintln(t.log, line)
 }
 
 // node returns id's running process and its fault record; n is nil while

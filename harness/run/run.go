@@ -131,7 +131,7 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 	t := &test{
 		cfg:   cfg,
 		env:   env,
-		log:   logw,
+		log:   &syncWriter{w: logw},
 		net:   net,
 		wl:    wl,
 		rec:   newRecorder(start),

@@ -31,7 +31,7 @@ type pageData struct {
 	Results      *report.Results
 	TestRaw      map[string]json.RawMessage
 	Plots        []plotRef
-	Partitions   []plot.Interval
+	Nemesis      []plot.Interval // fault periods: partitions, pauses, kills
 	Messages     string
 	MessageCount int
 }
@@ -132,7 +132,7 @@ func buildView(d pageData) view {
 	v := view{Dir: d.Dir, Title: filepath.Base(filepath.Clean(d.Dir)), Plots: d.Plots,
 		Messages: d.Messages, MessageCount: d.MessageCount, Verdict: "unknown",
 		Closing: report.Closing(check.Unknown)}
-	v.Faults = faultLines(d.Partitions)
+	v.Faults = faultLines(d.Nemesis)
 	var missing []string
 	if len(d.Plots) == 0 {
 		missing = append(missing, "the perf plots (no readable history.jsonl)")

@@ -78,7 +78,7 @@ func WriteExtrasWith(dir string, opts Options) error {
 			errs = append(errs, err)
 		} else {
 			perf := plot.FromOps(ops)
-			page.Partitions = perf.Nemesis
+			page.Nemesis = perf.Nemesis
 			if err := plot.WritePerf(dir, perf, title); err != nil {
 				errs = append(errs, err)
 			} else {

@@ -31,7 +31,7 @@ type pageData struct {
 	Results      *report.Results
 	TestRaw      map[string]json.RawMessage
 	Plots        []plotRef
-	Partitions   []plot.Interval
+	Nemesis      []plot.Interval // fault periods: partitions, pauses, kills
 	Messages     string
 	MessageCount int
 	// MessageWindow describes the window messages.svg covers ("" for the
@@ -137,7 +137,7 @@ func buildView(d pageData) view {
 	v := view{Dir: d.Dir, Title: filepath.Base(filepath.Clean(d.Dir)), Plots: d.Plots,
 		Messages: d.Messages, MessageCount: d.MessageCount, MessageWindow: d.MessageWindow, Verdict: "unknown",
 		Closing: report.Closing(check.Unknown)}
-	v.Faults = faultLines(d.Partitions)
+	v.Faults = faultLines(d.Nemesis)
 	var missing []string
 	if len(d.Plots) == 0 {
 		missing = append(missing, "the perf plots (no readable history.jsonl)")
@@ -183,7 +183,7 @@ func buildView(d pageData) view {
 				PerOp: perOp(c.c.MsgsPerOp)})
 		}
 		if n.Dropped > 0 || n.Undeliverable > 0 {
-			v.NetNote = fmt.Sprintf("%d messages dropped by partitions, %d undeliverable.", n.Dropped, n.Undeliverable)
+			v.NetNote = fmt.Sprintf("%d messages dropped by partitions or dead nodes, %d undeliverable.", n.Dropped, n.Undeliverable)
 		}
 	}
 	if p := r.Perf; p != nil {
@@ -199,11 +199,20 @@ func buildView(d pageData) view {
 		v.NodeVerdict = n.Validity().String()
 		for _, rep := range n.Reports {
 			s := "ran to the end"
+			if rep.Restarts > 0 {
+				s = fmt.Sprintf("ran to the end, killed and restarted %d times by the nemesis", rep.Restarts)
+			}
 			if rep.Exited {
 				s = "exited early (" + rep.ExitStatus + ")"
 			}
 			if rep.GarbageCount > 0 {
 				s += fmt.Sprintf("; printed %d lines that are not messages: %s", rep.GarbageCount, strings.Join(rep.GarbageSample, " | "))
+			}
+			if len(rep.Problems) > 0 {
+				s = strings.Join(rep.Problems, "; ")
+				if rep.GarbageCount > 0 {
+					s += ": " + strings.Join(rep.GarbageSample, " | ")
+				}
 			}
 			if !rep.OK() && len(rep.StderrTail) > 0 {
 				s += "; stderr ends: " + strings.Join(rep.StderrTail, " | ")

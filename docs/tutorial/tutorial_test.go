@@ -22,8 +22,9 @@ import (
 //
 //   - `go build -o DIR ...` runs in the repository, building into a
 //     temporary directory instead of DIR;
-//   - `bin/harness ...` runs in that temporary directory (so `store/` is
-//     there too); `test` runs get --time-limit of at most ShortTimeLimit
+//   - `bin/harness ...` runs in a directory of the chapter's own (so each
+//     chapter has its own `store/`; chapters run in parallel after
+//     README.md has built `bin/`); `test` runs get --time-limit of at most ShortTimeLimit
 //     seconds and --recovery-time 2 unless given (time for a retry
 //     after the last partition heals);
 //   - the text block's `valid? true|false` line sets the exit status
@@ -147,16 +148,36 @@ func TestTutorial(t *testing.T) {
 	chapters, err := filepath.Glob("*.md")
 	require.NoError(t, err)
 	require.NotEmpty(t, chapters)
-	var steps []step
-	for _, c := range chapters { // README.md (setting up) goes first
-		if c == "README.md" {
-			steps = append(readSteps(t, c), steps...)
-			continue
-		}
-		steps = append(steps, readSteps(t, c)...)
+	total := 0
+	byChapter := map[string][]step{}
+	for _, c := range chapters {
+		byChapter[c] = readSteps(t, c)
+		total += len(byChapter[c])
 	}
-	require.GreaterOrEqual(t, len(steps), 16, "every chapter's commands were found")
+	require.GreaterOrEqual(t, total, 18, "every chapter's commands were found")
+	// README.md sets up (builds bin/); then the chapters run side by side,
+	// each in its own directory (its own store/) sharing bin/.
 	work := t.TempDir()
+	runSteps(t, root, work, work, byChapter["README.md"])
+	t.Run("chapters", func(t *testing.T) {
+		for _, c := range chapters {
+			if c == "README.md" {
+				continue
+			}
+			t.Run(strings.TrimSuffix(c, ".md"), func(t *testing.T) {
+				t.Parallel()
+				dir := filepath.Join(work, strings.TrimSuffix(c, ".md"))
+				require.NoError(t, os.MkdirAll(dir, 0o755))
+				require.NoError(t, os.Symlink(filepath.Join(work, "bin"), filepath.Join(dir, "bin")))
+				runSteps(t, root, work, dir, byChapter[c])
+			})
+		}
+	})
+}
+
+// runSteps runs steps in order: builds into bins/bin, harness commands in
+// dir.
+func runSteps(t *testing.T, root, bins, dir string, steps []step) {
 	for _, s := range steps {
 		name := s.file + ":" + strconv.Itoa(s.line)
 		args := strings.Fields(s.cmd)
@@ -165,13 +186,13 @@ func TestTutorial(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		switch {
 		case len(args) > 3 && args[0] == "go" && args[1] == "build" && args[2] == "-o":
-			args[3] = filepath.Join(work, args[3]) + "/"
+			args[3] = filepath.Join(bins, args[3]) + "/"
 			cmd = exec.CommandContext(ctx, args[0], args[1:]...)
 			cmd.Dir = root
 		case args[0] == "bin/harness":
 			args = shorten(args)
-			cmd = exec.CommandContext(ctx, filepath.Join(work, args[0]), args[1:]...)
-			cmd.Dir = work
+			cmd = exec.CommandContext(ctx, filepath.Join(bins, args[0]), args[1:]...)
+			cmd.Dir = dir
 		default:
 			cancel()
 			t.Fatalf("%s: the test does not know how to run %q", name, s.cmd)

@@ -46,8 +46,9 @@ const topUsage = `usage:
   harness test -w WORKLOAD --bin BIN [options] [args for the node binary]
   harness check --workload WORKLOAD STORE_DIR
   harness summary [--format text|tsv|csv] [--header] STORE_DIR...
-  harness report STORE_DIR...
+  harness report [--from S] [--to S] STORE_DIR...
   harness plot-sweep SWEEP.csv OUT.png
+  harness serve [--store DIR] [--addr :8080]
 Run 'harness test --help' for the options.`
 
 func realMain(args []string, stdout, stderr io.Writer) int {
@@ -66,6 +67,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return reportCmd(args[1:], stdout, stderr)
 	case "plot-sweep":
 		return plotSweepCmd(args[1:], stdout, stderr)
+	case "serve":
+		return serveCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, topUsage)
 		return 0

@@ -43,6 +43,9 @@ func TestMain(m *testing.M) {
 	if renderDir != "" {
 		os.RemoveAll(renderDir)
 	}
+	if storeSrc != "" {
+		os.RemoveAll(storeSrc)
+	}
 	os.Exit(code)
 }
 
@@ -211,6 +214,7 @@ func TestWriteExtrasInvalidAndMissing(t *testing.T) {
 	res["valid?"] = false
 	w := res["workload"].(map[string]any)
 	w["valid?"], w["lost"], w["lost-count"] = false, []int{7, 9}, 2
+	res["explanations"] = []string{"Element 7 was lost: <acknowledged> at 1.0 s."}
 	b, err = json.Marshal(res)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "results.json"), b, 0o644))
@@ -224,6 +228,7 @@ func TestWriteExtrasInvalidAndMissing(t *testing.T) {
 	assert.Contains(t, s, `valid? false`)
 	assert.Contains(t, s, "Analysis invalid!")
 	assert.Contains(t, s, `<details class="anomaly" open><summary><b>lost</b> (2)`)
+	assert.Contains(t, s, `<li class="explanation">Element 7 was lost: &lt;acknowledged&gt; at 1.0 s.</li>`)
 	assert.Contains(t, s, "Not drawn: the message diagram")
 	assert.NotContains(t, s, `src="messages.svg"`)
 	assert.Contains(t, s, `src="latency-raw.png"`)

@@ -1,6 +1,7 @@
 package broadcast
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"testing"
 
@@ -69,4 +70,13 @@ func TestRealMaelstromRuns(t *testing.T) {
 			assert.Equal(t, wantValid, res.Validity())
 		})
 	}
+}
+
+func toMap(t *testing.T, v any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	m := map[string]any{}
+	require.NoError(t, json.Unmarshal(b, &m))
+	return m
 }

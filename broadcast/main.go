@@ -45,7 +45,7 @@ func main() {
 	n.Handle("topology", func(msg node.Message) error {
 		var req topologyReq
 		if err := json.Unmarshal(msg.Body, &req); err != nil {
-			return node.NewRPCError(node.CodeMalformedRequest, "%v", err)
+			return node.NewRPCErrorf(node.CodeMalformedRequest, "%v", err)
 		}
 		s.SetTopology(req.Topology)
 		return n.Reply(msg, map[string]any{"type": "topology_ok"})

@@ -191,7 +191,7 @@ func (s *Server) publish(e Entry) {
 func (s *Server) Send(ctx context.Context, key string, msg json.RawMessage) (int64, error) {
 	release, ok := s.lockKey(ctx, key)
 	if !ok {
-		return 0, node.NewRPCError(node.CodeTemporarilyUnavailable, "key %q busy; nothing sent", key)
+		return 0, node.NewRPCErrorf(node.CodeTemporarilyUnavailable, "key %q busy; nothing sent", key)
 	}
 	defer release()
 	s.mu.Lock()
@@ -200,7 +200,7 @@ func (s *Server) Send(ctx context.Context, key string, msg json.RawMessage) (int
 	s.mu.Unlock()
 	for attempt := 0; ; attempt++ {
 		if ctx.Err() != nil {
-			return 0, node.NewRPCError(node.CodeTemporarilyUnavailable, "no offset allocated for key %q in time; nothing sent", key)
+			return 0, node.NewRPCErrorf(node.CodeTemporarilyUnavailable, "no offset allocated for key %q in time; nothing sent", key)
 		}
 		from := s.cached(key)
 		c := NextOf(from)
@@ -216,7 +216,7 @@ func (s *Server) Send(ctx context.Context, key string, msg json.RawMessage) (int
 				pause(ctx, time.Duration(rand.Int64N(int64(time.Millisecond)<<min(attempt, 4))))
 			}
 		case node.IsDefiniteError(err):
-			return 0, node.NewRPCError(node.CodeTemporarilyUnavailable, "lin-kv refused the offset: %v", err)
+			return 0, node.NewRPCErrorf(node.CodeTemporarilyUnavailable, "lin-kv refused the offset: %v", err)
 		default:
 			cl := &claimState{Claim: Claim{Key: key, Offset: c, From: from, To: to}, msg: msg, sendID: id, done: make(chan Outcome, 1)}
 			go s.resolve(cl)
@@ -227,7 +227,7 @@ func (s *Server) Send(ctx context.Context, key string, msg json.RawMessage) (int
 				}
 				// Lost: nothing was written; try again.
 			case <-ctx.Done():
-				return 0, node.NewRPCError(node.CodeTimeout, "offset allocation for key %q still uncertain", key)
+				return 0, node.NewRPCErrorf(node.CodeTimeout, "offset allocation for key %q still uncertain", key)
 			}
 		}
 	}

@@ -156,7 +156,7 @@ func (s *Server) Send(ctx context.Context, key string, msg json.RawMessage) (int
 	silent := s.now().Sub(s.lastHeard)
 	s.mu.Unlock()
 	if silent > s.cfg.LeaderTimeout {
-		return 0, node.NewRPCError(node.CodeTemporarilyUnavailable, "leader %s unreachable for %v; send not forwarded", s.leader, silent.Round(time.Millisecond))
+		return 0, node.NewRPCErrorf(node.CodeTemporarilyUnavailable, "leader %s unreachable for %v; send not forwarded", s.leader, silent.Round(time.Millisecond))
 	}
 	fctx, cancel := context.WithTimeout(ctx, s.cfg.ForwardTimeout)
 	defer cancel()
@@ -165,11 +165,11 @@ func (s *Server) Send(ctx context.Context, key string, msg json.RawMessage) (int
 		if node.IsDefiniteError(err) {
 			return 0, err // the leader refused it
 		}
-		return 0, node.NewRPCError(node.CodeTimeout, "forwarded send to leader %s: %v", s.leader, err)
+		return 0, node.NewRPCErrorf(node.CodeTimeout, "forwarded send to leader %s: %v", s.leader, err)
 	}
 	var ok fwdOK
 	if err := json.Unmarshal(reply.Body, &ok); err != nil {
-		return 0, node.NewRPCError(node.CodeCrash, "unreadable reply from leader: %v", err)
+		return 0, node.NewRPCErrorf(node.CodeCrash, "unreadable reply from leader: %v", err)
 	}
 	// The entry is the leader's at ok.Offset; if our copy of the log ends
 	// right there we can extend it now (still a prefix of the leader's),
@@ -191,7 +191,7 @@ func (s *Server) append(key string, msg json.RawMessage) int64 {
 func (s *Server) Register() {
 	s.n.Handle("fwd_send", func(msg node.Message) error {
 		if !s.isLeader {
-			return node.NewRPCError(node.CodeTemporarilyUnavailable, "%s is not the leader", s.n.ID())
+			return node.NewRPCErrorf(node.CodeTemporarilyUnavailable, "%s is not the leader", s.n.ID())
 		}
 		var req fwdReq
 		if err := msg.DecodeBody(&req); err != nil {

@@ -24,9 +24,7 @@ func Register(n *node.Node, cfg Config) {
 	ready := make(chan struct{})
 	n.Handle("init", func(node.Message) error {
 		c = NewCounter(n.ID(), n.NodeIDs(), node.NewSeqKV(n), cfg)
-		ctx, cancel := context.WithCancel(context.Background())
-		go func() { <-n.Done(); cancel() }()
-		go c.FlushLoop(ctx)
+		go c.FlushLoop(n.Context())
 		close(ready)
 		return nil
 	})
@@ -62,7 +60,7 @@ func Register(n *node.Node, cfg Config) {
 		v, err := c.Read(ctx)
 		if err != nil {
 			// A read changes nothing: say so definitely.
-			return node.NewRPCError(node.CodeTemporarilyUnavailable, "read: %v", err)
+			return node.NewRPCErrorf(node.CodeTemporarilyUnavailable, "read: %v", err)
 		}
 		return n.Reply(msg, readOKBody{Type: "read_ok", Value: v})
 	})

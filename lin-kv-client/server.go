@@ -29,7 +29,7 @@ func Register(n *node.Node, p *Proxy) {
 	decode := func(msg node.Message) (request, error) {
 		var r request
 		if err := json.Unmarshal(msg.Body, &r); err != nil {
-			return r, node.NewRPCError(node.CodeMalformedRequest, "bad body: %v", err)
+			return r, node.NewRPCErrorf(node.CodeMalformedRequest, "bad body: %v", err)
 		}
 		return r, nil
 	}

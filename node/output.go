@@ -22,7 +22,8 @@ var ErrClosed = errors.New("node: closed")
 // (per syscall); when idle every message is written as soon as it is
 // queued.
 type outbox struct {
-	w io.Writer
+	w    io.Writer        // resolved from writer at the first write
+	dest func() io.Writer // the node's Stdout
 
 	mu      sync.Mutex
 	pending []byte
@@ -38,8 +39,8 @@ type outbox struct {
 // huge message does not pin its memory forever.
 const maxKeptBuffer = 1 << 20
 
-func newOutbox(w io.Writer) *outbox {
-	return &outbox{w: w, wake: make(chan struct{}, 1), done: make(chan struct{})}
+func newOutbox(dest func() io.Writer) *outbox {
+	return &outbox{dest: dest, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 func (o *outbox) run() {
@@ -58,6 +59,10 @@ func (o *outbox) run() {
 			o.pending = spare[:0]
 			closed := o.closed
 			failed := o.err != nil
+			if o.w == nil {
+				o.w = o.dest()
+			}
+			w := o.w
 			o.mu.Unlock()
 			if len(buf) == 0 {
 				spare = buf
@@ -67,7 +72,7 @@ func (o *outbox) run() {
 				break
 			}
 			if !failed {
-				if _, err := o.w.Write(buf); err != nil {
+				if _, err := w.Write(buf); err != nil {
 					o.mu.Lock()
 					o.err = err
 					o.mu.Unlock()
@@ -246,4 +251,19 @@ func appendString(buf []byte, s string) []byte {
 	buf = append(buf, '"')
 	buf = append(buf, s...)
 	return append(buf, '"')
+}
+
+// flush writes what is queued now, from the caller's goroutine, without
+// closing the outbox: used when the process is about to die of a signal.
+func (o *outbox) flush() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.pending) == 0 || o.err != nil {
+		return
+	}
+	if o.w == nil {
+		o.w = o.dest()
+	}
+	_, o.err = o.w.Write(o.pending)
+	o.pending = o.pending[:0]
 }

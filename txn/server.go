@@ -51,9 +51,7 @@ func Register(n *node.Node, cfg Config) {
 			_, err := n.SyncRPC(ctx, peer, replicateBody{Type: "replicate", Writes: ws})
 			return err
 		})
-		ctx, cancel := context.WithCancel(context.Background())
-		go func() { <-n.Done(); cancel() }()
-		go repl.Run(ctx, cfg.Interval, cfg.Timeout)
+		go repl.Run(n.Context(), cfg.Interval, cfg.Timeout)
 		close(ready)
 		return nil
 	})

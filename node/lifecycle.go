@@ -1,0 +1,72 @@
+package node
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"runtime"
+	"sync"
+	"syscall"
+)
+
+// tuneProcs lowers GOMAXPROCS to this node's share of the machine's CPUs
+// (at least 1) once init says how many nodes there are, unless the
+// GOMAXPROCS environment variable was set. Maelstrom runs every node as a
+// process on the same machine, so 25 nodes on two cores each running two
+// Ps spend their time in the scheduler spinning for work and switching
+// threads, not in handlers.
+func (n *Node) tuneProcs(nodes int) {
+	if !n.ownsProcess || nodes <= 1 || os.Getenv("GOMAXPROCS") != "" {
+		return
+	}
+	share := max(1, (runtime.NumCPU()+nodes-1)/nodes)
+	if share < runtime.GOMAXPROCS(0) {
+		runtime.GOMAXPROCS(share)
+	}
+}
+
+// Context returns a context that ends when the node shuts down: when its
+// input ends (Maelstrom's way of stopping a node), or when the process
+// receives SIGINT or SIGTERM. Background goroutines of a node program
+// (gossip tickers, flush loops) select on it instead of wiring signals
+// themselves:
+//
+//	go gossip(n.Context())
+//
+// On a signal the context is cancelled, the output written so far is
+// flushed, and the signal is raised again with its default action, so the
+// process ends exactly as it would have without this helper. Signals are
+// only watched once Context has been called, and only by a node made with
+// NewNode (in-process nodes share their process with others).
+func (n *Node) Context() context.Context {
+	n.ctxOnce.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		n.ctx = ctx
+		go func() { <-n.done; cancel() }()
+		if !n.ownsProcess {
+			return
+		}
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+		go func() {
+			select {
+			case sig := <-sigs:
+				cancel()
+				n.out.flush()
+				signal.Reset(sig)
+				if p, err := os.FindProcess(os.Getpid()); err == nil {
+					_ = p.Signal(sig)
+				}
+			case <-n.done:
+				signal.Stop(sigs)
+			}
+		}()
+	})
+	return n.ctx
+}
+
+// contextState is the lazily made shutdown context of a node.
+type contextState struct {
+	ctxOnce sync.Once
+	ctx     context.Context
+}

@@ -27,7 +27,7 @@ func main() {
 	n := node.NewNode()
 	s := NewServer(cfg)
 	s.Register(n)
-	go s.Run(n)
+	go s.Run(n.Context(), n)
 	if err := n.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "broadcast:", err)
 		os.Exit(1)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -301,13 +302,14 @@ func (s *Server) Register(n *node.Node) {
 	})
 }
 
-// Run sends what Tick returns every interval until the node stops.
-func (s *Server) Run(n *node.Node) {
+// Run sends on n what Tick returns every interval until ctx (the node's
+// life, node.Context) ends.
+func (s *Server) Run(ctx context.Context, n *node.Node) {
 	t := time.NewTicker(s.cfg.Interval)
 	defer t.Stop()
 	for {
 		select {
-		case <-n.Done():
+		case <-ctx.Done():
 			return
 		case now := <-t.C:
 			for _, o := range s.Tick(now) {

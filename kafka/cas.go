@@ -101,7 +101,7 @@ func (m *casMode) send(ctx context.Context, key string, msg json.RawMessage) (in
 				pause(ctx, time.Duration(rand.Int64N(int64(time.Millisecond)<<min(attempt, 4))))
 			}
 		case node.IsDefiniteError(err):
-			return 0, node.NewRPCError(node.CodeTemporarilyUnavailable, "lin-kv refused the offset: %v", err)
+			return 0, node.NewRPCErrorf(node.CodeTemporarilyUnavailable, "lin-kv refused the offset: %v", err)
 		default:
 			ours := make(chan bool, 1)
 			go m.resolve(key, from, to, ours)
@@ -112,12 +112,12 @@ func (m *casMode) send(ctx context.Context, key string, msg json.RawMessage) (in
 				}
 				// Someone else took the offset; ours took none: try again.
 			case <-ctx.Done():
-				return 0, node.NewRPCError(node.CodeTimeout, "offset of key %q still uncertain", key)
+				return 0, node.NewRPCErrorf(node.CodeTimeout, "offset of key %q still uncertain", key)
 			}
 		}
 	}
 	// Every compare-and-swap so far failed definitely: nothing was sent.
-	return 0, node.NewRPCError(node.CodeTemporarilyUnavailable, "no offset for key %q in time; nothing sent", key)
+	return 0, node.NewRPCErrorf(node.CodeTemporarilyUnavailable, "no offset for key %q in time; nothing sent", key)
 }
 
 // won records that the counter went from from to to: both offsets are now
@@ -164,7 +164,7 @@ func (m *casMode) resolve(key string, from, to counter, ours chan<- bool) {
 			return
 		}
 		select {
-		case <-m.n.Done():
+		case <-m.n.Context().Done():
 			return
 		case <-time.After(resolveEvery):
 		}

@@ -73,7 +73,7 @@ func (c *cluster) startNode(id, mode string) {
 	} else {
 		s.mode = newCASMode(s)
 	}
-	go s.replicate()
+	go s.replicate(n.Context())
 	go func() { _ = n.Run(); _ = outW.Close() }()
 	mb := netsim.NewMailbox(func(m netsim.Message) {
 		var b struct{ Type string }

@@ -33,7 +33,7 @@ func main() {
 	} else {
 		s.mode = newCASMode(s)
 	}
-	go s.replicate()
+	go s.replicate(n.Context())
 	if err := n.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "kafka:", err)
 		os.Exit(1)

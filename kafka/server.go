@@ -179,13 +179,14 @@ func (s *server) register() {
 	})
 }
 
-// replicate pushes to the peers every interval until the node stops.
-func (s *server) replicate() {
+// replicate pushes to the peers every interval until ctx (the node's
+// life, node.Context) ends.
+func (s *server) replicate(ctx context.Context) {
 	t := time.NewTicker(pushInterval)
 	defer t.Stop()
 	for {
 		select {
-		case <-s.n.Done():
+		case <-ctx.Done():
 			return
 		case now := <-t.C:
 			for peer, p := range s.stream.tick(now) {

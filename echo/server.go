@@ -5,9 +5,12 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 
 	"glomers/node"
 )
+
+var errMissingEcho = errors.New(`field "echo" is missing`)
 
 // Register installs the echo handler on n.
 func Register(n *node.Node) {
@@ -27,8 +30,8 @@ type echoOK struct {
 // workload's schema (echo.clj) requires the field, so a request without it
 // is malformed (12), as is one whose body does not decode.
 func Echo(n *node.Node, msg node.Message) error {
-	var body echoBody
-	if err := msg.DecodeBody(&body); err != nil {
+	body, err := node.Decode[echoBody](msg)
+	if err != nil {
 		return err
 	}
 	if body.Echo == nil {

@@ -21,7 +21,7 @@ import (
 	"runtime/pprof"
 	"syscall"
 
-	"glomers/harness/cli"
+	"glomers/harness/cli/testflags"
 	"glomers/harness/registry"
 	"glomers/harness/run"
 )
@@ -77,8 +77,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 }
 
 func testCmd(args []string, stdout, stderr io.Writer) int {
-	cfg, err := cli.ParseTest(args, stderr, rand.Uint64)
-	if errors.Is(err, cli.ErrHelp) {
+	cfg, err := testflags.Parse(args, stderr, rand.Uint64)
+	if errors.Is(err, testflags.ErrHelp) {
 		return 0
 	}
 	if err != nil {

@@ -1,9 +1,10 @@
-// Package cli turns `harness test` command lines into a run.Config, with
-// Maelstrom's flag names, meanings and defaults (src/maelstrom/core.clj
+// Package testflags turns `harness test` command lines into a run.Config,
+// with Maelstrom's flag names, meanings and defaults (src/maelstrom/core.clj
 // opt-spec and Jepsen's cli.clj). As with Maelstrom's tools.cli, options
 // and plain arguments may be interleaved; plain arguments are passed to
-// every node binary (core.clj add-args), and "--" ends the options.
-package cli
+// every node binary (core.clj add-args), and "--" ends the options. The
+// value parsers it shares with `harness check` are in package cli.
+package testflags
 
 import (
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"glomers/harness/cli"
 	"glomers/harness/netsim"
 	"glomers/harness/run"
 )
@@ -116,9 +118,9 @@ func printUsage(fs *flag.FlagSet) {
 // boolFlags are the options that take no value.
 var boolFlags = map[string]bool{"log-stderr": true, "log-net-send": true, "log-net-recv": true, "h": true, "help": true}
 
-// ParseTest parses `harness test` arguments. Usage goes to out on errors
+// Parse parses `harness test` arguments. Usage goes to out on errors
 // and on --help.
-func ParseTest(args []string, out io.Writer, randomSeed func() uint64) (run.Config, error) {
+func Parse(args []string, out io.Writer, randomSeed func() uint64) (run.Config, error) {
 	t := newTestFlags(out)
 	flags, positional, err := permute(args, t.fs)
 	if err != nil {
@@ -138,17 +140,17 @@ func ParseTest(args []string, out io.Writer, randomSeed func() uint64) (run.Conf
 		return usage(t, errors.New("--node-count must be positive"))
 	}
 	if t.nodeCount > 0 {
-		cfg.NodeIDs = run.NodeIDsFor(t.nodeCount)
+		cfg.NodeIDs = cli.NodeIDs(t.nodeCount)
 	}
-	if cfg.Concurrency, err = run.ParseConcurrency(t.concurrency, len(cfg.NodeIDs)); err != nil {
+	if cfg.Concurrency, err = cli.Concurrency(t.concurrency, len(cfg.NodeIDs)); err != nil {
 		return usage(t, err)
 	}
 	if t.latencyMS < 0 {
 		return usage(t, errors.New("--latency must be non-negative"))
 	}
 	cfg.Latency.Mean = time.Duration(t.latencyMS) * time.Millisecond
-	cfg.Nemesis = run.SplitList(t.nemesis)
-	cfg.ConsistencyModels = run.SplitList(t.models)
+	cfg.Nemesis = cli.SplitList(t.nemesis)
+	cfg.ConsistencyModels = cli.SplitList(t.models)
 	if t.seed == "" {
 		cfg.Seed = randomSeed()
 	} else if cfg.Seed, err = strconv.ParseUint(t.seed, 10, 64); err != nil {

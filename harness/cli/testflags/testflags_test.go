@@ -1,4 +1,4 @@
-package cli
+package testflags
 
 import (
 	"bytes"
@@ -16,13 +16,13 @@ func seed() uint64 { return 42 }
 func parse(t *testing.T, args ...string) (cfgErr error, out string) {
 	t.Helper()
 	var buf bytes.Buffer
-	_, err := ParseTest(args, &buf, seed)
+	_, err := Parse(args, &buf, seed)
 	return err, buf.String()
 }
 
 func TestChallengeCommandLines(t *testing.T) {
 	var buf bytes.Buffer
-	cfg, err := ParseTest([]string{"-w", "kafka", "--bin", "bin/kafka", "--node-count", "2", "--concurrency", "2n",
+	cfg, err := Parse([]string{"-w", "kafka", "--bin", "bin/kafka", "--node-count", "2", "--concurrency", "2n",
 		"--time-limit", "20", "--rate", "1000", "leader", "--latency", "100", "--latency-dist", "exponential"}, &buf, seed)
 	require.NoError(t, err, buf.String())
 	assert.Equal(t, "kafka", cfg.Workload)
@@ -34,7 +34,7 @@ func TestChallengeCommandLines(t *testing.T) {
 	assert.Equal(t, netsim.Latency{Mean: 100 * time.Millisecond, Dist: "exponential"}, cfg.Latency)
 	assert.EqualValues(t, 42, cfg.Seed)
 
-	cfg, err = ParseTest([]string{"-w", "txn-rw-register", "--bin", "x", "--node-count", "2", "--consistency-models",
+	cfg, err = Parse([]string{"-w", "txn-rw-register", "--bin", "x", "--node-count", "2", "--consistency-models",
 		"read-committed , serializable,snapshot-isolation", "--availability", "total", "--nemesis", "partition",
 		"--nemesis-interval", "2.5", "--seed", "7", "--", "--not-a-flag"}, &buf, seed)
 	require.NoError(t, err)
@@ -49,7 +49,7 @@ func TestChallengeCommandLines(t *testing.T) {
 
 func TestMaelstromDefaults(t *testing.T) {
 	var buf bytes.Buffer
-	cfg, err := ParseTest([]string{"--bin", "x", "--log-stderr"}, &buf, seed)
+	cfg, err := Parse([]string{"--bin", "x", "--log-stderr"}, &buf, seed)
 	require.NoError(t, err)
 	assert.Equal(t, "lin-kv", cfg.Workload)
 	assert.Equal(t, []string{"n1", "n2", "n3", "n4", "n5"}, cfg.NodeIDs, "without --node-count, Jepsen's default nodes")
@@ -90,7 +90,7 @@ func TestBadCommandLinesAreUsageErrors(t *testing.T) {
 
 func TestEnDashArgumentReachesTheNodeLikeMaelstrom(t *testing.T) {
 	var buf bytes.Buffer
-	cfg, err := ParseTest([]string{"--bin", "x", "–-nemesis", "partition"}, &buf, seed)
+	cfg, err := Parse([]string{"--bin", "x", "–-nemesis", "partition"}, &buf, seed)
 	require.NoError(t, err)
 	assert.Empty(t, cfg.Nemesis, "an en-dash option is not an option")
 	assert.Equal(t, []string{"–-nemesis", "partition"}, cfg.Args)

@@ -1,4 +1,8 @@
-package pages
+// Package runrow reads one run's headline figures from its store directory
+// (ours or Maelstrom's) and writes them as a text line, TSV or CSV: what
+// `harness summary` and scripts/challenges.sh print per run and
+// scripts/sweep.sh collects per grid point.
+package runrow
 
 import (
 	"encoding/csv"

@@ -38,7 +38,7 @@ type CheckOptions struct {
 // unknown-anomaly-types). Maelstrom's txn-rw-register checker then drops
 // cycle-search-timeout and declares the history invalid if anything else
 // is left, so an empty transaction graph (say, every txn timed out) fails
-// the test; the first Shresth72 run in /work/shared/maelstrom-runs shows
+// the test; the first Shresth72 run in the shared real Maelstrom runs shows
 // exactly that verdict.
 var unknownAnomalyTypes = []string{"empty-transaction-graph", "cycle-search-timeout"}
 

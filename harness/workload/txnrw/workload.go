@@ -70,8 +70,8 @@ func (w *Workload) Generator() workload.Generator {
 // (final reads of every key up to :max-key), but it reads :max-key from a
 // context that only its max-key-tracker wrapper provides, and Maelstrom
 // never applies that wrapper; so in Maelstrom the final phase is a heal and
-// a 10 s sleep that issue no operations (the real runs in
-// /work/shared/maelstrom-runs end with the main phase's last txn).
+// a 10 s sleep that issue no operations (the shared real Maelstrom
+// runs end with the main phase's last txn).
 func (w *Workload) Final() *workload.Final { return nil }
 
 // NewClient makes a client talking to the worker's node.
@@ -154,7 +154,7 @@ func decodeReply(raw json.RawMessage, sent []mop) (any, error) {
 //
 // Newer Elle draws each key's write budget from a Zipf distribution; the
 // Elle inside Maelstrom gives every key exactly max-writes-per-key writes,
-// as the real runs in /work/shared/maelstrom-runs show (all retired keys
+// as the shared real Maelstrom runs show (all retired keys
 // there have 16 writes), so we do the same.
 type TxnGen struct {
 	rng       *rand.Rand

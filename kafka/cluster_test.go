@@ -66,14 +66,7 @@ func (c *cluster) startNode(id, mode string) {
 	outR, outW := io.Pipe()
 	n := node.NewNodeIO(inR, outW)
 	n.SetLogOutput(io.Discard)
-	s := newServer(n)
-	s.register()
-	if mode == "leader" {
-		s.mode = newLeaderMode(s)
-	} else {
-		s.mode = newCASMode(s)
-	}
-	go s.replicate(n.Context())
+	start(n, mode)
 	go func() { _ = n.Run(); _ = outW.Close() }()
 	mb := netsim.NewMailbox(func(m netsim.Message) {
 		var b struct{ Type string }

@@ -26,6 +26,16 @@ func main() {
 		os.Exit(2)
 	}
 	n := node.NewNode()
+	start(n, mode)
+	if err := n.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "kafka:", err)
+		os.Exit(1)
+	}
+}
+
+// start registers the handlers of a node in mode and starts its
+// replication loop.
+func start(n *node.Node, mode string) {
 	s := newServer(n)
 	s.register()
 	if mode == "leader" {
@@ -34,10 +44,6 @@ func main() {
 		s.mode = newCASMode(s)
 	}
 	go s.replicate(n.Context())
-	if err := n.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "kafka:", err)
-		os.Exit(1)
-	}
 }
 
 // parseMode picks the mode from the arguments, else from env, else cas.

@@ -36,8 +36,9 @@ type sender interface {
 //
 // Replication runs through a hub, the first node: it pushes what it learns
 // to every other node, and every other node pushes what it learns itself
-// to the hub. That is 2(N-1) pushes and as many acknowledgements per
-// interval, instead of 2N(N-1) for all-to-all pushes.
+// to the hub, each push carrying the acknowledgement of the other way
+// (see stream). That is at most 2(N-1) messages per interval, instead of
+// N(N-1) pushes and as many acknowledgements all-to-all.
 type server struct {
 	n      *node.Node
 	logs   *logs
@@ -46,7 +47,7 @@ type server struct {
 }
 
 func newServer(n *node.Node) *server {
-	return &server{n: n, logs: newLogs(), stream: newStream(nil, pushRetry, maxPerPush)}
+	return &server{n: n, logs: newLogs(), stream: newStream(pushRetry, maxPerPush)}
 }
 
 // hub is the node through which everything is replicated; leader mode
@@ -157,23 +158,18 @@ func (s *server) register() {
 		}
 		return s.n.Reply(msg, listOK{Type: "list_committed_offsets_ok", Offsets: s.logs.committedOffsets(req.Keys)})
 	})
-	// Peers expect no error replies: a bad push is dropped.
+	// Peers expect no replies: a bad push is dropped.
 	s.n.Handle("replicate", func(msg node.Message) error {
 		p, err := node.Decode[push](msg)
 		if err != nil {
 			return nil
 		}
+		s.stream.receive(msg.Src, p, time.Now())
 		relay := s.isHub()
 		for _, r := range p.Records {
 			if s.logs.apply(r) && relay {
 				s.stream.add(r)
 			}
-		}
-		return s.n.Send(msg.Src, pushAck{Type: "replicate_ack", Upto: p.Upto})
-	})
-	s.n.Handle("replicate_ack", func(msg node.Message) error {
-		if a, err := node.Decode[pushAck](msg); err == nil {
-			s.stream.acked(msg.Src, a.Upto)
 		}
 		return nil
 	})

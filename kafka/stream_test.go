@@ -1,9 +1,10 @@
 package main
 
 // The replication stream driven step by step, as etcd's raft interaction
-// tests are: testdata/stream is a script of records added, ticks at a
-// fake clock, and acknowledgements, with the pushes each tick returns.
-// `go test ./kafka -run TestStream -rewrite` rewrites the expectations.
+// tests are: each file under testdata/stream is a script of records added,
+// ticks at a fake clock, and pushes received from peers, with the pushes
+// each tick returns. `go test ./kafka -run TestStream -rewrite` rewrites
+// the expectations.
 
 import (
 	"fmt"
@@ -17,26 +18,27 @@ import (
 
 func TestStream(t *testing.T) {
 	datadriven.Walk(t, "testdata/stream", func(t *testing.T, path string) {
-		var s *stream
+		s := newStream(250*time.Millisecond, 100)
 		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		at := func(d *datadriven.TestData) time.Time {
+			var ms int
+			d.ScanArgs(t, "at", &ms)
+			return start.Add(time.Duration(ms) * time.Millisecond)
+		}
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			switch d.Cmd {
-			case "peers": // peers n1 n2 retry=250 max=2
+			case "peers": // peers n1 n2 [max=N]
 				var ids []string
-				retry, max := 250, 100
 				for _, a := range d.CmdArgs {
-					switch a.Key {
-					case "retry":
-						d.ScanArgs(t, "retry", &retry)
-					case "max":
-						d.ScanArgs(t, "max", &max)
-					default:
+					if a.Key == "max" {
+						d.ScanArgs(t, "max", &s.maxPerPush)
+					} else {
 						ids = append(ids, a.Key)
 					}
 				}
-				s = newStream(ids, time.Duration(retry)*time.Millisecond, max)
+				s.setPeers(ids)
 				return ""
-			case "add": // add k:0 k:1 commit:k:0 (one record per word)
+			case "add": // one record per word: key:offset, or commit:key:offset
 				for _, w := range strings.Fields(d.Input) {
 					r := record{Msg: []byte("1")}
 					if c, ok := strings.CutPrefix(w, "commit:"); ok {
@@ -49,11 +51,8 @@ func TestStream(t *testing.T) {
 				}
 				return ""
 			case "tick": // tick at=MS
-				var at int
-				d.ScanArgs(t, "at", &at)
-				pushes := s.tick(start.Add(time.Duration(at) * time.Millisecond))
 				var lines []string
-				for peer, p := range pushes {
+				for peer, p := range s.tick(at(d)) {
 					var rs []string
 					for _, r := range p.Records {
 						if r.Commit {
@@ -62,17 +61,19 @@ func TestStream(t *testing.T) {
 							rs = append(rs, fmt.Sprintf("%s:%d", r.Key, r.Offset))
 						}
 					}
-					lines = append(lines, fmt.Sprintf("%s <- upto=%d %s", peer, p.Upto, strings.Join(rs, " ")))
+					lines = append(lines, fmt.Sprintf("-> %s from=%d upto=%d ack=%d %s", peer, p.From, p.Upto, p.Ack, strings.Join(rs, " ")))
 				}
 				sort.Strings(lines)
 				if len(lines) == 0 {
 					return "nothing due\n"
 				}
 				return strings.Join(lines, "\n") + "\n"
-			case "ack": // ack n1 upto=2
-				var upto int
-				d.ScanArgs(t, "upto", &upto)
-				s.acked(d.CmdArgs[0].Key, upto)
+			case "receive": // receive n1 from=F upto=U ack=A at=MS: a push from peer n1
+				var p push
+				d.ScanArgs(t, "from", &p.From)
+				d.ScanArgs(t, "upto", &p.Upto)
+				d.ScanArgs(t, "ack", &p.Ack)
+				s.receive(d.CmdArgs[0].Key, p, at(d))
 				return ""
 			}
 			t.Fatalf("unknown command %q", d.Cmd)

@@ -13,6 +13,9 @@ import (
 // unknown verdict at best.
 func Report(out *Outcome, err error) *report.Results {
 	parts := report.Parts{Test: testSummary(out)}
+	if out != nil {
+		parts.Interrupted = out.Interrupted
+	}
 	if err != nil {
 		parts.Error = err.Error()
 	}
@@ -33,7 +36,7 @@ func Report(out *Outcome, err error) *report.Results {
 	}
 	parts = analysed
 	if out.Interrupted {
-		parts.Error = "the test was interrupted before it finished"
+		parts.Error = "the test was interrupted before it finished: the history so far is in the store, unchecked"
 	}
 	return report.New(parts)
 }

@@ -6,6 +6,8 @@
 //
 //	go run ./scripts/scale -label new -harness bin/harness -- -w echo --bin bin/echo ...
 //
+// harness-us/msg is the harness's own CPU per message (results.json's
+// harness-cpu, which covers the run and not the checking after it).
 // CPU and context switches come from wait4's rusage of the harness, which
 // includes the node processes it started and waited for; peak RSS is the
 // harness's own VmHWM (/proc), sampled until it exits. The rest is read
@@ -32,7 +34,7 @@ func main() {
 	header := flag.Bool("header", false, "print the column header and exit")
 	flag.Parse()
 	if *header {
-		fmt.Println("label\tworkload\tnodes\tasked/s\tachieved/s\tpct\tvalid\tmsgs\tcpu-s\tcpu-us/msg\tcsw/msg\tpeak-rss-MB\telapsed-s")
+		fmt.Println("label\tworkload\tnodes\tasked/s\tachieved/s\tpct\tvalid\tmsgs\tcpu-s\tcpu-us/msg\tharness-us/msg\tcsw/msg\tpeak-rss-MB\telapsed-s")
 		return
 	}
 	args := flag.Args()
@@ -65,9 +67,10 @@ func main() {
 	msgs := res.Net.All.MsgCount
 	csw := float64(ru.Nvcsw + ru.Nivcsw)
 	pct := 100 * res.Perf.Rate / res.Test.Rate
-	fmt.Printf("%s\t%s\t%d\t%.0f\t%.0f\t%.1f\t%v\t%d\t%.2f\t%.1f\t%.2f\t%.0f\t%.1f\n",
+	perMsg := func(v float64) float64 { return v / float64(max(msgs, 1)) }
+	fmt.Printf("%s\t%s\t%d\t%.0f\t%.0f\t%.1f\t%v\t%d\t%.2f\t%.1f\t%.1f\t%.2f\t%.0f\t%.1f\n",
 		*label, res.Test.Workload, len(res.Test.Nodes), res.Test.Rate, res.Perf.Rate, pct, res.Valid,
-		msgs, cpu, 1e6*cpu/float64(max(msgs, 1)), csw/float64(max(msgs, 1)), float64(hwm)/1024, res.Test.Elapsed)
+		msgs, cpu, 1e6*perMsg(cpu), 1e6*perMsg(res.Test.CPU), perMsg(csw), float64(hwm)/1024, res.Test.Elapsed)
 }
 
 type results struct {
@@ -77,6 +80,7 @@ type results struct {
 		Nodes    []string `json:"nodes"`
 		Rate     float64  `json:"rate"`
 		Elapsed  float64  `json:"elapsed"`
+		CPU      float64  `json:"harness-cpu"`
 	} `json:"test"`
 	Perf struct {
 		Rate float64 `json:"rate"`

@@ -84,7 +84,7 @@ type identity struct {
 // NewNode returns a node that reads stdin and writes stdout. Logging goes
 // to stderr when GLOMERS_LOG=1.
 func NewNode() *Node {
-	n := NewNodeIO(pollable(os.Stdin), os.Stdout)
+	n := NewNodeIO(pollableStdin(), os.Stdout)
 	n.ownsProcess = true
 	return n
 }

@@ -62,10 +62,19 @@ type Env struct {
 	Services  ServiceStarter
 	// Log receives progress and lifecycle messages (nil: discard).
 	Log io.Writer
+	// Processes, if set, tracks the running node processes, so a signal
+	// handler can kill them all (a second Ctrl-C).
+	Processes *process.Group
 }
 
 // Run executes one test. ctx ending (Ctrl-C) cuts the test short but still
-// stops every node and returns what was recorded.
+// stops every node and returns what was recorded, unchecked: the outcome is
+// marked Interrupted and has no workload result.
+//
+// A run ends within a bounded time whatever the nodes do: the init
+// timeout, the setup deadline, the time limit, opDrainLimit for operations
+// still in flight, the recovery time and the final phase's limit, and then
+// a few seconds to stop the nodes (process.Node.Stop never waits on one).
 func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -151,6 +160,9 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 		}
 		return out, runErr
 	}
+	if out.Interrupted {
+		return out, nil // the user asked to stop: no analysis
+	}
 	out.Workload = wl.Check(out.History)
 	if v, ok := out.Workload.(workload.Visualizer); ok {
 		if _, err := v.WriteVisualizations(dir); err != nil {
@@ -233,6 +245,9 @@ func (t *test) startNodes() error {
 			StderrPath: filepath.Join(logDir, id+".log"),
 			EchoStderr: echo,
 			Net:        t.net,
+
+			InputQueueLimit: t.cfg.InputQueueLimit,
+			Group:           t.env.Processes,
 		})
 		if err != nil {
 			return &SetupError{Msg: fmt.Sprintf("could not start node %s: %v", id, err)}
@@ -249,6 +264,9 @@ func (t *test) stopNodes() []process.Report {
 	nodes := t.nodes
 	t.nodes = nil
 	t.nodesMu.Unlock()
+	for _, n := range nodes {
+		n.Detach()
+	}
 	reports := make([]process.Report, len(nodes))
 	var wg sync.WaitGroup
 	for i, n := range nodes {
@@ -269,35 +287,74 @@ type initBody struct {
 }
 
 // initNodes sends init to every node at once, through a client each, as
-// Maelstrom's db setup! does, and waits for every init_ok.
+// Maelstrom's db setup! does, and waits for every init_ok. Unlike
+// Maelstrom, it stops waiting for a node as soon as the node's process
+// exits or it writes back a message as someone else (as `cat` does), and
+// says so, instead of waiting out the init timeout.
 func (t *test) initNodes(ctx context.Context) error {
-	errs := make([]error, len(t.cfg.NodeIDs))
+	t.nodesMu.Lock()
+	nodes := append([]*process.Node(nil), t.nodes...)
+	t.nodesMu.Unlock()
+	errs := make([]error, len(nodes))
 	var wg sync.WaitGroup
-	for i, id := range t.cfg.NodeIDs {
+	for i, node := range nodes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			conn := client.Open(t.net).WithTimeout(t.cfg.InitTimeout)
-			defer conn.Close()
-			reply, err := conn.RPC(ctx, id, initBody{Type: "init", NodeID: id, NodeIDs: t.cfg.NodeIDs})
-			switch {
-			case errors.Is(err, workload.ErrTimeout):
-				errs[i] = fmt.Errorf("expected node %s to respond to an init message within %v, but it did not respond", id, t.cfg.InitTimeout)
-			case err != nil:
-				errs[i] = fmt.Errorf("node %s answered init with an error: %v", id, err)
-			default:
-				var h struct {
-					Type string `json:"type"`
-				}
-				if json.Unmarshal(reply, &h) != nil || h.Type != "init_ok" {
-					errs[i] = fmt.Errorf("expected an init_ok message from %s, but it responded with %s", id, reply)
-				}
-			}
+			errs[i] = t.initNode(ctx, node)
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return &SetupError{Msg: err.Error()}
+	}
+	return nil
+}
+
+func (t *test) initNode(ctx context.Context, node *process.Node) error {
+	id := node.ID()
+	nodeCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	gaveUp := make(chan error, 1)
+	go func() {
+		select {
+		case <-node.Exited():
+			rep := node.Report()
+			msg := fmt.Sprintf("node %s exited before it answered init (%s)", id, rep.ExitStatus)
+			if n := len(rep.StderrTail); n > 0 {
+				msg += "; the last line of its stderr: " + rep.StderrTail[n-1]
+			} else {
+				msg += "; it wrote nothing on stderr"
+			}
+			gaveUp <- errors.New(msg)
+		case <-node.Misbehaved():
+			rep := node.Report()
+			gaveUp <- fmt.Errorf("node %s did not answer init: %s", id, process.WrongSrcSentence(id, rep.WrongSrcCount, rep.WrongSrcSample))
+		case <-nodeCtx.Done():
+			return
+		}
+		cancel()
+	}()
+	conn := client.Open(t.net).WithTimeout(t.cfg.InitTimeout)
+	defer conn.Close()
+	reply, err := conn.RPC(nodeCtx, id, initBody{Type: "init", NodeID: id, NodeIDs: t.cfg.NodeIDs})
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return fmt.Errorf("interrupted while waiting for %s to answer init", id)
+	case err != nil && nodeCtx.Err() != nil:
+		return <-gaveUp
+	}
+	switch {
+	case errors.Is(err, workload.ErrTimeout):
+		return fmt.Errorf("expected node %s to respond to an init message within %v, but it did not respond", id, t.cfg.InitTimeout)
+	case err != nil:
+		return fmt.Errorf("node %s answered init with an error: %v", id, err)
+	}
+	var h struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(reply, &h) != nil || h.Type != "init_ok" {
+		return fmt.Errorf("expected an init_ok message from %s, but it responded with %s", id, reply)
 	}
 	return nil
 }

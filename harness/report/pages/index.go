@@ -180,6 +180,12 @@ func buildView(d pageData) view {
 			if rep.GarbageCount > 0 {
 				s += fmt.Sprintf("; printed %d lines that are not messages: %s", rep.GarbageCount, strings.Join(rep.GarbageSample, " | "))
 			}
+			if len(rep.Problems) > 0 {
+				s = strings.Join(rep.Problems, "; ")
+				if rep.GarbageCount > 0 {
+					s += ": " + strings.Join(rep.GarbageSample, " | ")
+				}
+			}
 			if !rep.OK() && len(rep.StderrTail) > 0 {
 				s += "; stderr ends: " + strings.Join(rep.StderrTail, " | ")
 			}

@@ -26,6 +26,8 @@ type Client struct {
 	// last one of each worker would otherwise be missed (and a key first
 	// written by it never polled in the final phase).
 	track *sharedState
+	// pairs shares poll results' pairs between clients (nil: not shared).
+	pairs *pairInterner
 }
 
 // NewClient returns a client talking to node over conn.
@@ -129,7 +131,7 @@ func (c *Client) poll(ctx context.Context) (any, error) {
 				return nil, fmt.Errorf("kafka: poll_ok offset %v is not an integer", p[0])
 			}
 			hi = max(hi, o)
-			out = append(out, []any{o, history.Normalize(p[1])})
+			out = append(out, c.pairs.pair(k, o, history.Normalize(p[1])))
 		}
 		msgs[k] = out
 		if cur, ok := c.offsets[k]; !ok || hi+1 > cur {

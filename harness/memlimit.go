@@ -12,8 +12,8 @@ import (
 // 400 alone the heap may grow to five times what is live, and what is live
 // grows with the history: a 20 s kafka run at 10,000 ops/s peaked at 1.1
 // GB. So a soft memory limit caps the overshoot: the heap may grow freely
-// up to heapFloor, and beyond that to twice what the last collection found
-// live (GOGC 100's bound), re-read every heapPoll. Peak memory then grows
+// up to heapFloor, and beyond that to one and a half times what the last
+// collection found live, re-read every heapPoll. Peak memory then grows
 // with the history, not with every message sent. GOMEMLIMIT, when set,
 // takes precedence.
 const (
@@ -24,7 +24,7 @@ const (
 
 // memoryLimitFor is the soft limit for a given live heap.
 func memoryLimitFor(live uint64) int64 {
-	return int64(max(heapFloor, 2*live))
+	return int64(max(heapFloor, live+live/2))
 }
 
 // tuneGC sets the GC percentage and starts the adaptive memory limit.

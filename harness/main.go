@@ -16,8 +16,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"runtime/debug"
+	"runtime"
 	"runtime/pprof"
+	"time"
 
 	"glomers/harness/cli/testflags"
 	"glomers/harness/process"
@@ -26,9 +27,22 @@ import (
 )
 
 func main() {
-	// The harness allocates many small, short-lived messages and has memory
-	// to spare: collecting less often saves a tenth of its CPU at high rates.
-	debug.SetGCPercent(400)
+	tuneGC()
+	// GLOMERS_MEMPROFILE=prefix writes a heap profile of the harness
+	// every 5 s, to prefix.5s, prefix.10s, ... (for finding what a run
+	// keeps).
+	if path := os.Getenv("GLOMERS_MEMPROFILE"); path != "" {
+		go func() {
+			for i := 1; ; i++ {
+				time.Sleep(5 * time.Second)
+				if f, err := os.Create(fmt.Sprintf("%s.%ds", path, 5*i)); err == nil {
+					runtime.GC()
+					_ = pprof.Lookup("heap").WriteTo(f, 0)
+					f.Close()
+				}
+			}
+		}()
+	}
 	// GLOMERS_CPUPROFILE=file profiles the harness itself (for tuning it).
 	if path := os.Getenv("GLOMERS_CPUPROFILE"); path != "" {
 		if f, err := os.Create(path); err == nil {

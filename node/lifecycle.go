@@ -2,11 +2,13 @@ package node
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/signal"
 	"runtime"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // tuneProcs lowers GOMAXPROCS to this node's share of the machine's CPUs
@@ -69,4 +71,37 @@ func (n *Node) Context() context.Context {
 type contextState struct {
 	ctxOnce sync.Once
 	ctx     context.Context
+}
+
+// pollableStdin is os.Stdin made pollable, once per process: a second
+// *os.File on fd 0 could not register with the poller again (and would
+// close fd 0 when collected).
+var pollableStdin = sync.OnceValue(func() io.Reader { return pollable(os.Stdin) })
+
+// pollable returns f switched to non-blocking mode, so that reads go
+// through the Go runtime's network poller, when f is a pipe or a socket
+// (Maelstrom connects nodes by pipes); anything else is returned as is.
+// os.Stdin on a blocking pipe is read with a blocking system call: the
+// reading thread sleeps in the kernel, and each handler goroutine the
+// input starts needs another thread woken to run it (futex calls, context
+// switches: measured, most of a node's cost per message). Read through
+// the poller, the input loop parks like any goroutine and one thread runs
+// the loop and the handlers in turn.
+func pollable(f *os.File) *os.File {
+	fi, err := f.Stat()
+	if err != nil || fi.Mode()&(os.ModeNamedPipe|os.ModeSocket) == 0 {
+		return f
+	}
+	fd := int(f.Fd())
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		return f
+	}
+	// NewFile sees the non-blocking flag and registers with the poller.
+	// p is kept for the life of the process (see pollableStdin): when it
+	// is collected it closes the descriptor.
+	p := os.NewFile(uintptr(fd), f.Name())
+	if p.SetReadDeadline(time.Time{}) != nil { // not registered after all:
+		_ = syscall.SetNonblock(fd, false) // plain blocking reads
+	}
+	return p
 }

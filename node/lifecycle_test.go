@@ -1,6 +1,7 @@
 package node_test
 
 import (
+	"fmt"
 	"bufio"
 	"errors"
 	"os"
@@ -41,7 +42,8 @@ func TestMain(m *testing.M) {
 			return n.Reply(msg, map[string]any{"type": "echo_ok"})
 		})
 		go func() { <-ctx.Done(); select {} }() // a background loop stopping
-		_ = n.Run()
+		err := n.Run()
+		fmt.Fprintln(os.Stderr, "Run returned:", err)
 		os.Exit(3)
 	}
 	os.Exit(m.Run())
@@ -52,6 +54,7 @@ func TestMain(m *testing.M) {
 func TestContextOnSignal(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), signalHelperEnv+"=1")
+	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()

@@ -84,7 +84,7 @@ type identity struct {
 // NewNode returns a node that reads stdin and writes stdout. Logging goes
 // to stderr when GLOMERS_LOG=1.
 func NewNode() *Node {
-	n := NewNodeIO(os.Stdin, os.Stdout)
+	n := NewNodeIO(pollableStdin(), os.Stdout)
 	n.ownsProcess = true
 	return n
 }
@@ -207,8 +207,17 @@ func (n *Node) Run() error {
 	r := bufio.NewReaderSize(n.Stdin, 64<<10)
 	var long []byte
 	var readErr error
+	busy := false // see outbox: lines queue while the loop has input
 	for {
+		if busy && !hasLine(r) {
+			n.out.setBusy(false) // about to block: write what queued
+			busy = false
+		}
 		line, err := readLine(r, &long, n.maxLine)
+		if !busy {
+			n.out.setBusy(true)
+			busy = true
+		}
 		if err == errLineTooLong {
 			n.Logf("skipping input line longer than %d bytes", n.maxLine)
 			continue
@@ -264,6 +273,13 @@ func (n *Node) SetShutdownGrace(d time.Duration) {
 func (n *Node) ShutdownGrace() time.Duration { return time.Duration(n.grace.Load()) }
 
 var errLineTooLong = errors.New("node: input line too long")
+
+// hasLine tells whether r holds a complete line, i.e. whether the next
+// readLine returns without reading (and so without blocking).
+func hasLine(r *bufio.Reader) bool {
+	b, _ := r.Peek(r.Buffered())
+	return bytes.IndexByte(b, '\n') >= 0
+}
 
 // readLine returns the next line without its line ending. Lines that fit
 // the reader's buffer are returned without copying; longer ones are

@@ -29,12 +29,12 @@ func Report(out *Outcome, err error) *report.Results {
 		return report.New(parts)
 	}
 	target, aerr := check.ParseAvailability(out.Config.Availability)
-	analysed := report.Analyse(out.History, target, &out.Net)
-	analysed.Test, analysed.Nodes, analysed.Workload = parts.Test, parts.Nodes, out.Workload
 	if aerr != nil {
-		analysed.Error = aerr.Error()
+		parts.Error = aerr.Error()
 	}
-	parts = analysed
+	shared := report.Analyse(out.History, target, &out.Net)
+	parts.Stats, parts.Availability, parts.Perf, parts.Net = shared.Stats, shared.Availability, shared.Perf, shared.Net
+	parts.Workload = out.Workload
 	if out.Interrupted {
 		parts.Error = "the test was interrupted before it finished: the history so far is in the store, unchecked"
 	}

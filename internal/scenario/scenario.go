@@ -219,3 +219,55 @@ func JSON(t testing.TB, v any) string {
 	require.NoError(t, err)
 	return string(b) + "\n"
 }
+
+// MicroOp parses one micro-op token of the transaction notation into its
+// completion form and its invocation form (reads blanked), e.g. for
+// rw-register wx1 -> [w x 1] both, ry2 -> [r y 2] and [r y nil].
+type MicroOp func(tok string) (completion, invocation []any, err error)
+
+// Txns reads a transactional history in Elle's test notation, one event
+// per line:
+//
+//	<type> <process> <micro-ops...>
+//
+// type is inv, ok, fail or info; each micro-op token is parsed by op. A
+// completion for a process with no pending invocation gets one made just
+// before it. Every op's f is "txn"; ops are indexed in order, 1 ms apart.
+func Txns(t testing.TB, input string, op MicroOp) history.History {
+	t.Helper()
+	var h history.History
+	pending := map[int]bool{}
+	for _, line := range strings.Split(input, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		require.GreaterOrEqual(t, len(f), 2, "line %q", line)
+		p, err := strconv.Atoi(f[1])
+		require.NoError(t, err, "line %q", line)
+		txn, inv := []any{}, []any{}
+		for _, tok := range f[2:] {
+			c, i, err := op(tok)
+			require.NoError(t, err, "micro-op %q", tok)
+			txn, inv = append(txn, c), append(inv, i)
+		}
+		typ := history.Type(f[0])
+		if f[0] == "inv" {
+			typ = history.Invoke
+		}
+		if typ != history.Invoke && !pending[p] {
+			h = append(h, history.Op{Type: history.Invoke, Process: p, F: "txn", Value: inv})
+		}
+		pending[p] = typ == history.Invoke
+		val := any(txn)
+		if typ == history.Invoke {
+			val = inv
+		}
+		h = append(h, history.Op{Type: typ, Process: p, F: "txn", Value: val})
+	}
+	for i := range h {
+		h[i].Index = i
+		h[i].Time = int64(i) * 1_000_000
+	}
+	return h
+}

@@ -16,19 +16,33 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"runtime/debug"
+	"runtime"
 	"runtime/pprof"
+	"time"
 
-	"glomers/harness/cli"
+	"glomers/harness/cli/testflags"
 	"glomers/harness/process"
 	"glomers/harness/registry"
 	"glomers/harness/run"
 )
 
 func main() {
-	// The harness allocates many small, short-lived messages and has memory
-	// to spare: collecting less often saves a tenth of its CPU at high rates.
-	debug.SetGCPercent(400)
+	tuneGC()
+	// GLOMERS_MEMPROFILE=prefix writes a heap profile of the harness
+	// every 5 s, to prefix.5s, prefix.10s, ... (for finding what a run
+	// keeps).
+	if path := os.Getenv("GLOMERS_MEMPROFILE"); path != "" {
+		go func() {
+			for i := 1; ; i++ {
+				time.Sleep(5 * time.Second)
+				if f, err := os.Create(fmt.Sprintf("%s.%ds", path, 5*i)); err == nil {
+					runtime.GC()
+					_ = pprof.Lookup("heap").WriteTo(f, 0)
+					f.Close()
+				}
+			}
+		}()
+	}
 	// GLOMERS_CPUPROFILE=file profiles the harness itself (for tuning it).
 	if path := os.Getenv("GLOMERS_CPUPROFILE"); path != "" {
 		if f, err := os.Create(path); err == nil {
@@ -79,8 +93,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 }
 
 func testCmd(args []string, stdout, stderr io.Writer) int {
-	cfg, err := cli.ParseTest(args, stderr, rand.Uint64)
-	if errors.Is(err, cli.ErrHelp) {
+	cfg, err := testflags.Parse(args, stderr, rand.Uint64)
+	if errors.Is(err, testflags.ErrHelp) {
 		return 0
 	}
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"glomers/harness/report/pages"
 	"glomers/harness/report/plot"
+	"glomers/harness/report/runrow"
 )
 
 // The reading and drawing subcommands: `summary` (one run's headline
@@ -53,14 +54,14 @@ func summaryCmd(args []string, stdout, stderr io.Writer) int {
 	if *header {
 		switch *format {
 		case "tsv":
-			fmt.Fprintln(stdout, strings.Join(pages.TSVHeader, "\t"))
+			fmt.Fprintln(stdout, strings.Join(runrow.TSVHeader, "\t"))
 		case "csv":
-			pages.WriteCSV(stdout, true)
+			runrow.WriteCSV(stdout, true)
 		}
 	}
 	status := 0
 	for _, dir := range fs.Args() {
-		row, err := pages.ReadRow(dir)
+		row, err := runrow.ReadRow(dir)
 		if err != nil {
 			fmt.Fprintln(stderr, "harness summary:", err)
 			status = 2
@@ -72,7 +73,7 @@ func summaryCmd(args []string, stdout, stderr io.Writer) int {
 		case "tsv":
 			row.WriteTSV(stdout)
 		case "csv":
-			pages.WriteCSV(stdout, false, row)
+			runrow.WriteCSV(stdout, false, row)
 		}
 	}
 	return status
@@ -144,7 +145,7 @@ func plotSweepCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "harness plot-sweep:", err)
 		return 2
 	}
-	rows, err := pages.ReadCSV(f)
+	rows, err := runrow.ReadCSV(f)
 	f.Close()
 	if err != nil {
 		fmt.Fprintf(stderr, "harness plot-sweep: %s: %v\n", fs.Arg(0), err)

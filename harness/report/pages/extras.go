@@ -2,8 +2,8 @@
 // store directory and its index.html, a static page (no scripts from the
 // network, no fonts, images by relative path) showing the verdict, the
 // statistics, the workload checker's findings and the plots together,
-// much as Jepsen's web view of a store does. It also reads a store's
-// headline figures (Row) for scripts/challenges.sh and scripts/sweep.sh.
+// much as Jepsen's web view of a store does. A store's headline figures,
+// one row per run, are package runrow's.
 package pages
 
 import (

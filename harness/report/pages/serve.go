@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"glomers/harness/check"
+	"glomers/harness/report/runrow"
 )
 
 // Store browsing for `harness serve`, Maelstrom's `serve` in our terms: one
@@ -30,7 +31,7 @@ type StoreRun struct {
 	// (broadcast/20251202T010203.456).
 	Path    string
 	Started time.Time
-	Row     Row
+	Row     runrow.Row
 	// Err is why the run's results could not be read ("" when they were).
 	Err string
 	// Files are the links shown for the run, those that exist.
@@ -69,7 +70,7 @@ type Store struct {
 
 type cachedRow struct {
 	mod time.Time
-	row Row
+	row runrow.Row
 	err string
 }
 
@@ -135,7 +136,7 @@ func (s *Store) readRun(workload string, sub os.DirEntry) (StoreRun, bool) {
 	}
 	run.Started = startTime(sub)
 	if results == nil {
-		run.Row = emptyRow(dir)
+		run.Row = runrow.Empty(dir)
 		run.Row.Workload = workload
 		run.Err = "no results (the test did not finish?)"
 	} else {
@@ -179,14 +180,14 @@ func startTime(sub os.DirEntry) time.Time {
 	return time.Time{}
 }
 
-func (s *Store) row(dir string, mod time.Time) (Row, string) {
+func (s *Store) row(dir string, mod time.Time) (runrow.Row, string) {
 	s.mu.Lock()
 	c, ok := s.cache[dir]
 	s.mu.Unlock()
 	if ok && c.mod.Equal(mod) {
 		return c.row, c.err
 	}
-	row, err := ReadRow(dir)
+	row, err := runrow.ReadRow(dir)
 	msg := ""
 	if err != nil {
 		msg = err.Error()

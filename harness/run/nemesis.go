@@ -314,7 +314,8 @@ func (t *test) killNode(id string) string {
 }
 
 // restartNode starts a killed node again under its id and sends it init,
-// as Maelstrom's setup does for a new node. A node that was not killed is
+// as Maelstrom's setup does for a new node; until init_ok only init
+// reaches it. A node that was not killed is
 // left alone. Restarts are skipped once the test is interrupted.
 func (t *test) restartNode(ctx context.Context, id string) string {
 	t.nodesMu.Lock()
@@ -339,8 +340,7 @@ func (t *test) restartNode(ctx context.Context, id string) string {
 	if err != nil {
 		return fmt.Sprintf("could not start: %v", err)
 	}
-	t.net.SetDown(id, false)
-	if err := t.initNode(ctx, n); err != nil {
+	if err := t.initNode(ctx, n, true); err != nil {
 		return fmt.Sprintf("started, but init failed: %v", err)
 	}
 	return "started"

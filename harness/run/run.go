@@ -329,7 +329,7 @@ func (t *test) initNodes(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = t.initNode(ctx, node)
+			errs[i] = t.initNode(ctx, node, false)
 		}()
 	}
 	wg.Wait()
@@ -340,8 +340,10 @@ func (t *test) initNodes(ctx context.Context) error {
 }
 
 // initNode sends the node its init message and waits for init_ok, giving
-// up at once if the node exits or misbehaves first.
-func (t *test) initNode(ctx context.Context, node *process.Node) error {
+// up at once if the node exits or misbehaves first. A restarted node is
+// booting until then: the network lets only the init client reach it (see
+// netsim.SetBooting), and marks it up when initNode returns.
+func (t *test) initNode(ctx context.Context, node *process.Node, restart bool) error {
 	id := node.ID()
 	nodeCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -367,6 +369,10 @@ func (t *test) initNode(ctx context.Context, node *process.Node) error {
 	}()
 	conn := client.Open(t.net).WithTimeout(t.cfg.InitTimeout)
 	defer conn.Close()
+	if restart {
+		t.net.SetBooting(id, conn.ID())
+		defer t.net.SetDown(id, false)
+	}
 	reply, err := conn.RPC(nodeCtx, id, initBody{Type: "init", NodeID: id, NodeIDs: t.cfg.NodeIDs})
 	switch {
 	case err != nil && ctx.Err() != nil:

@@ -242,8 +242,8 @@ func TestSecondSignalQuitsAtOnce(t *testing.T) {
 	cancelled := make(chan struct{})
 	exited := make(chan int, 1)
 	var stderr syncBuffer
-	stop := handleSignals(func() { close(cancelled) }, nil, &stderr, func(code int) { exited <- code })
-	defer stop()
+	h := handleSignals(func() { close(cancelled) }, nil, &stderr, func(code int) { exited <- code }, interruptGrace)
+	defer h.stop()
 	require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGINT))
 	select {
 	case <-cancelled:
@@ -263,6 +263,31 @@ func TestSecondSignalQuitsAtOnce(t *testing.T) {
 		t.Fatal("the second signal did not quit")
 	}
 	assert.Contains(t, stderr.String(), "second interrupt")
+}
+
+// TestGraceEndsOnceTheNodesAreStopped: the grace after Ctrl-C guards
+// against nodes that will not stop, not against writing the files; once
+// the run says its nodes are stopped, only a second signal quits.
+func TestGraceEndsOnceTheNodesAreStopped(t *testing.T) {
+	const grace = 50 * time.Millisecond
+	for _, settle := range []bool{false, true} {
+		cancelled := make(chan struct{})
+		exited := make(chan int, 1)
+		var stderr syncBuffer
+		h := handleSignals(func() { close(cancelled) }, nil, &stderr, func(code int) { exited <- code }, grace)
+		require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGINT))
+		<-cancelled
+		if settle {
+			h.settled()
+		}
+		select {
+		case <-exited:
+			assert.False(t, settle, "quit after the nodes were stopped")
+		case <-time.After(grace + 500*time.Millisecond):
+			assert.True(t, settle, "did not quit when the grace passed with nodes still running")
+		}
+		h.stop()
+	}
 }
 
 // syncBuffer is a bytes.Buffer safe for the signal goroutine.

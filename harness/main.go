@@ -112,14 +112,15 @@ func testCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var procs process.Group
-	stopSignals := handleSignals(cancel, &procs, stderr, os.Exit)
-	defer stopSignals()
+	signals := handleSignals(cancel, &procs, stderr, os.Exit, interruptGrace)
+	defer signals.stop()
 	fmt.Fprintf(stdout, "Running %s with %d nodes (%s), seed %d\n", cfg.Workload, len(cfg.NodeIDs), cfg.Bin, cfg.Seed)
 	out, err := run.Run(ctx, cfg, run.Env{
 		Workloads: registry.Get,
 		Services:  startServices,
 		Log:       stdout,
-		Processes: &procs,
+		Processes:    &procs,
+		NodesStopped: signals.settled,
 	})
 	return finish(out, err, stdout, stderr)
 }

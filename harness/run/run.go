@@ -16,6 +16,7 @@ import (
 	"glomers/harness/check"
 	"glomers/harness/client"
 	"glomers/harness/history"
+	"glomers/internal/atomicfile"
 	"glomers/harness/netsim"
 	"glomers/harness/process"
 	"glomers/harness/workload"
@@ -65,6 +66,10 @@ type Env struct {
 	// Processes, if set, tracks the running node processes, so a signal
 	// handler can kill them all (a second Ctrl-C).
 	Processes *process.Group
+	// NodesStopped, if set, is called once every node has been stopped,
+	// before the history is written: a signal handler's grace period for
+	// hung nodes can end there.
+	NodesStopped func()
 }
 
 // Run executes one test. ctx ending (Ctrl-C) cuts the test short but still
@@ -145,6 +150,9 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 		t.services.Close()
 	}
 	net.Close()
+	if env.NodesStopped != nil {
+		env.NodesStopped()
+	}
 	out.Elapsed = time.Since(start)
 	out.HarnessCPU = selfCPU() - cpuStart
 	out.Net = net.Stats()
@@ -433,16 +441,10 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// writeHistory writes h through a temporary file, so that a harness
+// quitting on a second Ctrl-C leaves no half-written history.
 func writeHistory(path string, h history.History) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := history.WriteJSONLines(f, h); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return atomicfile.Write(path, func(w io.Writer) error { return history.WriteJSONLines(w, h) })
 }
 
 func writeJSON(path string, v any) error {
@@ -450,5 +452,5 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	return atomicfile.WriteBytes(path, append(b, '\n'))
 }

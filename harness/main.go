@@ -116,9 +116,9 @@ func testCmd(args []string, stdout, stderr io.Writer) int {
 	defer signals.stop()
 	fmt.Fprintf(stdout, "Running %s with %d nodes (%s), seed %d\n", cfg.Workload, len(cfg.NodeIDs), cfg.Bin, cfg.Seed)
 	out, err := run.Run(ctx, cfg, run.Env{
-		Workloads: registry.Get,
-		Services:  startServices,
-		Log:       stdout,
+		Workloads:    registry.Get,
+		Services:     startServices,
+		Log:          stdout,
 		Processes:    &procs,
 		NodesStopped: signals.settled,
 	})

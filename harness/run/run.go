@@ -16,10 +16,10 @@ import (
 	"glomers/harness/check"
 	"glomers/harness/client"
 	"glomers/harness/history"
-	"glomers/internal/atomicfile"
 	"glomers/harness/netsim"
 	"glomers/harness/process"
 	"glomers/harness/workload"
+	"glomers/internal/atomicfile"
 )
 
 // Outcome is everything a finished test produced, for the checkers and

@@ -62,7 +62,7 @@ const topUsage = `usage:
   harness summary [--format text|tsv|csv] [--header] STORE_DIR...
   harness report [--from S] [--to S] STORE_DIR...
   harness plot-sweep SWEEP.csv OUT.png
-  harness serve [--store DIR] [--addr :8080]
+  harness serve [--store DIR] [--addr localhost:8080]
 Run 'harness test --help' for the options.`
 
 func realMain(args []string, stdout, stderr io.Writer) int {

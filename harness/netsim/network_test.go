@@ -270,11 +270,11 @@ func TestBoundedMailboxDropsAndCountsPastItsLimit(t *testing.T) {
 }
 
 func TestAbandonDoesNotWaitForABlockedHandler(t *testing.T) {
-	block := make(chan struct{})
+	block, started := make(chan struct{}), make(chan struct{})
 	defer close(block)
-	mb := NewMailbox(func(Message) { <-block })
+	mb := NewMailbox(func(Message) { close(started); <-block })
 	mb.Deliver(Message{ID: 1})
-	time.Sleep(10 * time.Millisecond)
+	<-started // the handler holds the message
 	mb.Abandon() // returns although the handler is stuck
 	select {
 	case <-mb.Done():

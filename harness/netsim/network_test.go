@@ -274,7 +274,7 @@ func TestAbandonDoesNotWaitForABlockedHandler(t *testing.T) {
 	defer close(block)
 	mb := NewMailbox(func(Message) { close(started); <-block })
 	mb.Deliver(Message{ID: 1})
-	<-started // the handler holds the message
+	<-started    // the handler holds the message
 	mb.Abandon() // returns although the handler is stuck
 	select {
 	case <-mb.Done():

@@ -78,8 +78,10 @@ type Env struct {
 //
 // A run ends within a bounded time whatever the nodes do: the init
 // timeout, the setup deadline, the time limit, opDrainLimit for operations
-// still in flight, the recovery time and the final phase's limit, and then
-// a few seconds to stop the nodes (process.Node.Stop never waits on one).
+// still in flight, under the kill nemesis one more init timeout (the final
+// start restarts every killed node at once), the recovery time and the
+// final phase's limit, and then a few seconds to stop the nodes
+// (process.Node.Stop never waits on one).
 func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -282,9 +284,7 @@ func (t *test) startNode(id string, restart bool) (*process.Node, error) {
 		Env:          []string{DataDirEnv + "=" + dataDir},
 		EchoStderr:   echo,
 		Net:          t.net,
-
-		InputQueueLimit: t.cfg.InputQueueLimit,
-		Group:           t.env.Processes,
+		Group:        t.env.Processes,
 	})
 }
 

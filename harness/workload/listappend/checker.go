@@ -87,5 +87,5 @@ func Check(h history.History, opts CheckOptions) *Result {
 	for typ, cs := range exists {
 		anomalies[typ] = cs
 	}
-	return ms.ResultMap(anomalies)
+	return ms.ResultMap(anomalies, elle.AsElle)
 }

@@ -3,9 +3,7 @@ package txnrw
 import (
 	"errors"
 	"fmt"
-	"sort"
 
-	"glomers/harness/check"
 	"glomers/harness/elle"
 	"glomers/harness/history"
 )
@@ -97,39 +95,7 @@ func Check(h history.History, opts CheckOptions) *Result {
 		anomalies[typ] = cs
 	}
 
-	return resultMap(anomalies, ms.Reportable)
-}
-
-// resultMap is elle.txn/result-map followed by Maelstrom's wrapper.
-func resultMap(anomalies map[string]any, reportable map[string]bool) *Result {
-	all := make([]string, 0, len(anomalies))
-	for a := range anomalies {
-		all = append(all, a)
-	}
-	sort.Strings(all)
-	var rep []string
-	for _, a := range all {
-		if reportable[a] {
-			rep = append(rep, a)
-		}
-	}
-	drop := elle.RedundantCycleExists(rep)
-	res := &Result{AnomalyTypes: []string{}}
-	for _, a := range rep {
-		if drop[a] || a == "cycle-search-timeout" {
-			continue
-		}
-		res.AnomalyTypes = append(res.AnomalyTypes, a)
-		if res.Anomalies == nil {
-			res.Anomalies = map[string]any{}
-		}
-		res.Anomalies[a] = anomalies[a]
-	}
-	if len(all) > 0 {
-		res.Not, res.AlsoNot = elle.Boundary(all)
-	}
-	res.Valid = check.Of(len(res.AnomalyTypes) == 0)
-	return res
+	return ms.ResultMap(anomalies, elle.MaelstromRW)
 }
 
 // ops gives a vertex's invocation and completion, for cycle reports.

@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -133,6 +134,9 @@ type Node struct {
 	readers        sync.WaitGroup
 	// writeFailed is touched only by the mailbox goroutine.
 	writeFailed bool
+	// detached is set when the harness begins to stop the node: what it
+	// writes from then on is not the test's.
+	detached atomic.Bool
 
 	mu             sync.Mutex
 	stopping       bool
@@ -364,7 +368,10 @@ func (n *Node) readStdout(r io.Reader) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	for {
 		line, skipped, err := readLine(br, n.opts.MaxLineBytes)
-		if skipped > 0 {
+		if n.detached.Load() {
+			// Stopping: later lines, and a last one cut short by the
+			// kill, are not the node's doing.
+		} else if skipped > 0 {
 			n.noteGarbage(line, fmt.Errorf("a line of %d bytes, longer than the %d a message may have; skipped", skipped, n.opts.MaxLineBytes))
 		} else if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 {
 			src, dest, body, perr := parseLine(trimmed)
@@ -483,7 +490,7 @@ func (n *Node) readStderr(r io.Reader, log *os.File) {
 // cannot hold it up. It returns the node's report; a process that had
 // already exited is reported as Exited.
 func (n *Node) Stop() Report {
-	n.opts.Net.Remove(n.opts.ID)
+	n.Detach()
 	return n.halt()
 }
 
@@ -511,6 +518,15 @@ func (n *Node) halt() Report {
 	}
 	waitAtMost(n.mailbox.Done(), stopGrace)
 	return n.report(died)
+}
+
+// Detach ends the node's part in the test without stopping it yet: what
+// it writes from now on is ignored, and it leaves the network. Stopping
+// several nodes, detach them all first, so that none is counted sending to
+// another that has already left.
+func (n *Node) Detach() {
+	n.detached.Store(true)
+	n.opts.Net.Remove(n.opts.ID)
 }
 
 // Kill sends SIGKILL to the node's process group (its children too)

@@ -10,8 +10,10 @@ import (
 	"glomers/harness/workload/broadcast"
 	"glomers/harness/workload/counter"
 	"glomers/harness/workload/echo"
+	"glomers/harness/workload/gset"
 	"glomers/harness/workload/kafka"
 	"glomers/harness/workload/linkv"
+	"glomers/harness/workload/listappend"
 	"glomers/harness/workload/txnrw"
 	"glomers/harness/workload/uniqueids"
 )
@@ -20,9 +22,11 @@ var factories = map[string]workload.Factory{
 	"broadcast":       broadcast.New,
 	"echo":            echo.New,
 	"g-counter":       counter.NewGCounter,
+	"g-set":           gset.New,
 	"kafka":           kafka.New,
 	"lin-kv":          linkv.NewLinKV,
 	"pn-counter":      counter.NewPNCounter,
+	"txn-list-append": listappend.New,
 	"txn-rw-register": txnrw.New,
 	"unique-ids":      uniqueids.New,
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"time"
 
@@ -56,8 +57,8 @@ type nodeFaults struct {
 }
 
 // merge folds the earlier processes of a node into the report of its last
-// one: garbage adds up and restarts are counted. Only a process that
-// ended on its own makes the node Exited.
+// one: garbage, drops and problems add up and restarts are counted. Only a
+// process that ended on its own makes the node Exited.
 func (f *nodeFaults) merge(last process.Report) process.Report {
 	for _, p := range f.past {
 		last.GarbageCount += p.GarbageCount
@@ -67,7 +68,23 @@ func (f *nodeFaults) merge(last process.Report) process.Report {
 			}
 		}
 		if p.Exited && !last.Exited {
-			last.Exited, last.ExitStatus, last.StderrTail = true, p.ExitStatus, p.StderrTail
+			last.Exited, last.ExitStatus, last.ExitedAt, last.StderrTail = true, p.ExitStatus, p.ExitedAt, p.StderrTail
+		}
+		last.InputDropped += p.InputDropped
+		last.WrongSrcCount += p.WrongSrcCount
+		if last.WrongSrcSample == "" {
+			last.WrongSrcSample = p.WrongSrcSample
+		}
+		if last.StoppedReadingAt == nil {
+			last.StoppedReadingAt = p.StoppedReadingAt
+		}
+		if last.StdoutClosedAt == nil {
+			last.StdoutClosedAt = p.StdoutClosedAt
+		}
+		for _, pr := range p.Problems {
+			if !slices.Contains(last.Problems, pr) {
+				last.Problems = append(last.Problems, pr)
+			}
 		}
 	}
 	last.Restarts = f.restarts
@@ -86,6 +103,7 @@ func (f *nodeFaults) downReport(id string) process.Report {
 	if f.restartErr != nil && !r.Exited {
 		r.Exited = true
 		r.ExitStatus = fmt.Sprintf("killed by the nemesis, then could not be restarted: %v", f.restartErr)
+		r.Problems = append(r.Problems, fmt.Sprintf("Node %s was killed by the nemesis and could not be restarted: %v.", id, f.restartErr))
 	}
 	return r
 }
@@ -223,11 +241,11 @@ func (t *test) nemesisOpOn(f, spec string, targets []string, act func(id string)
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	fmt.Fprintf(t.log, "Nemesis %s:", f)
+	line := "Nemesis " + f + ":"
 	for _, id := range ids {
-		fmt.Fprintf(t.log, " %s %v", id, results[id])
+		line += fmt.Sprintf(" %s %v", id, results[id])
 	}
-	fmt.Fprintln(t.log)
+	fmt.Fprintln(t.log, line)
 }
 
 // node returns id's running process and its fault record; n is nil while
@@ -322,7 +340,7 @@ func (t *test) restartNode(ctx context.Context, id string) string {
 		return fmt.Sprintf("could not start: %v", err)
 	}
 	t.net.SetDown(id, false)
-	if err := t.initNode(ctx, id); err != nil {
+	if err := t.initNode(ctx, n); err != nil {
 		return fmt.Sprintf("started, but init failed: %v", err)
 	}
 	return "started"

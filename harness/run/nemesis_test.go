@@ -81,3 +81,24 @@ func TestPauseQueuesMessages(t *testing.T) {
 	_, err = os.Stat(filepath.Join(out.StoreDir, "data", "n1"))
 	assert.NoError(t, err, "every node has a data directory")
 }
+
+// TestAllFaultsTogether: the three nemeses compose, each fault and its
+// cure is recorded, and a stateless node (its state is in the lin-kv
+// service) stays valid through all of them.
+func TestAllFaultsTogether(t *testing.T) {
+	cfg := harnesstest.Config("lin-kv", testbin.Build(t, "./lin-kv-client"))
+	cfg.Nemesis = []string{"partition", "pause", "kill"}
+	cfg.NemesisInterval = 150 * time.Millisecond
+	out, v, err := harnesstest.Run(t, cfg)
+	require.NoError(t, err)
+	assert.Equal(t, check.Valid, v)
+	seen := map[string]bool{}
+	for _, o := range out.History {
+		if !o.IsClient() {
+			seen[o.F] = true
+		}
+	}
+	for _, f := range []string{"start-partition", "stop-partition", "pause", "resume", "kill", "start"} {
+		assert.True(t, seen[f], "no %s in the history", f)
+	}
+}

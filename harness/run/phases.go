@@ -78,6 +78,11 @@ func (t *test) invoke(ctx context.Context, th *thread, op history.Op) history.Op
 	return done
 }
 
+// opDrainLimit is how long operations in flight at the end of the main
+// phase may take to complete: more than a client's RPC timeout, so only an
+// operation made of several slow calls is cut short (and recorded as info).
+const opDrainLimit = 2 * workload.DefaultRPCTimeout
+
 // mainPhase paces the generator at --rate until --time-limit. Like
 // Jepsen's gen/stagger, the gaps between operations are uniform in
 // [0, 2/rate) across all threads, and an operation waits for a free thread;
@@ -92,12 +97,20 @@ func (t *test) mainPhase(ctx context.Context, threads []*thread) {
 	}
 	gen := t.wl.Generator()
 	sched := rand.New(rand.NewPCG(t.seeds.Uint64(), 7))
+	// Operations still in flight when the phase ends get opDrainLimit to
+	// finish; then they are cut short, so no client can hold the run up.
+	opsCtx, cancelOps := context.WithCancel(ctx)
+	defer cancelOps()
 	// One long-lived goroutine per thread runs its ops, so an op costs a
 	// channel hand-off rather than a new goroutine (and its stack growth).
 	free := make(chan *thread, len(threads))
 	work := make(map[*thread]chan history.Op, len(threads))
 	var workers sync.WaitGroup
-	defer workers.Wait()
+	defer func() {
+		cutOff := time.AfterFunc(opDrainLimit, cancelOps)
+		workers.Wait()
+		cutOff.Stop()
+	}()
 	for _, th := range threads {
 		ops := make(chan history.Op, 1)
 		work[th] = ops
@@ -106,8 +119,9 @@ func (t *test) mainPhase(ctx context.Context, threads []*thread) {
 			defer workers.Done()
 			for op := range ops {
 				// Operations run to completion even past the time limit,
-				// as Jepsen lets them; only Ctrl-C cuts them short.
-				t.invoke(ctx, th, op)
+				// as Jepsen lets them; only Ctrl-C or opDrainLimit cuts
+				// them short.
+				t.invoke(opsCtx, th, op)
 				free <- th
 			}
 		}()

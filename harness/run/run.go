@@ -62,10 +62,19 @@ type Env struct {
 	Services  ServiceStarter
 	// Log receives progress and lifecycle messages (nil: discard).
 	Log io.Writer
+	// Processes, if set, tracks the running node processes, so a signal
+	// handler can kill them all (a second Ctrl-C).
+	Processes *process.Group
 }
 
 // Run executes one test. ctx ending (Ctrl-C) cuts the test short but still
-// stops every node and returns what was recorded.
+// stops every node and returns what was recorded, unchecked: the outcome is
+// marked Interrupted and has no workload result.
+//
+// A run ends within a bounded time whatever the nodes do: the init
+// timeout, the setup deadline, the time limit, opDrainLimit for operations
+// still in flight, the recovery time and the final phase's limit, and then
+// a few seconds to stop the nodes (process.Node.Stop never waits on one).
 func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -122,7 +131,7 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 	t := &test{
 		cfg:   cfg,
 		env:   env,
-		log:   logw,
+		log:   &syncWriter{w: logw},
 		net:   net,
 		wl:    wl,
 		rec:   newRecorder(start),
@@ -150,6 +159,9 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 			se.Nodes = out.Nodes
 		}
 		return out, runErr
+	}
+	if out.Interrupted {
+		return out, nil // the user asked to stop: no analysis
 	}
 	out.Workload = wl.Check(out.History)
 	if v, ok := out.Workload.(workload.Visualizer); ok {
@@ -262,6 +274,9 @@ func (t *test) startNode(id string, restart bool) (*process.Node, error) {
 		Env:          []string{DataDirEnv + "=" + dataDir},
 		EchoStderr:   echo,
 		Net:          t.net,
+
+		InputQueueLimit: t.cfg.InputQueueLimit,
+		Group:           t.env.Processes,
 	})
 }
 
@@ -270,6 +285,11 @@ func (t *test) stopNodes() []process.Report {
 	nodes := t.nodes
 	t.nodes = nil
 	t.nodesMu.Unlock()
+	for _, n := range nodes {
+		if n != nil { // nil: killed by the nemesis and not restarted
+			n.Detach()
+		}
+	}
 	reports := make([]process.Report, len(nodes))
 	var wg sync.WaitGroup
 	for i, n := range nodes {
@@ -295,15 +315,21 @@ type initBody struct {
 }
 
 // initNodes sends init to every node at once, through a client each, as
-// Maelstrom's db setup! does, and waits for every init_ok.
+// Maelstrom's db setup! does, and waits for every init_ok. Unlike
+// Maelstrom, it stops waiting for a node as soon as the node's process
+// exits or it writes back a message as someone else (as `cat` does), and
+// says so, instead of waiting out the init timeout.
 func (t *test) initNodes(ctx context.Context) error {
-	errs := make([]error, len(t.cfg.NodeIDs))
+	t.nodesMu.Lock()
+	nodes := append([]*process.Node(nil), t.nodes...)
+	t.nodesMu.Unlock()
+	errs := make([]error, len(nodes))
 	var wg sync.WaitGroup
-	for i, id := range t.cfg.NodeIDs {
+	for i, node := range nodes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = t.initNode(ctx, id)
+			errs[i] = t.initNode(ctx, node)
 		}()
 	}
 	wg.Wait()
@@ -313,11 +339,41 @@ func (t *test) initNodes(ctx context.Context) error {
 	return nil
 }
 
-// initNode sends id its init message and waits for init_ok.
-func (t *test) initNode(ctx context.Context, id string) error {
+// initNode sends the node its init message and waits for init_ok, giving
+// up at once if the node exits or misbehaves first.
+func (t *test) initNode(ctx context.Context, node *process.Node) error {
+	id := node.ID()
+	nodeCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	gaveUp := make(chan error, 1)
+	go func() {
+		select {
+		case <-node.Exited():
+			rep := node.Report()
+			msg := fmt.Sprintf("node %s exited before it answered init (%s)", id, rep.ExitStatus)
+			if n := len(rep.StderrTail); n > 0 {
+				msg += "; the last line of its stderr: " + rep.StderrTail[n-1]
+			} else {
+				msg += "; it wrote nothing on stderr"
+			}
+			gaveUp <- errors.New(msg)
+		case <-node.Misbehaved():
+			rep := node.Report()
+			gaveUp <- fmt.Errorf("node %s did not answer init: %s", id, process.WrongSrcSentence(id, rep.WrongSrcCount, rep.WrongSrcSample))
+		case <-nodeCtx.Done():
+			return
+		}
+		cancel()
+	}()
 	conn := client.Open(t.net).WithTimeout(t.cfg.InitTimeout)
 	defer conn.Close()
-	reply, err := conn.RPC(ctx, id, initBody{Type: "init", NodeID: id, NodeIDs: t.cfg.NodeIDs})
+	reply, err := conn.RPC(nodeCtx, id, initBody{Type: "init", NodeID: id, NodeIDs: t.cfg.NodeIDs})
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return fmt.Errorf("interrupted while waiting for %s to answer init", id)
+	case err != nil && nodeCtx.Err() != nil:
+		return <-gaveUp
+	}
 	switch {
 	case errors.Is(err, workload.ErrTimeout):
 		return fmt.Errorf("expected node %s to respond to an init message within %v, but it did not respond", id, t.cfg.InitTimeout)

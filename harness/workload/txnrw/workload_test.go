@@ -10,47 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"glomers/harness/errcode"
 	"glomers/harness/history"
 	"glomers/harness/workload"
-	"glomers/node"
 )
-
-func TestGenerator(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	g := NewTxnGen(rng, 5, 3, 4)
-	written := map[any]map[any]bool{}
-	keys := map[any]bool{}
-	for range 5000 {
-		txn := g.Next()
-		require.GreaterOrEqual(t, len(txn), 1)
-		require.LessOrEqual(t, len(txn), 3)
-		for _, e := range txn {
-			m := e.([]any)
-			require.Len(t, m, 3)
-			k := m[1].(int64)
-			keys[k] = true
-			switch m[0] {
-			case "r":
-				assert.Nil(t, m[2])
-			case "w":
-				v := m[2].(int64)
-				require.GreaterOrEqual(t, v, int64(1))
-				require.LessOrEqual(t, v, int64(4), "max writes per key")
-				if written[k] == nil {
-					written[k] = map[any]bool{}
-				}
-				require.False(t, written[k][v], "value %d written twice to key %d", v, k)
-				written[k][v] = true
-			default:
-				t.Fatalf("bad f %v", m[0])
-			}
-		}
-	}
-	assert.Greater(t, len(keys), 5, "keys are retired and replaced")
-	for _, a := range g.active {
-		assert.Less(t, a, int64(len(keys)+5))
-	}
-}
 
 func TestGeneratorDefaults(t *testing.T) {
 	w, err := New(workload.Options{Rand: rand.New(rand.NewPCG(1, 2))})
@@ -116,7 +79,7 @@ func TestClient(t *testing.T) {
 	assert.JSONEq(t, `{"type":"txn","txn":[["w",1,5],["r",1,null],["r",2,null]]}`, string(conn.got[0]))
 
 	// txn-conflict is definite: the txn failed.
-	conn = &fakeConn{err: node.NewRPCError(node.CodeTxnConflict, "nope")}
+	conn = &fakeConn{err: errcode.New(errcode.TxnConflict, "nope")}
 	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Fail, out.Type)
 	assert.Equal(t, inv.Value, out.Value)
@@ -127,7 +90,7 @@ func TestClient(t *testing.T) {
 	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Info, out.Type)
 	assert.Equal(t, "net-timeout", out.Error)
-	conn = &fakeConn{err: node.NewRPCError(node.CodeCrash, "boom")}
+	conn = &fakeConn{err: errcode.New(errcode.Crash, "boom")}
 	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Info, out.Type)
 

@@ -148,7 +148,7 @@ func (s *Server) start() error {
 	if s.opts.DataDir != "" {
 		fs, err := OpenFileStorage(s.opts.DataDir)
 		if err != nil {
-			return node.NewRPCError(node.CodeCrash, "%v", err)
+			return node.NewRPCErrorf(node.CodeCrash, "%v", err)
 		}
 		fs.ForgetVote = s.opts.Unsafe.ForgetVote
 		st = fs
@@ -157,7 +157,7 @@ func (s *Server) start() error {
 	}
 	hs, entries, err := st.Load()
 	if err != nil {
-		return node.NewRPCError(node.CodeCrash, "%v", err)
+		return node.NewRPCErrorf(node.CodeCrash, "%v", err)
 	}
 	// Election timeouts drawn from the node id alone: the same ids elect
 	// the same way from run to run, so that with the harness's --seed a
@@ -262,7 +262,7 @@ func (s *Server) submit(ctx context.Context, req *request) result {
 	case res := <-req.done:
 		return res
 	case <-ctx.Done():
-		return result{err: node.NewRPCError(node.CodeTimeout, "not answered within %v", s.opts.RequestTimeout)}
+		return result{err: node.NewRPCErrorf(node.CodeTimeout, "not answered within %v", s.opts.RequestTimeout)}
 	}
 }
 
@@ -390,7 +390,7 @@ func (s *Server) apply(e raft.Entry) {
 	if e.Data != nil {
 		var c Command
 		if err := json.Unmarshal(e.Data, &c); err != nil {
-			res.err = node.NewRPCError(node.CodeCrash, "undecodable entry %d: %v", e.Index, err)
+			res.err = node.NewRPCErrorf(node.CodeCrash, "undecodable entry %d: %v", e.Index, err)
 		} else {
 			res.body, res.err = s.kv.Apply(c)
 		}

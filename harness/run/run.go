@@ -350,7 +350,8 @@ func (t *test) initNodes(ctx context.Context) error {
 // initNode sends the node its init message and waits for init_ok, giving
 // up at once if the node exits or misbehaves first. A restarted node is
 // booting until then: the network lets only the init client reach it (see
-// netsim.SetBooting), and marks it up when initNode returns.
+// netsim.SetBooting), and marks it up when initNode returns, unless ctx
+// cut the wait short (the final start sends init again).
 func (t *test) initNode(ctx context.Context, node *process.Node, restart bool) error {
 	id := node.ID()
 	nodeCtx, cancel := context.WithCancel(ctx)
@@ -379,7 +380,11 @@ func (t *test) initNode(ctx context.Context, node *process.Node, restart bool) e
 	defer conn.Close()
 	if restart {
 		t.net.SetBooting(id, conn.ID())
-		defer t.net.SetDown(id, false)
+		defer func() {
+			if ctx.Err() == nil { // else it stays booting until init is sent again
+				t.net.SetDown(id, false)
+			}
+		}()
 	}
 	reply, err := conn.RPC(nodeCtx, id, initBody{Type: "init", NodeID: id, NodeIDs: t.cfg.NodeIDs})
 	switch {

@@ -342,9 +342,9 @@ func (t *test) killNode(id string) string {
 
 // restartNode starts a killed node again under its id and sends it init,
 // as Maelstrom's setup does for a new node; until init_ok only init
-// reaches it. A node that was not killed is
-// left alone, unless ctx cut its last init short: it is sent init again.
-// Restarts are skipped once ctx has ended.
+// reaches it. A node that was not killed is left alone, unless ctx cut
+// its last init short: then it is sent init again. Restarts are skipped
+// once ctx has ended.
 func (t *test) restartNode(ctx context.Context, id string) string {
 	t.nodesMu.Lock()
 	n, f, i := t.node(id)

@@ -83,17 +83,7 @@ func Check(h history.History, opts CheckOptions) *Result {
 	for i, t := range dg.oks {
 		indices[i] = t.comp.Index
 	}
-	cycles, exists := elle.FindCycles(dg.g, extra, indices, elle.RWRegisterOrder)
-	for typ, cs := range cycles {
-		out := make([]elle.CycleReport, len(cs))
-		for i, c := range cs {
-			out[i] = elle.NewCycleReport(typ, c, dg.ops, dg.explainStep)
-		}
-		anomalies[typ] = out
-	}
-	for typ, cs := range exists {
-		anomalies[typ] = cs
-	}
+	elle.AddCycleAnomalies(anomalies, dg.g, extra, indices, elle.RWRegisterOrder, dg.ops, dg.explainStep)
 
 	return ms.ResultMap(anomalies, elle.MaelstromRW)
 }

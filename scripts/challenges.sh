@@ -20,6 +20,9 @@
 #   HARNESS=path the harness binary (default bin/harness)
 #   STORE=dir    where our harness's runs and the logs go (default store)
 #
+# Beyond the challenges, rows named after a workload run our nodes for the
+# rest of Maelstrom's workloads (its CRDT and Datomic tutorials).
+#
 # Table columns: challenge; verdict (true, false, unknown, error, SKIP when
 # the node program does not exist yet); server msgs-per-op; latency median
 # and max in ms (stable latency for broadcast, marked "stable"; operation
@@ -73,6 +76,8 @@ matrix='
 6a|txn-rw-register|txn|--node-count 1 --time-limit 20 --rate 1000 --concurrency 2n --consistency-models read-uncommitted --availability total|
 6b|txn-rw-register|txn|--node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-uncommitted --availability total --nemesis partition|
 6c|txn-rw-register|txn|--node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-committed --availability total --nemesis partition|
+g-set|g-set|g-set|--node-count 3 --time-limit 20 --rate 10 --nemesis partition|
+pn-counter|pn-counter|pn-counter|--node-count 3 --time-limit 20 --rate 100 --nemesis partition|
 '
 
 selected() { # name workload

@@ -13,6 +13,7 @@ import (
 	"glomers/harness/workload/gset"
 	"glomers/harness/workload/kafka"
 	"glomers/harness/workload/linkv"
+	"glomers/harness/workload/listappend"
 	"glomers/harness/workload/txnrw"
 	"glomers/harness/workload/uniqueids"
 )
@@ -25,6 +26,7 @@ var factories = map[string]workload.Factory{
 	"kafka":           kafka.New,
 	"lin-kv":          linkv.NewLinKV,
 	"pn-counter":      counter.NewPNCounter,
+	"txn-list-append": listappend.New,
 	"txn-rw-register": txnrw.New,
 	"unique-ids":      uniqueids.New,
 }

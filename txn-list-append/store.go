@@ -73,7 +73,7 @@ type StoreConfig struct {
 }
 
 // DefaultStoreConfig suits Maelstrom's defaults.
-var DefaultStoreConfig = StoreConfig{MaxBatch: 64, MaxAttempts: 20, Deadline: 3 * time.Second}
+var DefaultStoreConfig = StoreConfig{MaxBatch: 64, MaxAttempts: 100, Deadline: 3 * time.Second}
 
 // Store runs transactions on the database from one node.
 type Store struct {
@@ -269,13 +269,14 @@ func (s *Store) commitWrites(ctx context.Context, batch []*request) {
 			}
 		}
 
+		// The segment is written while the root is swapped, to halve the
+		// commit's time (and the window in which another node's commit
+		// can make this one's CAS fail). A reader that finds the segment
+		// named before lww-kv has it waits for it (see segment).
 		id := s.newID()
 		seg := Segment(changed)
-		if err := s.lww.Write(ctx, id, seg); err != nil {
-			// Nothing names the segment yet: no transaction happened.
-			failAll(batch, definite(err))
-			return
-		}
+		written := make(chan error, 1)
+		go func() { written <- s.lww.Write(ctx, id, seg) }()
 		next := &Root{Segments: map[string]string{}}
 		var from any
 		if base != nil {
@@ -288,6 +289,10 @@ func (s *Store) commitWrites(ctx context.Context, batch []*request) {
 			next.Segments[b] = id
 		}
 		err := s.lin.CompareAndSwap(ctx, RootKey, from, next, base == nil)
+		if werr := <-written; werr != nil && err == nil {
+			// The root names the segment now: it must reach lww-kv.
+			go s.rewrite(id, seg)
+		}
 		switch {
 		case err == nil:
 			s.mu.Lock()
@@ -312,9 +317,10 @@ func (s *Store) commitWrites(ctx context.Context, batch []*request) {
 				failAll(batch, definite(err))
 				return
 			}
-			// Two nodes that keep colliding back off, at random.
-			if attempt > 2 {
-				sleep(ctx, time.Duration(rand.Int64N(int64(time.Millisecond)<<min(attempt-2, 5))))
+			// Nodes that keep colliding back off, at random, so that the
+			// one that lost is not always the one that loses again.
+			if attempt > 1 {
+				sleep(ctx, time.Duration(rand.Int64N(int64(time.Millisecond)<<min(attempt-1, 4))))
 			}
 		default:
 			// The CAS may or may not have happened (a timeout): the batch's
@@ -325,6 +331,21 @@ func (s *Store) commitWrites(ctx context.Context, batch []*request) {
 			failAll(batch, node.NewRPCError(node.CodeTimeout, "commit outcome unknown: %v", err))
 			return
 		}
+	}
+}
+
+// rewrite writes a committed segment whose first write failed until a
+// write succeeds (lww-kv writes are idempotent for a thunk id, written
+// once with one value).
+func (s *Store) rewrite(id string, seg Segment) {
+	for attempt := 0; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := s.lww.Write(ctx, id, seg)
+		cancel()
+		if err == nil {
+			return
+		}
+		time.Sleep(time.Millisecond << min(attempt, 7))
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 type Set struct {
 	mu      sync.Mutex
 	elems   map[string]json.RawMessage // compact text -> element
-	version uint64                     // grows with every new element
+	version uint64                     // grows with every element added here
 }
 
 // NewSet returns an empty set.
@@ -27,15 +27,18 @@ func (s *Set) Add(elem json.RawMessage) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.addLocked(buf.Bytes())
+	if s.addLocked(buf.Bytes()) {
+		s.version++
+	}
 	return nil
 }
 
-func (s *Set) addLocked(compact []byte) {
-	if _, ok := s.elems[string(compact)]; !ok {
-		s.elems[string(compact)] = json.RawMessage(compact)
-		s.version++
+func (s *Set) addLocked(compact []byte) bool {
+	if _, ok := s.elems[string(compact)]; ok {
+		return false
 	}
+	s.elems[string(compact)] = json.RawMessage(compact)
+	return true
 }
 
 // Elements returns the elements, in no particular order.
@@ -58,7 +61,9 @@ func (s *Set) Snapshot() (any, uint64) {
 }
 
 // Merge adds every element of a peer's element list (crdt.State). The
-// peer's set covers the union exactly when it is as large.
+// peer's set covers the union exactly when it is as large. Merged elements
+// leave the version alone: the node that added them sends them to every
+// node itself (see crdt.State).
 func (s *Set) Merge(peerState json.RawMessage) (bool, uint64, error) {
 	var elems []json.RawMessage
 	if err := json.Unmarshal(peerState, &elems); err != nil {

@@ -16,7 +16,7 @@ type Counter struct {
 
 	mu      sync.Mutex
 	totals  map[string]Totals
-	version uint64 // grows with every change of totals
+	version uint64 // grows with every add made here
 }
 
 // Totals are one node's increments and decrements, both non-negative.
@@ -76,7 +76,8 @@ func (c *Counter) Snapshot() (any, uint64) {
 }
 
 // Merge takes the maximum of each total (crdt.State). The peer's totals
-// cover the result when none of ours is larger.
+// cover the result when none of ours is larger. Merges leave the version
+// alone: each node sends its own adds to every node itself.
 func (c *Counter) Merge(peerState json.RawMessage) (bool, uint64, error) {
 	var theirs map[string]Totals
 	if err := json.Unmarshal(peerState, &theirs); err != nil {
@@ -92,10 +93,7 @@ func (c *Counter) Merge(peerState json.RawMessage) (bool, uint64, error) {
 	for k, t := range theirs {
 		mine := c.totals[k]
 		merged := Totals{P: max(mine.P, t.P), N: max(mine.N, t.N)}
-		if merged != mine {
-			c.totals[k] = merged
-			c.version++
-		}
+		c.totals[k] = merged
 	}
 	covered := true
 	for k, mine := range c.totals {

@@ -13,6 +13,13 @@
 // version that peer has acknowledged (or shown it already holds). A state
 // that reached every peer costs nothing more to keep; one that did not is
 // resent on every tick until it does, which is what repairs partitions.
+//
+// Every node sends to every other directly, so a State may count as
+// versions only the changes made on its own node: what it merged in, the
+// node that made it sends to everyone itself, and keeps sending until
+// each has it. That halves the messages (nothing is relayed) at the cost
+// of convergence during a partition going no faster than the direct
+// links allow: after a heal, not through a node on both sides.
 package crdt
 
 import (
@@ -26,7 +33,8 @@ import (
 type State interface {
 	// Snapshot returns the whole state in the form peers merge (anything
 	// that marshals to JSON) and its version, a number that grows with
-	// every change of the state.
+	// every change of the state made on this node (and may grow with
+	// merged changes too, to relay them).
 	Snapshot() (state any, version uint64)
 	// Merge joins a peer's state, as a snapshot of the peer's marshals,
 	// into this one. covered reports that the peer's state, as sent,

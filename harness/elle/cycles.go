@@ -101,15 +101,18 @@ type typedCycle struct {
 }
 
 // labelled returns a copy of g in which each edge keeps only the relation
-// Elle's explainer would name it by (pickRel). Elle classifies a cycle by
-// those names, so our searches look for cycles of the right names: a ww
-// edge that also carries wr counts as wr, which is why a cycle of
-// read-modify-writes is G1c, not G0, in Elle's reports (the PL-1 cycle
-// check below still catches it for read uncommitted).
-func labelled(g *Graph) *Graph {
+// elle.rw-register's explainer would name it by (pickRel). Elle classifies
+// a cycle by those names, so our searches look for cycles of the right
+// names: for registers a ww edge that also carries wr counts as wr, which
+// is why a cycle of read-modify-writes is G1c, not G0, in Elle's
+// rw-register reports (the PL-1 cycle check below still catches it for
+// read uncommitted). list-append names such an edge ww instead.
+func labelled(g *Graph) *Graph { return labelledBy(g, RWRegisterOrder) }
+
+func labelledBy(g *Graph, order ExplainerOrder) *Graph {
 	out := &Graph{n: g.n, off: g.off, es: make([]edge, len(g.es))}
 	for i, e := range g.es {
-		out.es[i] = edge{to: e.to, mask: pickRel(e.mask)}
+		out.es[i] = edge{to: e.to, mask: order.pick(e.mask)}
 	}
 	return out
 }
@@ -398,8 +401,8 @@ func productPath(src, dst int32, succ func(int32, func(int32)), keep func(int32)
 
 // FindCycles runs the whole search over the dependency graph and groups
 // the cycles and cycle-exists cases by anomaly type. indices maps vertex
-// ids to op indices.
-func FindCycles(g *Graph, variant uint8, indices []int) (map[string][]Cycle, map[string][]CycleExistsCase) {
+// ids to op indices; order is how the workload's explainer names edges.
+func FindCycles(g *Graph, variant uint8, indices []int, order ExplainerOrder) (map[string][]Cycle, map[string][]CycleExistsCase) {
 	comp, n := g.sccs(0xff)
 	cycles := map[string][]Cycle{}
 	exists := map[string][]CycleExistsCase{}
@@ -409,7 +412,7 @@ func FindCycles(g *Graph, variant uint8, indices []int) (map[string][]Cycle, map
 		for i, v := range members {
 			idx[i] = indices[v]
 		}
-		s := &sccSearch{l: l, lab: labelled(l), global: members, variant: variant, indices: idx}
+		s := &sccSearch{l: l, lab: labelledBy(l, order), global: members, variant: variant, indices: idx}
 		tcs, ecs := s.search()
 		for _, tc := range tcs {
 			cycles[tc.typ] = append(cycles[tc.typ], tc.c)

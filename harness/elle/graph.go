@@ -1,6 +1,9 @@
 package elle
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Dependency relations between transactions, as bits (Elle's BitRels,
 // without the predicate variants, which registers never produce).
@@ -31,17 +34,33 @@ func relName(r uint8) string {
 	return "?"
 }
 
-// pickRel chooses which relation of mask to report for an edge, preferring
-// the order in which Elle's combined explainer asks its explainers: wr,
-// then ww, then rw, then process and realtime.
-func pickRel(mask uint8) uint8 {
-	for _, r := range []uint8{RelWR, RelWW, RelRW, RelProcess, RelRealtime} {
+// ExplainerOrder lists the relations in the order a workload's combined
+// explainer (elle.core/combine) asks its explainers: an edge carrying
+// several relations is named by the first, and Elle classifies cycles by
+// those names.
+type ExplainerOrder []uint8
+
+var (
+	// RWRegisterOrder is elle.rw-register's: wr-graph, then ww+rw-graph,
+	// then the additional graphs.
+	RWRegisterOrder = ExplainerOrder{RelWR, RelWW, RelRW, RelProcess, RelRealtime}
+	// ListAppendOrder is elle.list-append's: ww-graph, wr-graph,
+	// rw-graph, then the additional graphs.
+	ListAppendOrder = ExplainerOrder{RelWW, RelWR, RelRW, RelProcess, RelRealtime}
+)
+
+// pick chooses which relation of mask to report for an edge.
+func (o ExplainerOrder) pick(mask uint8) uint8 {
+	for _, r := range o {
 		if mask&r != 0 {
 			return r
 		}
 	}
 	return 0
 }
+
+// pickRel names an edge as elle.rw-register does.
+func pickRel(mask uint8) uint8 { return RWRegisterOrder.pick(mask) }
 
 type edge struct {
 	to   int32
@@ -69,10 +88,12 @@ func (g *Graph) edgeMask(a, b int32) uint8 {
 }
 
 // GraphBuilder accumulates edges, merging relation masks of parallel
-// edges and dropping self-edges (Elle removes them too).
+// edges and dropping self-edges (Elle removes them too). Edges are
+// gathered in a slice and merged when built, which is much cheaper than a
+// map for the hundreds of thousands of edges a long history has.
 type GraphBuilder struct {
 	n     int
-	edges map[uint64]uint8
+	edges []rawEdge
 	// touched marks vertices that took part in some link, even a dropped
 	// self-edge: Elle's graph keeps those vertices, and the
 	// empty-transaction-graph anomaly depends on the vertex count.
@@ -82,9 +103,14 @@ type GraphBuilder struct {
 	extraVertices int
 }
 
+type rawEdge struct {
+	from, to int32
+	rel      uint8
+}
+
 // NewGraphBuilder starts a graph over vertices 0..n-1.
 func NewGraphBuilder(n int) *GraphBuilder {
-	return &GraphBuilder{n: n, edges: map[uint64]uint8{}, touched: make([]bool, n)}
+	return &GraphBuilder{n: n, touched: make([]bool, n)}
 }
 
 // Link adds the relation rel to the edge from -> to.
@@ -94,7 +120,7 @@ func (b *GraphBuilder) Link(from, to int, rel uint8) {
 	if from == to {
 		return
 	}
-	b.edges[uint64(from)<<32|uint64(to)] |= rel
+	b.edges = append(b.edges, rawEdge{int32(from), int32(to), rel})
 }
 
 // VertexCount is the number of vertices Elle's graph would have: every
@@ -109,26 +135,39 @@ func (b *GraphBuilder) VertexCount() int {
 	return c + b.extraVertices
 }
 
-// Build freezes the edges into a Graph.
+// Build freezes the edges into a Graph: out-edges sorted by target, one
+// edge per pair with the union of its relations.
 func (b *GraphBuilder) Build() *Graph {
 	g := &Graph{n: b.n, off: make([]int32, b.n+1)}
-	for k := range b.edges {
-		g.off[int(k>>32)+1]++
+	// Counting sort by source, then sort each run by target and merge.
+	for _, e := range b.edges {
+		g.off[e.from+1]++
 	}
 	for i := 1; i <= b.n; i++ {
 		g.off[i] += g.off[i-1]
 	}
-	g.es = make([]edge, len(b.edges))
+	byFrom := make([]rawEdge, len(b.edges))
 	fill := append([]int32(nil), g.off[:b.n]...)
-	for k, m := range b.edges {
-		from := int(k >> 32)
-		g.es[fill[from]] = edge{to: int32(uint32(k)), mask: m}
-		fill[from]++
+	for _, e := range b.edges {
+		byFrom[fill[e.from]] = e
+		fill[e.from]++
 	}
+	g.es = make([]edge, 0, len(b.edges))
+	start := make([]int32, b.n+1)
 	for v := 0; v < b.n; v++ {
-		es := g.es[g.off[v]:g.off[v+1]]
-		sort.Slice(es, func(i, j int) bool { return es[i].to < es[j].to })
+		start[v] = int32(len(g.es))
+		run := byFrom[g.off[v]:g.off[v+1]]
+		slices.SortFunc(run, func(x, y rawEdge) int { return int(x.to) - int(y.to) })
+		for _, e := range run {
+			if k := len(g.es); k > int(start[v]) && g.es[k-1].to == e.to {
+				g.es[k-1].mask |= e.rel
+				continue
+			}
+			g.es = append(g.es, edge{to: e.to, mask: e.rel})
+		}
 	}
+	start[b.n] = int32(len(g.es))
+	g.off = start
 	return g
 }
 

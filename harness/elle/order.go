@@ -49,18 +49,36 @@ func LinkRealtime(b *GraphBuilder, txns []Timing) {
 	type event struct {
 		index  int
 		invoke bool
-		t      Timing
+		t      *Timing
 	}
-	var evs []event
-	for _, t := range txns {
+	evs := make([]event, 0, 2*len(txns))
+	for i := range txns {
+		t := &txns[i]
 		evs = append(evs, event{t.Inv.Index, true, t})
 		if t.Completed && t.Comp.Type == history.OK && t.Vertex >= 0 {
 			evs = append(evs, event{t.Comp.Index, false, t})
 		}
 	}
 	sort.Slice(evs, func(i, j int) bool { return evs[i].index < evs[j].index })
-	frontier := map[int]bool{}
-	preds := map[int][]int{}
+	// The frontier is a set of vertices kept as a slice plus positions, so
+	// that linking from it costs no map iteration.
+	var frontier []int
+	pos := make([]int, b.n)
+	for i := range pos {
+		pos[i] = -1
+	}
+	remove := func(v int) {
+		i := pos[v]
+		if i < 0 {
+			return
+		}
+		lastV := frontier[len(frontier)-1]
+		frontier[i] = lastV
+		pos[lastV] = i
+		frontier = frontier[:len(frontier)-1]
+		pos[v] = -1
+	}
+	preds := make([][]int, b.n)
 	for _, e := range evs {
 		if e.invoke {
 			if len(frontier) == 0 {
@@ -70,21 +88,25 @@ func LinkRealtime(b *GraphBuilder, txns []Timing) {
 				if e.t.Completed {
 					b.extraVertices++
 				}
-				for f := range frontier {
+				for _, f := range frontier {
 					b.touched[f] = true
 				}
 				continue
 			}
-			for f := range frontier {
+			for _, f := range frontier {
 				b.Link(f, e.t.Vertex, RelRealtime)
-				preds[e.t.Vertex] = append(preds[e.t.Vertex], f)
 			}
+			preds[e.t.Vertex] = append(preds[e.t.Vertex], frontier...)
 			continue
 		}
-		for _, p := range preds[e.t.Vertex] {
-			delete(frontier, p)
+		v := e.t.Vertex
+		for _, p := range preds[v] {
+			remove(p)
 		}
-		delete(preds, e.t.Vertex)
-		frontier[e.t.Vertex] = true
+		preds[v] = nil
+		if pos[v] < 0 {
+			pos[v] = len(frontier)
+			frontier = append(frontier, v)
+		}
 	}
 }

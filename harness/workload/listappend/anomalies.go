@@ -160,23 +160,47 @@ func internalCases(txns []*txn) (internal []internalCase, future []futureReadCas
 	return internal, future
 }
 
+// opInternalCase keeps each key's expected state in a small slice: a
+// transaction has a handful of micro-ops, and maps would cost more than
+// the scan.
 func opInternalCase(t *txn) (internalCase, bool) {
-	state := map[any][]any{}
-	for _, m := range t.mops {
-		s, known := state[m.key]
-		if m.append {
-			if !known {
-				s = []any{unknownPrefix}
+	type keyState struct {
+		key   any
+		state []any
+	}
+	var states []keyState
+	find := func(k any) int {
+		for i := range states {
+			if states[i].key == k {
+				return i
 			}
-			state[m.key] = append(append([]any(nil), s...), m.value)
+		}
+		return -1
+	}
+	for _, m := range t.mops {
+		i := find(m.key)
+		if m.append {
+			s := []any{unknownPrefix}
+			if i >= 0 {
+				s = states[i].state
+			}
+			next := append(append(make([]any, 0, len(s)+1), s...), m.value)
+			if i >= 0 {
+				states[i].state = next
+			} else {
+				states = append(states, keyState{m.key, next})
+			}
 			continue
 		}
 		v := m.list
-		if known {
+		// A key whose known state is a nil read counts as unknown, as in
+		// Elle (a nil state is falsey there; an empty list is not).
+		if i >= 0 && states[i].state != nil {
+			s := states[i].state
 			bad := false
 			if len(s) > 0 && s[0] == unknownPrefix {
-				i := len(v) + 1 - len(s)
-				bad = i < 0 || !equalLists(s[1:], v[i:])
+				j := len(v) + 1 - len(s)
+				bad = j < 0 || !equalLists(s[1:], v[j:])
 			} else {
 				bad = !equalLists(s, v)
 			}
@@ -184,7 +208,11 @@ func opInternalCase(t *txn) (internalCase, bool) {
 				return internalCase{Op: t.comp, Mop: m.asAny(), Expected: s}, true
 			}
 		}
-		state[m.key] = v
+		if i >= 0 {
+			states[i].state = v
+		} else {
+			states = append(states, keyState{m.key, v})
+		}
 	}
 	return internalCase{}, false
 }
@@ -201,18 +229,21 @@ func equalLists(a, b []any) bool {
 	return true
 }
 
+// opFutureReadCase finds the first append whose element an earlier read
+// of the same key in the txn already held, and reports that read.
 func opFutureReadCase(t *txn) (futureReadCase, bool) {
-	reads := map[keyElem]mop{}
-	for _, m := range t.mops {
-		if m.append {
-			if r, ok := reads[keyElem{m.key, m.value}]; ok {
-				return futureReadCase{Op: t.comp, Mop: r.asAny(), Element: m.value}, true
-			}
+	for i, m := range t.mops {
+		if !m.append {
 			continue
 		}
-		for _, e := range m.list {
-			if _, ok := reads[keyElem{m.key, e}]; !ok {
-				reads[keyElem{m.key, e}] = m
+		for _, r := range t.mops[:i] {
+			if r.append || r.key != m.key {
+				continue
+			}
+			for _, e := range r.list {
+				if e == m.value {
+					return futureReadCase{Op: t.comp, Mop: r.asAny(), Element: m.value}, true
+				}
 			}
 		}
 	}

@@ -76,7 +76,7 @@ func Check(h history.History, opts CheckOptions) *Result {
 	for i, t := range dg.vertices {
 		indices[i] = t.comp.Index
 	}
-	cycles, exists := elle.FindCycles(dg.g, ms.Order, indices)
+	cycles, exists := elle.FindCycles(dg.g, ms.Order, indices, elle.ListAppendOrder)
 	for typ, cs := range cycles {
 		out := make([]elle.CycleReport, len(cs))
 		for i, c := range cs {

@@ -85,7 +85,7 @@ func Check(h history.History, opts CheckOptions) *Result {
 	for i, t := range dg.oks {
 		indices[i] = t.comp.Index
 	}
-	cycles, exists := elle.FindCycles(dg.g, extra, indices)
+	cycles, exists := elle.FindCycles(dg.g, extra, indices, elle.RWRegisterOrder)
 	for typ, cs := range cycles {
 		out := make([]elle.CycleReport, len(cs))
 		for i, c := range cs {

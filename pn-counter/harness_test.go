@@ -22,7 +22,7 @@ func pnConfig(workload, bin string, nodes int) run.Config {
 	cfg = harnesstest.WithNodes(cfg, nodes, 1)
 	cfg.Rate = 100
 	cfg.TimeLimit = 2 * time.Second
-	cfg.RecoveryTime = time.Second
+	cfg.RecoveryTime = 1500 * time.Millisecond
 	return cfg
 }
 

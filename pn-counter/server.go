@@ -18,7 +18,7 @@ type Config struct {
 }
 
 // DefaultConfig replicates five times a second.
-var DefaultConfig = Config{Interval: 200 * time.Millisecond, Timeout: time.Second}
+var DefaultConfig = Config{Interval: 200 * time.Millisecond, Timeout: 500 * time.Millisecond}
 
 type addReq struct {
 	Delta *int64 `json:"delta"`

@@ -83,9 +83,34 @@ type Store struct {
 	cfg      StoreConfig
 	queue    chan *request
 
-	mu   sync.Mutex
-	root *Root              // the newest root this node knows of; nil: none yet
-	segs map[string]Segment // cache of immutable segments
+	mu    sync.Mutex
+	root  *Root              // the newest root this node knows of; nil: none yet
+	segs  map[string]Segment // cache of immutable segments
+	added int                // segments cached since the last prune
+}
+
+// pruneEvery is how many segments are cached between prunes, which drop
+// the segments the newest root no longer names (at most Buckets stay):
+// without it the cache holds every segment of the run.
+const pruneEvery = 4 * Buckets
+
+// cacheLocked caches a segment, pruning now and then; s.mu is held.
+func (s *Store) cacheLocked(id string, seg Segment) {
+	s.segs[id] = seg
+	s.added++
+	if s.added < pruneEvery || s.root == nil {
+		return
+	}
+	s.added = 0
+	live := make(map[string]bool, len(s.root.Segments))
+	for _, sid := range s.root.Segments {
+		live[sid] = true
+	}
+	for sid := range s.segs {
+		if !live[sid] {
+			delete(s.segs, sid)
+		}
+	}
 }
 
 type request struct {
@@ -160,11 +185,11 @@ func (s *Store) Run(ctx context.Context) {
 func (s *Store) Receive(p Push) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if p.ID != "" && p.Segment != nil {
-		s.segs[p.ID] = p.Segment
-	}
 	if p.Root != nil && (s.root == nil || p.Root.Version > s.root.Version) {
 		s.root = p.Root
+	}
+	if p.ID != "" && p.Segment != nil {
+		s.cacheLocked(p.ID, p.Segment)
 	}
 }
 
@@ -296,10 +321,10 @@ func (s *Store) commitWrites(ctx context.Context, batch []*request) {
 		switch {
 		case err == nil:
 			s.mu.Lock()
-			s.segs[id] = seg
 			if s.root == nil || next.Version > s.root.Version {
 				s.root = next
 			}
+			s.cacheLocked(id, seg)
 			s.mu.Unlock()
 			if s.push != nil {
 				s.push(Push{Root: next, ID: id, Segment: seg})
@@ -419,7 +444,7 @@ func (s *Store) segment(ctx context.Context, id string) (Segment, error) {
 				return nil, node.NewRPCError(node.CodeCrash, "segment %s: %v", id, err)
 			}
 			s.mu.Lock()
-			s.segs[id] = seg
+			s.cacheLocked(id, seg)
 			s.mu.Unlock()
 			return seg, nil
 		}

@@ -231,3 +231,23 @@ func TestTransactGivesUpAtItsDeadline(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, node.IsDefiniteError(err))
 }
+
+// TestCacheStaysBounded: segments the newest root no longer names are
+// dropped now and then, so a long run does not keep them all.
+func TestCacheStaysBounded(t *testing.T) {
+	c := newCluster(t, 1, 0, false)
+	s := c.stores[0]
+	for i := 0; i < 3*pruneEvery; i++ {
+		_, err := s.Transact(context.Background(), txn(t, fmt.Sprintf(`[["append",%d,%d]]`, i%7, i)))
+		require.NoError(t, err)
+	}
+	s.mu.Lock()
+	n := len(s.segs)
+	s.mu.Unlock()
+	assert.LessOrEqual(t, n, Buckets+pruneEvery)
+	done, err := s.Transact(context.Background(), txn(t, `[["r",3,null]]`))
+	require.NoError(t, err)
+	var reads [][]any
+	require.NoError(t, json.Unmarshal([]byte(show(t, done)), &reads))
+	assert.Len(t, reads[0][2], 3*pruneEvery/7+1, "pruning loses nothing the root names")
+}

@@ -16,12 +16,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
-	"syscall"
 
 	"glomers/harness/cli"
+	"glomers/harness/process"
 	"glomers/harness/registry"
 	"glomers/harness/run"
 )
@@ -93,13 +92,17 @@ func testCmd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg.Progress = isTerminal(os.Stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var procs process.Group
+	stopSignals := handleSignals(cancel, &procs, stderr, os.Exit)
+	defer stopSignals()
 	fmt.Fprintf(stdout, "Running %s with %d nodes (%s), seed %d\n", cfg.Workload, len(cfg.NodeIDs), cfg.Bin, cfg.Seed)
 	out, err := run.Run(ctx, cfg, run.Env{
 		Workloads: registry.Get,
 		Services:  startServices,
 		Log:       stdout,
+		Processes: &procs,
 	})
 	return finish(out, err, stdout, stderr)
 }

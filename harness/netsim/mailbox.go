@@ -3,19 +3,35 @@ package netsim
 import (
 	"runtime"
 	"sync"
+	"time"
 )
 
-// Mailbox is an unbounded FIFO in front of a handler: Deliver never blocks,
-// and one goroutine hands messages to the handler in order. Unbounded on
-// purpose: a bounded queue between a node's stdout and another node's stdin
-// can deadlock two nodes that both write more than they read.
+// Mailbox is a FIFO in front of a handler: Deliver never blocks, and one
+// goroutine hands messages to the handler in order.
+//
+// A mailbox is unbounded unless Bound gives it a limit. Past the limit it
+// drops new messages and counts them, as a congested network drops
+// packets, instead of blocking: a queue that blocked its senders could
+// deadlock two nodes that both write more than they read, and one that
+// never dropped would let a node that stopped reading its stdin grow the
+// harness's memory without end.
 type Mailbox struct {
 	mu     sync.Mutex
 	queue  []Message
 	signal chan struct{}
 	done   chan struct{}
 	closed bool
+
+	limit     int       // bytes queued before dropping; 0: no limit
+	queued    int       // bytes in queue (bodies plus messageOverhead each)
+	lastTaken time.Time // when the handler last took a batch
+	dropped   int64
+	stalledAt time.Time // lastTaken when the first message was dropped
 }
+
+// messageOverhead is what a queued message costs beyond its body (the
+// Message struct and its two ids), for the byte limit.
+const messageOverhead = 64
 
 // NewMailbox starts a mailbox that calls handle for every message until
 // Close.
@@ -32,43 +48,84 @@ func NewMailbox(handle func(Message)) *Mailbox {
 // queue has run dry, so a writer can buffer batches and flush once when
 // there is nothing more to write.
 func NewBatchMailbox(handle func(batch []Message), idle func()) *Mailbox {
-	mb := &Mailbox{signal: make(chan struct{}, 1), done: make(chan struct{})}
+	mb := &Mailbox{signal: make(chan struct{}, 1), done: make(chan struct{}), lastTaken: time.Now()}
 	go mb.loop(handle, idle)
 	return mb
 }
 
-// Deliver enqueues m.
+// Bound limits the queue to about maxBytes of messages (bodies plus a small
+// fixed cost each); messages that would pass it are dropped and counted.
+// One message is always accepted into an empty queue, however large. It
+// returns mb, and should be called before the first Deliver.
+func (mb *Mailbox) Bound(maxBytes int) *Mailbox {
+	mb.mu.Lock()
+	mb.limit = maxBytes
+	mb.mu.Unlock()
+	return mb
+}
+
+// Deliver enqueues m, or drops it when the queue is full.
 func (mb *Mailbox) Deliver(m Message) {
+	cost := len(m.Body) + messageOverhead
 	mb.mu.Lock()
 	if mb.closed {
 		mb.mu.Unlock()
 		return
 	}
+	if mb.limit > 0 && mb.queued+cost > mb.limit && len(mb.queue) > 0 {
+		if mb.dropped == 0 {
+			mb.stalledAt = mb.lastTaken
+		}
+		mb.dropped++
+		mb.mu.Unlock()
+		return
+	}
 	mb.queue = append(mb.queue, m)
+	mb.queued += cost
 	mb.mu.Unlock()
 	select {
 	case mb.signal <- struct{}{}:
 	default:
 	}
+}
+
+// Overflow reports how many messages were dropped because the queue was
+// full and, if any were, when the handler last took messages before the
+// first drop: for a node's stdin, about when the node stopped reading.
+func (mb *Mailbox) Overflow() (dropped int64, stalledAt time.Time) {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	return mb.dropped, mb.stalledAt
 }
 
 // Close stops the mailbox; queued messages not yet handled are dropped.
 // It waits until the handler has returned.
 func (mb *Mailbox) Close() {
+	mb.Abandon()
+	<-mb.done
+}
+
+// Abandon stops the mailbox like Close but does not wait for a handler in
+// progress, which may be blocked (writing to a node that stopped reading);
+// Done is closed once it has returned.
+func (mb *Mailbox) Abandon() {
 	mb.mu.Lock()
 	if mb.closed {
 		mb.mu.Unlock()
-		<-mb.done
 		return
 	}
 	mb.closed = true
+	mb.queue = nil
 	mb.mu.Unlock()
 	select {
 	case mb.signal <- struct{}{}:
 	default:
 	}
-	<-mb.done
 }
+
+// Done is closed when the mailbox's goroutine has ended, after Close or
+// Abandon.
+func (mb *Mailbox) Done() <-chan struct{} { return mb.done }
 
 func (mb *Mailbox) loop(handle func([]Message), idle func()) {
 	defer close(mb.done)
@@ -82,9 +139,18 @@ func (mb *Mailbox) loop(handle func([]Message), idle func()) {
 				return
 			}
 			batch, mb.queue = mb.queue, batch[:0]
+			if len(batch) > 0 {
+				mb.queued = 0
+				if mb.limit > 0 {
+					mb.lastTaken = time.Now()
+				}
+			}
 			mb.mu.Unlock()
 			if len(batch) > 0 {
 				handle(batch)
+				// Let go of the bodies: the backing array is reused as the
+				// next queue and would otherwise keep them alive.
+				clear(batch)
 				continue
 			}
 			if idle == nil {

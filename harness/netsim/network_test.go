@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -244,4 +245,40 @@ func TestMailboxKeepsOrderAndNeverBlocks(t *testing.T) {
 		require.EqualValues(t, i+1, id)
 	}
 	mb.Deliver(Message{ID: 9999}) // after Close: ignored, no panic
+}
+
+func TestBoundedMailboxDropsAndCountsPastItsLimit(t *testing.T) {
+	release := make(chan struct{})
+	var handled atomic.Int64
+	mb := NewBatchMailbox(func(batch []Message) {
+		<-release // a reader that has stopped
+		handled.Add(int64(len(batch)))
+	}, nil).Bound(10 * (100 + messageOverhead))
+	body := json.RawMessage(strings.Repeat("x", 100))
+	mb.Deliver(Message{ID: 0, Body: body}) // taken by the handler, which blocks
+	require.Eventually(t, func() bool { mb.mu.Lock(); defer mb.mu.Unlock(); return len(mb.queue) == 0 }, time.Second, time.Millisecond)
+	for i := int64(1); i <= 100; i++ {
+		mb.Deliver(Message{ID: i, Body: body})
+	}
+	dropped, stalledAt := mb.Overflow()
+	assert.EqualValues(t, 90, dropped, "ten fit in the queue")
+	assert.False(t, stalledAt.IsZero())
+	assert.WithinDuration(t, time.Now(), stalledAt, time.Second)
+	close(release)
+	require.Eventually(t, func() bool { return handled.Load() == 11 }, time.Second, time.Millisecond)
+	mb.Close()
+}
+
+func TestAbandonDoesNotWaitForABlockedHandler(t *testing.T) {
+	block := make(chan struct{})
+	defer close(block)
+	mb := NewMailbox(func(Message) { <-block })
+	mb.Deliver(Message{ID: 1})
+	time.Sleep(10 * time.Millisecond)
+	mb.Abandon() // returns although the handler is stuck
+	select {
+	case <-mb.Done():
+		t.Fatal("done before the handler returned")
+	default:
+	}
 }

@@ -4,6 +4,13 @@
 // into the network, and stderr goes to a log file. Unlike Maelstrom, a line
 // that is not a valid message does not stop the reader: it is counted,
 // sampled and skipped, and the node keeps talking.
+//
+// A node can never hang the harness: its input queue is bounded (past the
+// limit messages to it are dropped and counted), its output lines are
+// bounded (a longer line is skipped as garbage), and Stop closes its stdin
+// and kills its process group before it waits for anything, each wait
+// bounded in time. On Linux a node also dies with the harness, even when
+// the harness is SIGKILLed (a parent-death signal).
 package process
 
 import (
@@ -17,6 +24,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -31,11 +39,38 @@ type Options struct {
 	Args []string
 	// StderrPath receives the node's stderr (created; "" discards it).
 	StderrPath string
+	// AppendStderr appends to StderrPath instead of truncating it (a node
+	// restarted by the kill nemesis keeps one log).
+	AppendStderr bool
+	// Env is added to the harness's environment for the node process.
+	Env []string
 	// EchoStderr, when set, also receives every stderr line prefixed with
 	// the node id (Maelstrom's --log-stderr).
 	EchoStderr io.Writer
 	Net        *netsim.Network
+	// InputQueueLimit bounds the bytes queued for the node's stdin
+	// (DefaultInputQueueLimit when 0).
+	InputQueueLimit int
+	// MaxLineBytes bounds one stdout line (DefaultMaxLineBytes when 0).
+	MaxLineBytes int
+	// Group, if set, tracks the node while it runs so a signal handler can
+	// kill every node at once.
+	Group *Group
 }
+
+// DefaultInputQueueLimit is how much may wait for a node's stdin before
+// messages to it are dropped: far more than a node that reads keeps
+// waiting, small enough that a few stalled nodes cost little memory.
+const DefaultInputQueueLimit = 16 << 20
+
+// DefaultMaxLineBytes bounds one line of a node's stdout. Messages are far
+// smaller; a longer line is garbage, and reading it whole could exhaust
+// the harness's memory.
+const DefaultMaxLineBytes = 16 << 20
+
+// stopGrace bounds each wait in Stop: for the process to die after
+// SIGKILL, and for its pipes to drain.
+const stopGrace = 2 * time.Second
 
 // tailLines is how many recent stdout/stderr lines are kept for reports
 // (Maelstrom's debug-buffer-size).
@@ -53,30 +88,66 @@ type Report struct {
 	// GarbageCount counts stdout lines that were not valid messages.
 	GarbageCount  int      `json:"garbage-count"`
 	GarbageSample []string `json:"garbage-sample,omitempty"`
-	StderrTail    []string `json:"stderr-tail,omitempty"`
-	StderrPath    string   `json:"stderr-path,omitempty"`
+	// Restarts counts the times the kill nemesis killed and restarted the
+	// node; those deaths are the harness's doing and never set Exited.
+	Restarts   int      `json:"restarts,omitempty"`
+	StderrTail []string `json:"stderr-tail,omitempty"`
+	StderrPath string   `json:"stderr-path,omitempty"`
+
+	// ExitedAt is when (seconds into the test) a node that Exited died.
+	ExitedAt *float64 `json:"exited-at,omitempty"`
+	// InputDropped counts messages to the node dropped because its input
+	// queue was full: it had stopped reading its stdin, at StoppedReadingAt
+	// seconds into the test (about: the last time it took input).
+	InputDropped     int64    `json:"input-dropped,omitempty"`
+	StoppedReadingAt *float64 `json:"stopped-reading-at,omitempty"`
+	// StdoutClosedAt is when the node closed its stdout while it kept
+	// running (seconds into the test).
+	StdoutClosedAt *float64 `json:"stdout-closed-at,omitempty"`
+	// WrongSrcCount counts messages the node wrote with a src other than
+	// its own id; they were dropped. WrongSrcSample keeps the first.
+	WrongSrcCount  int    `json:"wrong-src-count,omitempty"`
+	WrongSrcSample string `json:"wrong-src-sample,omitempty"`
+	// Problems says in words what went wrong, one sentence each.
+	Problems []string `json:"problems,omitempty"`
 }
 
-// OK reports whether the node behaved: it neither died nor printed garbage.
-func (r Report) OK() bool { return !r.Exited && r.GarbageCount == 0 }
+// OK reports whether the node behaved: it did not die, printed nothing but
+// messages from itself, read its input and kept its stdout open.
+func (r Report) OK() bool {
+	return !r.Exited && r.GarbageCount == 0 && r.InputDropped == 0 && r.WrongSrcCount == 0 && r.StdoutClosedAt == nil
+}
 
 // Node is a running node process.
 type Node struct {
 	opts    Options
 	cmd     *exec.Cmd
 	stdin   io.WriteCloser
+	stdout  *os.File // read ends, closed by Stop if they never reach EOF
+	stderr  *os.File
 	mailbox *netsim.Mailbox
-	exited  chan struct{}
-	readers sync.WaitGroup
+	exited  chan struct{} // the process has ended (and been reaped)
+	drained chan struct{} // stdout and stderr have reached EOF
+	// misbehaved is closed at the first message with a wrong src.
+	misbehaved     chan struct{}
+	misbehavedOnce sync.Once
+	readers        sync.WaitGroup
 	// writeFailed is touched only by the mailbox goroutine.
 	writeFailed bool
+	// detached is set when the harness begins to stop the node: what it
+	// writes from then on is not the test's.
+	detached atomic.Bool
 
-	mu           sync.Mutex
-	stopping     bool
-	exitErr      error
-	garbage      int
-	garbageLines []string
-	stderrTail   []string
+	mu             sync.Mutex
+	stopping       bool
+	exitErr        error
+	exitedAt       time.Duration
+	stdoutClosedAt time.Duration // 0: open, or closed as the process ended
+	garbage        int
+	garbageLines   []string
+	wrongSrc       int
+	wrongSrcLine   string
+	stderrTail     []string
 }
 
 // Start spawns the binary and attaches it to the network under opts.ID.
@@ -86,23 +157,39 @@ func Start(opts Options) (*Node, error) {
 		return nil, fmt.Errorf("node binary %q: %w", opts.Bin, err)
 	}
 	cmd := exec.Command(bin, opts.Args...)
-	cmd.Env = os.Environ()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Env = append(os.Environ(), opts.Env...)
+	cmd.SysProcAttr = sysProcAttr()
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
+	// Our own pipes for stdout and stderr, not cmd's: cmd.Wait would close
+	// them, so it could not run until they drain, and a node that exits
+	// would not be seen to while a child of it holds them open.
+	stdout, stdoutW, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	stderr, err := cmd.StderrPipe()
+	stderr, stderrW, err := os.Pipe()
 	if err != nil {
+		stdout.Close()
+		stdoutW.Close()
 		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = stdoutW, stderrW
+	closeAll := func(fs ...*os.File) {
+		for _, f := range fs {
+			f.Close()
+		}
 	}
 	var logFile *os.File
 	if opts.StderrPath != "" {
-		if logFile, err = os.Create(opts.StderrPath); err != nil {
+		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		if opts.AppendStderr {
+			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+		}
+		if logFile, err = os.OpenFile(opts.StderrPath, flags, 0o644); err != nil {
+			closeAll(stdout, stdoutW, stderr, stderrW)
 			return nil, err
 		}
 	}
@@ -110,22 +197,39 @@ func Start(opts Options) (*Node, error) {
 		if logFile != nil {
 			logFile.Close()
 		}
+		closeAll(stdout, stdoutW, stderr, stderrW)
 		return nil, fmt.Errorf("starting %s (%s): %w", opts.ID, opts.Bin, err)
 	}
-	n := &Node{opts: opts, cmd: cmd, stdin: stdin, exited: make(chan struct{})}
+	closeAll(stdoutW, stderrW) // the node holds them now
+	if opts.InputQueueLimit <= 0 {
+		opts.InputQueueLimit = DefaultInputQueueLimit
+	}
+	if opts.MaxLineBytes <= 0 {
+		opts.MaxLineBytes = DefaultMaxLineBytes
+	}
+	n := &Node{
+		opts: opts, cmd: cmd, stdin: stdin, stdout: stdout, stderr: stderr,
+		exited: make(chan struct{}), drained: make(chan struct{}), misbehaved: make(chan struct{}),
+	}
+	opts.Group.add(n)
 	w := bufio.NewWriterSize(stdin, 1<<16)
-	n.mailbox = netsim.NewBatchMailbox(n.writeBatch(w), func() { n.flush(w) })
+	n.mailbox = netsim.NewBatchMailbox(n.writeBatch(w), func() { n.flush(w) }).Bound(opts.InputQueueLimit)
 	opts.Net.Add(opts.ID, n.mailbox)
 	n.readers.Add(2)
 	go n.readStdout(stdout)
 	go n.readStderr(stderr, logFile)
 	go func() {
-		n.readers.Wait() // Wait must not run before the pipes are drained
+		n.readers.Wait()
+		close(n.drained)
+	}()
+	go func() {
 		err := cmd.Wait()
 		n.mu.Lock()
 		n.exitErr = err
+		n.exitedAt = opts.Net.Since()
 		n.mu.Unlock()
 		close(n.exited)
+		opts.Group.remove(n)
 	}()
 	return n, nil
 }
@@ -135,6 +239,11 @@ func (n *Node) ID() string { return n.opts.ID }
 
 // Exited is closed when the process has ended.
 func (n *Node) Exited() <-chan struct{} { return n.exited }
+
+// Misbehaved is closed when the node first writes a message whose src is
+// not its own id (a node that echoes its input, as cat does, writes back
+// messages from its senders).
+func (n *Node) Misbehaved() <-chan struct{} { return n.misbehaved }
 
 // writeBatch buffers messages as JSON lines; the mailbox's idle hook
 // flushes them once nothing more is queued.
@@ -258,19 +367,65 @@ func (n *Node) readStdout(r io.Reader) {
 	defer n.readers.Done()
 	br := bufio.NewReaderSize(r, 1<<16)
 	for {
-		line, err := br.ReadBytes('\n')
-		if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 {
+		line, skipped, err := readLine(br, n.opts.MaxLineBytes)
+		if n.detached.Load() {
+			// Stopping: later lines, and a last one cut short by the
+			// kill, are not the node's doing.
+		} else if skipped > 0 {
+			n.noteGarbage(line, fmt.Errorf("a line of %d bytes, longer than the %d a message may have; skipped", skipped, n.opts.MaxLineBytes))
+		} else if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 {
 			src, dest, body, perr := parseLine(trimmed)
-			if perr != nil {
+			switch {
+			case perr != nil:
 				n.noteGarbage(trimmed, perr)
-			} else {
+			case src != n.opts.ID:
+				n.noteWrongSrc(trimmed)
+			default:
 				n.opts.Net.Send(src, dest, body)
 			}
 		}
 		if err != nil {
+			n.noteStdoutClosed()
 			return
 		}
 	}
+}
+
+// noteWrongSrc counts a message the node wrote as someone else; it is not
+// sent: a node can only speak for itself (Maelstrom checks only that src
+// is some known node, so there a node echoing its input loops forever).
+func (n *Node) noteWrongSrc(line []byte) {
+	n.mu.Lock()
+	n.wrongSrc++
+	if n.wrongSrcLine == "" {
+		n.wrongSrcLine = clipLine(line)
+	}
+	n.mu.Unlock()
+	n.misbehavedOnce.Do(func() { close(n.misbehaved) })
+}
+
+// noteStdoutClosed records stdout's end if the process outlives it: a node
+// that closed its stdout but kept running can no longer say anything.
+func (n *Node) noteStdoutClosed() {
+	at := n.opts.Net.Since()
+	select {
+	case <-n.exited:
+		return
+	case <-time.After(500 * time.Millisecond):
+	}
+	n.mu.Lock()
+	if !n.stopping {
+		n.stdoutClosedAt = at
+	}
+	n.mu.Unlock()
+}
+
+func clipLine(line []byte) string {
+	const max = 200
+	if len(line) > max {
+		return string(line[:max]) + "..."
+	}
+	return string(line)
 }
 
 func (n *Node) noteGarbage(line []byte, why error) {
@@ -278,12 +433,7 @@ func (n *Node) noteGarbage(line []byte, why error) {
 	defer n.mu.Unlock()
 	n.garbage++
 	if len(n.garbageLines) < maxGarbageSamples {
-		const max = 200
-		s := string(line)
-		if len(s) > max {
-			s = s[:max] + "..."
-		}
-		n.garbageLines = append(n.garbageLines, fmt.Sprintf("%s (%v)", s, why))
+		n.garbageLines = append(n.garbageLines, fmt.Sprintf("%s (%v)", clipLine(line), why))
 	}
 }
 
@@ -295,16 +445,26 @@ func (n *Node) readStderr(r io.Reader, log *os.File) {
 		w = bufio.NewWriter(log)
 		defer w.Flush()
 	}
+	// The log gets every byte; the tail and the echo get each line's first
+	// maxTailLine bytes, so a huge line costs no memory.
+	const maxTailLine = 1000
 	br := bufio.NewReaderSize(r, 1<<16)
+	var line []byte
 	for {
-		line, err := br.ReadBytes('\n')
-		if len(line) > 0 {
-			if w != nil {
-				w.Write(line)
-				if br.Buffered() == 0 {
-					w.Flush()
-				}
+		frag, err := br.ReadSlice('\n')
+		if w != nil && len(frag) > 0 {
+			w.Write(frag)
+			if br.Buffered() == 0 {
+				w.Flush()
 			}
+		}
+		if room := maxTailLine - len(line); room > 0 {
+			line = append(line, frag[:min(room, len(frag))]...)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if len(line) > 0 {
 			text := string(bytes.TrimRight(line, "\r\n"))
 			if n.opts.EchoStderr != nil {
 				fmt.Fprintf(n.opts.EchoStderr, "%s: %s\n", n.opts.ID, text)
@@ -315,6 +475,7 @@ func (n *Node) readStderr(r io.Reader, log *os.File) {
 				n.stderrTail = n.stderrTail[len(n.stderrTail)-tailLines:]
 			}
 			n.mu.Unlock()
+			line = line[:0]
 		}
 		if err != nil {
 			return
@@ -322,11 +483,20 @@ func (n *Node) readStderr(r io.Reader, log *os.File) {
 	}
 }
 
-// Stop detaches the node from the network, closes its stdin, gives it a
-// moment to exit, then kills its process group. It returns the node's
-// report; a process that had already exited is reported as Exited.
+// Stop detaches the node from the network, closes its stdin and kills its
+// process group, as Maelstrom's stop-node! kills first; only then does it
+// wait, and every wait is bounded, so a node that stopped reading (its
+// stdin writer blocked on a full pipe) or a child that holds its pipes
+// cannot hold it up. It returns the node's report; a process that had
+// already exited is reported as Exited.
 func (n *Node) Stop() Report {
-	n.opts.Net.Remove(n.opts.ID)
+	n.Detach()
+	return n.halt()
+}
+
+// halt is Stop without leaving the network (the kill nemesis's Crash keeps
+// the node's address, marked down).
+func (n *Node) halt() Report {
 	var died bool
 	select {
 	case <-n.exited:
@@ -336,32 +506,60 @@ func (n *Node) Stop() Report {
 	n.mu.Lock()
 	n.stopping = true
 	n.mu.Unlock()
-	n.mailbox.Close()
-	n.stdin.Close()
-	select {
-	case <-n.exited:
-	case <-time.After(200 * time.Millisecond):
-		n.kill()
-		select {
-		case <-n.exited:
-		case <-time.After(5 * time.Second):
-		}
+	n.mailbox.Abandon()
+	n.stdin.Close() // fails a write blocked on the full pipe
+	n.Kill()
+	waitAtMost(n.exited, stopGrace)
+	if !waitAtMost(n.drained, stopGrace) {
+		// Something outside the process group holds the pipes open.
+		n.stdout.Close()
+		n.stderr.Close()
+		waitAtMost(n.drained, stopGrace)
 	}
+	waitAtMost(n.mailbox.Done(), stopGrace)
 	return n.report(died)
 }
 
-// Kill ends the process group at once (for Ctrl-C).
-func (n *Node) kill() {
+// Detach ends the node's part in the test without stopping it yet: what
+// it writes from now on is ignored, and it leaves the network. Stopping
+// several nodes, detach them all first, so that none is counted sending to
+// another that has already left.
+func (n *Node) Detach() {
+	n.detached.Store(true)
+	n.opts.Net.Remove(n.opts.ID)
+}
+
+// Kill sends SIGKILL to the node's process group (its children too)
+// at once, without waiting.
+func (n *Node) Kill() {
 	if n.cmd.Process != nil {
 		syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL)
 		n.cmd.Process.Kill()
 	}
 }
 
-// Report describes the node now, without stopping it.
+func waitAtMost(c <-chan struct{}, d time.Duration) bool {
+	select {
+	case <-c:
+		return true
+	default:
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-c:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// Report describes the node now, without stopping it. For a node that has
+// exited, it first waits (briefly) for the end of its stderr.
 func (n *Node) Report() Report {
 	select {
 	case <-n.exited:
+		waitAtMost(n.drained, stopGrace)
 		return n.report(true)
 	default:
 		return n.report(false)
@@ -369,22 +567,40 @@ func (n *Node) Report() Report {
 }
 
 func (n *Node) report(died bool) Report {
+	dropped, stalledAt := n.mailbox.Overflow()
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	r := Report{
-		Node:          n.opts.ID,
-		Exited:        died,
-		GarbageCount:  n.garbage,
-		GarbageSample: append([]string(nil), n.garbageLines...),
-		StderrPath:    n.opts.StderrPath,
+		Node:           n.opts.ID,
+		Exited:         died,
+		GarbageCount:   n.garbage,
+		GarbageSample:  append([]string(nil), n.garbageLines...),
+		StderrPath:     n.opts.StderrPath,
+		InputDropped:   dropped,
+		WrongSrcCount:  n.wrongSrc,
+		WrongSrcSample: n.wrongSrcLine,
 	}
 	if died {
 		r.ExitStatus = exitStatus(n.exitErr)
-		r.StderrTail = append([]string(nil), n.stderrTail...)
-	} else if r.GarbageCount > 0 {
+		r.ExitedAt = seconds(n.exitedAt)
+	}
+	if dropped > 0 {
+		// stalledAt is a wall-clock time; place it on the test's clock.
+		r.StoppedReadingAt = seconds(n.opts.Net.Since() - time.Since(stalledAt))
+	}
+	if n.stdoutClosedAt > 0 && !died {
+		r.StdoutClosedAt = seconds(n.stdoutClosedAt)
+	}
+	if !r.OK() {
 		r.StderrTail = append([]string(nil), n.stderrTail...)
 	}
+	r.Problems = r.describe()
 	return r
+}
+
+func seconds(d time.Duration) *float64 {
+	s := float64(d.Round(100*time.Millisecond)) / float64(time.Second)
+	return &s
 }
 
 func exitStatus(err error) string {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,6 +61,9 @@ done`)
 	case <-time.After(5 * time.Second):
 		t.Fatal("no reply")
 	}
+	// Stop kills at once, as Maelstrom's stop-node! does: let the stderr
+	// line arrive first.
+	require.Eventually(t, func() bool { return len(n.Report().StderrTail) > 0 }, 5*time.Second, 10*time.Millisecond)
 	rep := n.Stop()
 	assert.False(t, rep.Exited, "the harness stopped it")
 	assert.Equal(t, 1, rep.GarbageCount)
@@ -97,4 +102,136 @@ func TestMissingBinary(t *testing.T) {
 	defer net.Close()
 	_, err := Start(Options{ID: "n0", Bin: filepath.Join(t.TempDir(), "nope"), Net: net})
 	assert.Error(t, err)
+}
+
+func TestStopDoesNotWaitOnANodeThatStoppedReading(t *testing.T) {
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	net.Add("c0", netsim.ReceiverFunc(func(netsim.Message) {}))
+	// Never reads stdin: the harness's writes to it block once the pipe is full.
+	n, err := Start(Options{ID: "n0", Bin: script(t, "exec sleep 60\n"), Net: net, InputQueueLimit: 1 << 20})
+	require.NoError(t, err)
+	body := json.RawMessage(`{"type":"flood","pad":"` + strings.Repeat("x", 1000) + `"}`)
+	for range 20000 { // 20 MB: far past the pipe and the 1 MB queue
+		net.Send("c0", "n0", body)
+	}
+	start := time.Now()
+	rep := n.Stop()
+	assert.Less(t, time.Since(start), 3*time.Second)
+	assert.Greater(t, rep.InputDropped, int64(15000))
+	require.NotNil(t, rep.StoppedReadingAt)
+	assert.False(t, rep.OK())
+	require.NotEmpty(t, rep.Problems)
+	assert.Regexp(t, `^n0 stopped reading its input at \d+\.\d s; \d{2},\d{3} messages to it were dropped$`, rep.Problems[0])
+}
+
+func TestEchoedInputIsDroppedAndNamed(t *testing.T) {
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	var got atomic.Int64
+	net.Add("c0", netsim.ReceiverFunc(func(netsim.Message) { got.Add(1) }))
+	n, err := Start(Options{ID: "n0", Bin: script(t, "exec cat\n"), Net: net})
+	require.NoError(t, err)
+	net.Send("c0", "n0", json.RawMessage(`{"type":"init","msg_id":1}`))
+	select {
+	case <-n.Misbehaved():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the echo was not noticed")
+	}
+	rep := n.Stop()
+	assert.EqualValues(t, 0, got.Load(), "nothing reached c0")
+	assert.Equal(t, 1, rep.WrongSrcCount, "the echo was not sent back to n0 again")
+	require.Len(t, rep.Problems, 1)
+	assert.Contains(t, rep.Problems[0], "n0 wrote back a message it was sent, from c0 to itself")
+	assert.Contains(t, rep.Problems[0], "as `cat` would")
+}
+
+func TestWrongSrcIsNamed(t *testing.T) {
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	net.Add("c0", netsim.ReceiverFunc(func(netsim.Message) {}))
+	n, err := Start(Options{ID: "n0", Bin: script(t, `echo '{"src":"n1","dest":"c0","body":{"type":"x"}}'; exec sleep 60`), Net: net})
+	require.NoError(t, err)
+	<-n.Misbehaved()
+	rep := n.Stop()
+	require.Len(t, rep.Problems, 1)
+	assert.Contains(t, rep.Problems[0], `n0 sent messages with src "n1" instead of its own id "n0"`)
+}
+
+func TestClosedStdoutIsNamed(t *testing.T) {
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	n, err := Start(Options{ID: "n0", Bin: script(t, "exec sleep 60 >&-\n"), Net: net})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return n.Report().StdoutClosedAt != nil }, 5*time.Second, 50*time.Millisecond)
+	rep := n.Stop()
+	assert.False(t, rep.Exited)
+	require.Len(t, rep.Problems, 1)
+	assert.Contains(t, rep.Problems[0], "n0 closed its stdout at")
+}
+
+func TestOverlongLineIsSkippedAsGarbage(t *testing.T) {
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	got := make(chan netsim.Message, 1)
+	net.Add("c0", netsim.ReceiverFunc(func(m netsim.Message) { got <- m }))
+	// A 3 MB line, then a good message.
+	n, err := Start(Options{ID: "n0", Net: net, MaxLineBytes: 1 << 20, Bin: script(t,
+		`head -c 3000000 /dev/zero | tr '\0' x; echo; echo '{"src":"n0","dest":"c0","body":{"type":"ok"}}'; exec sleep 60`)})
+	require.NoError(t, err)
+	select {
+	case <-got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the message after the long line was lost")
+	}
+	rep := n.Stop()
+	assert.Equal(t, 1, rep.GarbageCount)
+	assert.Contains(t, rep.GarbageSample[0], "a line of 3000001 bytes")
+}
+
+func TestExitIsSeenWhileAChildHoldsThePipes(t *testing.T) {
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	// The child (in the node's process group) keeps stdout and stderr open.
+	n, err := Start(Options{ID: "n0", Bin: script(t, "sleep 60 &\necho bye >&2\nexit 4\n"), Net: net})
+	require.NoError(t, err)
+	select {
+	case <-n.Exited():
+	case <-time.After(3 * time.Second):
+		t.Fatal("exit not seen")
+	}
+	start := time.Now()
+	rep := n.Stop()
+	assert.Less(t, time.Since(start), 3*time.Second)
+	assert.True(t, rep.Exited)
+	assert.Contains(t, rep.ExitStatus, "4")
+	assert.Equal(t, []string{"bye"}, rep.StderrTail)
+}
+
+func TestGroupKillsEveryNode(t *testing.T) {
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	var g Group
+	var nodes []*Node
+	for _, id := range []string{"n0", "n1"} {
+		n, err := Start(Options{ID: id, Bin: script(t, "trap '' TERM INT; exec sleep 60\n"), Net: net, Group: &g})
+		require.NoError(t, err)
+		nodes = append(nodes, n)
+	}
+	assert.Equal(t, 2, g.Len())
+	g.KillAll()
+	for _, n := range nodes {
+		select {
+		case <-n.Exited():
+		case <-time.After(3 * time.Second):
+			t.Fatal("not killed")
+		}
+	}
+	require.Eventually(t, func() bool { return g.Len() == 0 }, time.Second, 10*time.Millisecond)
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 184000: "184,000", 1234567: "1,234,567", -1500: "-1,500"} {
+		assert.Equal(t, want, thousands(n))
+	}
 }

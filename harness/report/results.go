@@ -40,6 +40,9 @@ type Parts struct {
 	// Error is why the test or the analysis failed, if it did; it makes the
 	// verdict unknown unless some part is invalid.
 	Error string
+	// Interrupted marks a test cut short (Ctrl-C): its verdict is unknown,
+	// whatever the parts say.
+	Interrupted bool
 }
 
 // NetResult is Maelstrom's :net result: the message statistics, always
@@ -60,6 +63,9 @@ type NodesResult struct {
 	Crashed []string         `json:"crashed"`
 	Garbled []string         `json:"garbled"`
 	Reports []process.Report `json:"reports"`
+	// Problems are the nodes' problems in words (stopped reading its input,
+	// wrote as someone else, closed its stdout, ...), one sentence each.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // Results is results.json. Its keys are those of Maelstrom's results.edn
@@ -77,6 +83,7 @@ type Results struct {
 	Perf         *check.LatencyResult      `json:"perf,omitempty"`
 	Nodes        *NodesResult              `json:"nodes,omitempty"`
 	Error        string                    `json:"error,omitempty"`
+	Interrupted  bool                      `json:"interrupted,omitempty"`
 }
 
 // New assembles the results and merges the verdict.
@@ -87,6 +94,7 @@ func New(p Parts) *Results {
 		Availability: p.Availability,
 		Perf:         p.Perf,
 		Error:        p.Error,
+		Interrupted:  p.Interrupted,
 	}
 	if p.Workload != nil {
 		r.Workload = p.Workload
@@ -96,7 +104,10 @@ func New(p Parts) *Results {
 	}
 	if p.Nodes != nil {
 		n := &NodesResult{Crashed: []string{}, Garbled: []string{}, Reports: p.Nodes}
+		ok := true
 		for _, rep := range p.Nodes {
+			ok = ok && rep.OK()
+			n.Problems = append(n.Problems, rep.Problems...)
 			if rep.Exited {
 				n.Crashed = append(n.Crashed, rep.Node)
 			}
@@ -104,7 +115,7 @@ func New(p Parts) *Results {
 				n.Garbled = append(n.Garbled, rep.Node)
 			}
 		}
-		n.Valid = check.Of(len(n.Crashed) == 0 && len(n.Garbled) == 0)
+		n.Valid = check.Of(ok)
 		r.Nodes = n
 	}
 	r.Valid = r.Merge()
@@ -137,6 +148,9 @@ func (r *Results) Merge() check.Validity {
 	}
 	if r.Error != "" {
 		vs = append(vs, check.Unknown)
+	}
+	if r.Interrupted {
+		return check.Unknown
 	}
 	return check.Merge(vs...)
 }

@@ -218,3 +218,23 @@ func TestAnalyse(t *testing.T) {
 	assert.Equal(t, check.Valid, New(p).Valid)
 	assert.Nil(t, Analyse(h, check.AvailabilityTarget{}, nil).Net)
 }
+
+func TestNodeProblemsAreToldAndInvalidate(t *testing.T) {
+	p := parts(echoHistory(3, history.OK), check.AvailabilityTarget{}, wl(check.Valid))
+	sentence := "n0 stopped reading its input at 0.5 s; 184,000 messages to it were dropped"
+	p.Nodes = []process.Report{{Node: "n0", InputDropped: 184000, Problems: []string{sentence}}, {Node: "n1"}}
+	r := New(p)
+	assert.Equal(t, check.Invalid, r.Nodes.Validity(), "a node that stopped reading is not OK")
+	assert.Equal(t, []string{sentence}, r.Nodes.Problems)
+	var out bytes.Buffer
+	require.NoError(t, Summary(&out, r))
+	assert.Contains(t, out.String(), "  "+sentence+"\n")
+}
+
+func TestInterruptedIsUnknownWhateverThePartsSay(t *testing.T) {
+	p := parts(echoHistory(3, history.OK), check.AvailabilityTarget{}, wl(check.Invalid))
+	p.Interrupted = true
+	r := New(p)
+	assert.Equal(t, check.Unknown, r.Valid)
+	assert.True(t, r.Interrupted)
+}

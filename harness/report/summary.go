@@ -98,7 +98,7 @@ func Details(w io.Writer, r *Results) error {
 			n.Validity(), n.All.MsgCount, perOp(n.All.MsgsPerOp), n.Servers.MsgCount,
 			perOp(n.Servers.MsgsPerOp), n.Clients.MsgCount)
 		if n.Dropped > 0 || n.Undeliverable > 0 {
-			fmt.Fprintf(&b, "  dropped by partitions %d, undeliverable %d\n", n.Dropped, n.Undeliverable)
+			fmt.Fprintf(&b, "  dropped by partitions or dead nodes %d, undeliverable %d\n", n.Dropped, n.Undeliverable)
 		}
 	}
 	if p := r.Perf; p != nil {
@@ -111,20 +111,29 @@ func Details(w io.Writer, r *Results) error {
 	}
 	if n := r.Nodes; n != nil {
 		fmt.Fprintf(&b, "nodes         %-7s", n.Validity())
-		if len(n.Crashed) == 0 && len(n.Garbled) == 0 {
+		if len(n.Crashed) == 0 && len(n.Garbled) == 0 && len(n.Problems) == 0 {
 			fmt.Fprintf(&b, " %d nodes ran to the end\n", len(n.Reports))
 		} else {
 			b.WriteString("\n")
 		}
 		for _, rep := range n.Reports {
-			if rep.Exited {
-				fmt.Fprintf(&b, "  %s exited early (%s)\n", rep.Node, rep.ExitStatus)
+			if rep.Restarts > 0 {
+				fmt.Fprintf(&b, "  %s was killed and restarted %d times by the nemesis\n", rep.Node, rep.Restarts)
 			}
-			if rep.GarbageCount > 0 {
-				fmt.Fprintf(&b, "  %s printed %d lines that are not messages\n", rep.Node, rep.GarbageCount)
-				for _, l := range rep.GarbageSample {
-					fmt.Fprintf(&b, "    | %s\n", l)
+			problems := rep.Problems
+			if len(problems) == 0 { // results written before problems were told in words
+				if rep.Exited {
+					problems = append(problems, fmt.Sprintf("%s exited early (%s)", rep.Node, rep.ExitStatus))
 				}
+				if rep.GarbageCount > 0 {
+					problems = append(problems, fmt.Sprintf("%s printed %d lines that are not messages", rep.Node, rep.GarbageCount))
+				}
+			}
+			for _, p := range problems {
+				fmt.Fprintf(&b, "  %s\n", p)
+			}
+			for _, l := range rep.GarbageSample {
+				fmt.Fprintf(&b, "    | %s\n", l)
 			}
 			if !rep.OK() {
 				for _, l := range rep.StderrTail {

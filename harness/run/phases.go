@@ -10,7 +10,6 @@ import (
 
 	"glomers/harness/client"
 	"glomers/harness/history"
-	"glomers/harness/nemesis"
 	"glomers/harness/workload"
 )
 
@@ -79,6 +78,11 @@ func (t *test) invoke(ctx context.Context, th *thread, op history.Op) history.Op
 	return done
 }
 
+// opDrainLimit is how long operations in flight at the end of the main
+// phase may take to complete: more than a client's RPC timeout, so only an
+// operation made of several slow calls is cut short (and recorded as info).
+const opDrainLimit = 2 * workload.DefaultRPCTimeout
+
 // mainPhase paces the generator at --rate until --time-limit. Like
 // Jepsen's gen/stagger, the gaps between operations are uniform in
 // [0, 2/rate) across all threads, and an operation waits for a free thread;
@@ -93,12 +97,20 @@ func (t *test) mainPhase(ctx context.Context, threads []*thread) {
 	}
 	gen := t.wl.Generator()
 	sched := rand.New(rand.NewPCG(t.seeds.Uint64(), 7))
+	// Operations still in flight when the phase ends get opDrainLimit to
+	// finish; then they are cut short, so no client can hold the run up.
+	opsCtx, cancelOps := context.WithCancel(ctx)
+	defer cancelOps()
 	// One long-lived goroutine per thread runs its ops, so an op costs a
 	// channel hand-off rather than a new goroutine (and its stack growth).
 	free := make(chan *thread, len(threads))
 	work := make(map[*thread]chan history.Op, len(threads))
 	var workers sync.WaitGroup
-	defer workers.Wait()
+	defer func() {
+		cutOff := time.AfterFunc(opDrainLimit, cancelOps)
+		workers.Wait()
+		cutOff.Stop()
+	}()
 	for _, th := range threads {
 		ops := make(chan history.Op, 1)
 		work[th] = ops
@@ -107,8 +119,9 @@ func (t *test) mainPhase(ctx context.Context, threads []*thread) {
 			defer workers.Done()
 			for op := range ops {
 				// Operations run to completion even past the time limit,
-				// as Jepsen lets them; only Ctrl-C cuts them short.
-				t.invoke(ctx, th, op)
+				// as Jepsen lets them; only Ctrl-C or opDrainLimit cuts
+				// them short.
+				t.invoke(opsCtx, th, op)
 				free <- th
 			}
 		}()
@@ -189,54 +202,6 @@ func (t *test) finalPhase(ctx context.Context, threads []*thread, final *workloa
 		}()
 	}
 	wg.Wait()
-}
-
-// startNemesis runs the partition schedule until the returned function is
-// called; that function heals the network (recording the final
-// stop-partition when the nemesis is on) and returns once it has.
-func (t *test) startNemesis(ctx context.Context) func() {
-	if !t.cfg.HasNemesis("partition") {
-		return func() {}
-	}
-	rng := rand.New(rand.NewPCG(t.seeds.Uint64(), 11))
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		partitioned := false
-		for {
-			wait := time.Duration(rng.Float64() * 2 * float64(t.cfg.NemesisInterval))
-			select {
-			case <-stop:
-				return
-			case <-ctx.Done():
-				return
-			case <-time.After(wait):
-			}
-			if partitioned {
-				t.heal()
-			} else {
-				spec := nemesis.Specs[rng.IntN(len(nemesis.Specs))]
-				t.rec.add(history.Op{Type: history.Info, Process: history.NemesisProcess, F: "start-partition", Value: spec})
-				grudge := nemesis.Make(spec, t.cfg.NodeIDs, rng)
-				t.net.Partition(grudge)
-				t.rec.add(history.Op{Type: history.Info, Process: history.NemesisProcess, F: "start-partition", Value: history.Normalize(map[string][]string(grudge))})
-				fmt.Fprintf(t.log, "Partition %s: %v\n", spec, grudge)
-			}
-			partitioned = !partitioned
-		}
-	}()
-	return func() {
-		close(stop)
-		<-done
-		t.heal()
-	}
-}
-
-func (t *test) heal() {
-	t.rec.add(history.Op{Type: history.Info, Process: history.NemesisProcess, F: "stop-partition"})
-	t.net.Heal()
-	t.rec.add(history.Op{Type: history.Info, Process: history.NemesisProcess, F: "stop-partition", Value: "network-healed"})
 }
 
 // progress redraws one status line on stderr while the test runs, when

@@ -12,6 +12,9 @@ import (
 // test that could not start or finish has an unknown verdict at best.
 func Report(out *Outcome, err error) *report.Results {
 	parts := report.Parts{Test: testSummary(out)}
+	if out != nil {
+		parts.Interrupted = out.Interrupted
+	}
 	if err != nil {
 		parts.Error = err.Error()
 	}
@@ -44,7 +47,7 @@ func Report(out *Outcome, err error) *report.Results {
 	parts.Net = &net
 	parts.Perf = &perf
 	if out.Interrupted {
-		parts.Error = "the test was interrupted before it finished"
+		parts.Error = "the test was interrupted before it finished: the history so far is in the store, unchecked"
 	}
 	return report.New(parts)
 }

@@ -62,10 +62,19 @@ type Env struct {
 	Services  ServiceStarter
 	// Log receives progress and lifecycle messages (nil: discard).
 	Log io.Writer
+	// Processes, if set, tracks the running node processes, so a signal
+	// handler can kill them all (a second Ctrl-C).
+	Processes *process.Group
 }
 
 // Run executes one test. ctx ending (Ctrl-C) cuts the test short but still
-// stops every node and returns what was recorded.
+// stops every node and returns what was recorded, unchecked: the outcome is
+// marked Interrupted and has no workload result.
+//
+// A run ends within a bounded time whatever the nodes do: the init
+// timeout, the setup deadline, the time limit, opDrainLimit for operations
+// still in flight, the recovery time and the final phase's limit, and then
+// a few seconds to stop the nodes (process.Node.Stop never waits on one).
 func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -122,7 +131,7 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 	t := &test{
 		cfg:   cfg,
 		env:   env,
-		log:   logw,
+		log:   &syncWriter{w: logw},
 		net:   net,
 		wl:    wl,
 		rec:   newRecorder(start),
@@ -151,6 +160,9 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 		}
 		return out, runErr
 	}
+	if out.Interrupted {
+		return out, nil // the user asked to stop: no analysis
+	}
 	out.Workload = wl.Check(out.History)
 	if v, ok := out.Workload.(workload.Visualizer); ok {
 		if _, err := v.WriteVisualizations(dir); err != nil {
@@ -171,8 +183,11 @@ type test struct {
 	dir      string
 	services Stopper
 
+	// nodes[i] is the running process of NodeIDs[i] (nil while the kill
+	// nemesis has it down); faults holds what the nemesis did to each.
 	nodesMu sync.Mutex
 	nodes   []*process.Node
+	faults  map[string]*nodeFaults
 }
 
 func (t *test) run(ctx context.Context) error {
@@ -217,31 +232,52 @@ func (t *test) run(ctx context.Context) error {
 func (t *test) open() workload.Conn { return client.Open(t.net) }
 
 func (t *test) startNodes() error {
-	logDir := filepath.Join(t.dir, "node-logs")
-	if err := os.MkdirAll(logDir, 0o755); err != nil {
-		return err
+	for _, dir := range []string{"node-logs", "data"} {
+		if err := os.MkdirAll(filepath.Join(t.dir, dir), 0o755); err != nil {
+			return err
+		}
 	}
-	var echo io.Writer
-	if t.cfg.LogStderr {
-		echo = t.log
-	}
+	t.faults = map[string]*nodeFaults{}
 	for _, id := range t.cfg.NodeIDs {
-		n, err := process.Start(process.Options{
-			ID:         id,
-			Bin:        t.cfg.Bin,
-			Args:       t.cfg.Args,
-			StderrPath: filepath.Join(logDir, id+".log"),
-			EchoStderr: echo,
-			Net:        t.net,
-		})
+		n, err := t.startNode(id, false)
 		if err != nil {
 			return &SetupError{Msg: fmt.Sprintf("could not start node %s: %v", id, err)}
 		}
 		t.nodesMu.Lock()
 		t.nodes = append(t.nodes, n)
+		t.faults[id] = &nodeFaults{}
 		t.nodesMu.Unlock()
 	}
 	return nil
+}
+
+// startNode spawns id's process; a restart appends to its log. Every
+// process of a node id gets the same data directory (see DataDirEnv).
+func (t *test) startNode(id string, restart bool) (*process.Node, error) {
+	dataDir, err := filepath.Abs(filepath.Join(t.dir, "data", id))
+	if err == nil {
+		err = os.MkdirAll(dataDir, 0o755)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	var echo io.Writer
+	if t.cfg.LogStderr {
+		echo = t.log
+	}
+	return process.Start(process.Options{
+		ID:           id,
+		Bin:          t.cfg.Bin,
+		Args:         t.cfg.Args,
+		StderrPath:   filepath.Join(t.dir, "node-logs", id+".log"),
+		AppendStderr: restart,
+		Env:          []string{DataDirEnv + "=" + dataDir},
+		EchoStderr:   echo,
+		Net:          t.net,
+
+		InputQueueLimit: t.cfg.InputQueueLimit,
+		Group:           t.env.Processes,
+	})
 }
 
 func (t *test) stopNodes() []process.Report {
@@ -249,13 +285,23 @@ func (t *test) stopNodes() []process.Report {
 	nodes := t.nodes
 	t.nodes = nil
 	t.nodesMu.Unlock()
+	for _, n := range nodes {
+		if n != nil { // nil: killed by the nemesis and not restarted
+			n.Detach()
+		}
+	}
 	reports := make([]process.Report, len(nodes))
 	var wg sync.WaitGroup
 	for i, n := range nodes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			reports[i] = n.Stop()
+			id := t.cfg.NodeIDs[i]
+			if n == nil { // killed by the nemesis and not restarted
+				reports[i] = t.faults[id].downReport(id)
+				return
+			}
+			reports[i] = t.faults[id].merge(n.Stop())
 		}()
 	}
 	wg.Wait()
@@ -269,35 +315,76 @@ type initBody struct {
 }
 
 // initNodes sends init to every node at once, through a client each, as
-// Maelstrom's db setup! does, and waits for every init_ok.
+// Maelstrom's db setup! does, and waits for every init_ok. Unlike
+// Maelstrom, it stops waiting for a node as soon as the node's process
+// exits or it writes back a message as someone else (as `cat` does), and
+// says so, instead of waiting out the init timeout.
 func (t *test) initNodes(ctx context.Context) error {
-	errs := make([]error, len(t.cfg.NodeIDs))
+	t.nodesMu.Lock()
+	nodes := append([]*process.Node(nil), t.nodes...)
+	t.nodesMu.Unlock()
+	errs := make([]error, len(nodes))
 	var wg sync.WaitGroup
-	for i, id := range t.cfg.NodeIDs {
+	for i, node := range nodes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			conn := client.Open(t.net).WithTimeout(t.cfg.InitTimeout)
-			defer conn.Close()
-			reply, err := conn.RPC(ctx, id, initBody{Type: "init", NodeID: id, NodeIDs: t.cfg.NodeIDs})
-			switch {
-			case errors.Is(err, workload.ErrTimeout):
-				errs[i] = fmt.Errorf("expected node %s to respond to an init message within %v, but it did not respond", id, t.cfg.InitTimeout)
-			case err != nil:
-				errs[i] = fmt.Errorf("node %s answered init with an error: %v", id, err)
-			default:
-				var h struct {
-					Type string `json:"type"`
-				}
-				if json.Unmarshal(reply, &h) != nil || h.Type != "init_ok" {
-					errs[i] = fmt.Errorf("expected an init_ok message from %s, but it responded with %s", id, reply)
-				}
-			}
+			errs[i] = t.initNode(ctx, node)
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return &SetupError{Msg: err.Error()}
+	}
+	return nil
+}
+
+// initNode sends the node its init message and waits for init_ok, giving
+// up at once if the node exits or misbehaves first.
+func (t *test) initNode(ctx context.Context, node *process.Node) error {
+	id := node.ID()
+	nodeCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	gaveUp := make(chan error, 1)
+	go func() {
+		select {
+		case <-node.Exited():
+			rep := node.Report()
+			msg := fmt.Sprintf("node %s exited before it answered init (%s)", id, rep.ExitStatus)
+			if n := len(rep.StderrTail); n > 0 {
+				msg += "; the last line of its stderr: " + rep.StderrTail[n-1]
+			} else {
+				msg += "; it wrote nothing on stderr"
+			}
+			gaveUp <- errors.New(msg)
+		case <-node.Misbehaved():
+			rep := node.Report()
+			gaveUp <- fmt.Errorf("node %s did not answer init: %s", id, process.WrongSrcSentence(id, rep.WrongSrcCount, rep.WrongSrcSample))
+		case <-nodeCtx.Done():
+			return
+		}
+		cancel()
+	}()
+	conn := client.Open(t.net).WithTimeout(t.cfg.InitTimeout)
+	defer conn.Close()
+	reply, err := conn.RPC(nodeCtx, id, initBody{Type: "init", NodeID: id, NodeIDs: t.cfg.NodeIDs})
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return fmt.Errorf("interrupted while waiting for %s to answer init", id)
+	case err != nil && nodeCtx.Err() != nil:
+		return <-gaveUp
+	}
+	switch {
+	case errors.Is(err, workload.ErrTimeout):
+		return fmt.Errorf("expected node %s to respond to an init message within %v, but it did not respond", id, t.cfg.InitTimeout)
+	case err != nil:
+		return fmt.Errorf("node %s answered init with an error: %v", id, err)
+	}
+	var h struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(reply, &h) != nil || h.Type != "init_ok" {
+		return fmt.Errorf("expected an init_ok message from %s, but it responded with %s", id, reply)
 	}
 	return nil
 }

@@ -147,3 +147,40 @@ func countInvokes(h history.History) int {
 	}
 	return n
 }
+
+func TestNodeThatExitsBeforeInitIsReportedAtOnce(t *testing.T) {
+	bin := testbin.Script(t, "dies", "echo 'panic: no config file' >&2\nexit 5\n")
+	cfg := harnesstest.Config("echo", bin)
+	cfg.InitTimeout = 10 * time.Second
+	start := time.Now()
+	_, _, err := harnesstest.Run(t, cfg)
+	assert.Less(t, time.Since(start), 5*time.Second, "not the init timeout")
+	var se *run.SetupError
+	require.ErrorAs(t, err, &se)
+	assert.Contains(t, err.Error(), "node n0 exited before it answered init (exit status 5); the last line of its stderr: panic: no config file")
+}
+
+func TestCatIsToldItEchoesItsInput(t *testing.T) {
+	cfg := harnesstest.Config("echo", testbin.Script(t, "cat", "exec cat\n"))
+	cfg.InitTimeout = 10 * time.Second
+	start := time.Now()
+	_, _, err := harnesstest.Run(t, cfg)
+	assert.Less(t, time.Since(start), 5*time.Second, "not the init timeout")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "node n0 did not answer init: n0 wrote back a message it was sent, from c")
+	assert.Contains(t, err.Error(), "as `cat` would")
+}
+
+func TestWrongSrcInInitIsTold(t *testing.T) {
+	// Replies to init as "n9" instead of itself.
+	bin := testbin.Script(t, "wrong-src", `
+IFS= read -r line
+src=$(printf '%s' "$line" | sed -n 's/.*"src":"\([^"]*\)".*/\1/p')
+id=$(printf '%s' "$line" | sed -n 's/.*"msg_id":\([0-9]*\).*/\1/p')
+printf '{"src":"n9","dest":"%s","body":{"type":"init_ok","in_reply_to":%s}}\n' "$src" "$id"
+exec cat >/dev/null`)
+	cfg := harnesstest.WithNodes(harnesstest.Config("echo", bin), 1, 1)
+	_, _, err := harnesstest.Run(t, cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `n0 sent messages with src "n9" instead of its own id "n0"`)
+}

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync/atomic"
+	"time"
 
 	"glomers/node"
 )
@@ -24,13 +26,22 @@ type pushBody struct {
 	Push
 }
 
+// NewIDs returns a generator of thunk ids unique across the cluster and
+// across restarts: node id, the process's start time, a counter. A node
+// killed and restarted counts from 1 again, and must not overwrite the
+// segments of its earlier incarnation that roots still name.
+func NewIDs(nodeID func() string) func() string {
+	var seq atomic.Uint64
+	start := strconv.FormatInt(time.Now().UnixNano(), 36)
+	return func() string { return fmt.Sprintf("%s-%s-%d", nodeID(), start, seq.Add(1)) }
+}
+
 // Register wires Maelstrom's txn-list-append protocol (txn_list_append.clj:
 // txn {txn: [[f k v] ...]} -> txn_ok with the reads filled in) to a Store
 // on lin-kv and lww-kv, started at init, and the node-to-node push of
 // commits (no reply).
 func Register(n *node.Node, cfg StoreConfig) {
-	var seq atomic.Uint64
-	newID := func() string { return fmt.Sprintf("%s-%d", n.ID(), seq.Add(1)) }
+	newID := NewIDs(n.ID)
 	push := func(p Push) {
 		for _, peer := range n.NodeIDs() {
 			if peer != n.ID() {

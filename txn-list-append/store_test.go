@@ -251,3 +251,28 @@ func TestCacheStaysBounded(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(show(t, done)), &reads))
 	assert.Len(t, reads[0][2], 3*pruneEvery/7+1, "pruning loses nothing the root names")
 }
+
+// TestRestartedNodeKeepsEarlierSegments: a node killed and restarted
+// makes ids again from scratch; its new segments must not overwrite the
+// ones its first incarnation wrote, which the root still names.
+func TestRestartedNodeKeepsEarlierSegments(t *testing.T) {
+	lin, lww := newMemKV(0), newMemKV(0)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	nodeID := func() string { return "n0" }
+	run := func(s *Store) *Store { go s.Run(ctx); return s }
+	first := run(NewStore(lin, lww, NewIDs(nodeID), nil, DefaultStoreConfig))
+	for k := 0; k < 8; k++ {
+		_, err := first.Transact(ctx, txn(t, fmt.Sprintf(`[["append",%d,%d]]`, k, k)))
+		require.NoError(t, err)
+	}
+	time.Sleep(time.Millisecond) // a later start
+	restarted := run(NewStore(lin, lww, NewIDs(nodeID), nil, DefaultStoreConfig))
+	_, err := restarted.Transact(ctx, txn(t, `[["append",100,100]]`))
+	require.NoError(t, err)
+	for k := 0; k < 8; k++ {
+		done, err := restarted.Transact(ctx, txn(t, fmt.Sprintf(`[["r",%d,null]]`, k)))
+		require.NoError(t, err)
+		assert.JSONEq(t, fmt.Sprintf(`[["r",%d,[%d]]]`, k, k), show(t, done))
+	}
+}

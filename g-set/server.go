@@ -35,7 +35,7 @@ type readOK struct {
 // (crdt.Serve), and returns the set.
 func Register(n *node.Node, cfg Config) *Set {
 	s := NewSet()
-	crdt.Serve(n, s, cfg.Interval, cfg.Timeout)
+	rep := crdt.Serve(n, s, cfg.Interval, cfg.Timeout)
 	n.Handle("add", func(msg node.Message) error {
 		var req addReq
 		if err := json.Unmarshal(msg.Body, &req); err != nil || len(req.Element) == 0 {
@@ -43,6 +43,9 @@ func Register(n *node.Node, cfg Config) *Set {
 		}
 		if err := s.Add(req.Element); err != nil {
 			return node.NewRPCError(node.CodeMalformedRequest, "add: %v", err)
+		}
+		if err := rep.Save(); err != nil {
+			return node.NewRPCError(node.CodeCrash, "add: saving: %v", err)
 		}
 		return n.Reply(msg, node.MessageBody{Type: "add_ok"})
 	})

@@ -32,18 +32,24 @@ func TestNodeIsValid(t *testing.T) {
 	}
 	bin := testbin.Build(t, "./pn-counter")
 	for _, tc := range []struct {
-		workload  string
-		nodes     int
-		partition bool
+		workload string
+		nodes    int
+		nemesis  string
 	}{
-		{"pn-counter", 3, false},
-		{"pn-counter", 5, true},
-		{"g-counter", 3, true},
+		{"pn-counter", 3, ""},
+		{"pn-counter", 5, "partition"},
+		{"g-counter", 3, "partition"},
+		// Totals saved in $GLOMERS_DATA_DIR come back after a kill.
+		{"pn-counter", 3, "kill"},
 	} {
-		t.Run(tc.workload, func(t *testing.T) {
+		t.Run(tc.workload+" "+tc.nemesis, func(t *testing.T) {
 			cfg := pnConfig(tc.workload, bin, tc.nodes)
-			if tc.partition {
+			switch tc.nemesis {
+			case "partition":
 				cfg = harnesstest.WithPartitions(cfg)
+			case "kill":
+				cfg.Nemesis = []string{"kill"}
+				cfg.NemesisInterval = 400 * time.Millisecond
 			}
 			out, v, err := harnesstest.Run(t, cfg)
 			require.NoError(t, err)

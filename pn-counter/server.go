@@ -37,7 +37,7 @@ type readOK struct {
 // final reads, after the partitions heal, are checked).
 func Register(n *node.Node, cfg Config) *Counter {
 	c := NewCounter("")
-	crdt.Serve(n, c, cfg.Interval, cfg.Timeout)
+	rep := crdt.Serve(n, c, cfg.Interval, cfg.Timeout)
 	n.Handle("add", func(msg node.Message) error {
 		var req addReq
 		if err := json.Unmarshal(msg.Body, &req); err != nil || req.Delta == nil {
@@ -45,6 +45,9 @@ func Register(n *node.Node, cfg Config) *Counter {
 		}
 		c.SetID(n.ID())
 		c.Add(*req.Delta)
+		if err := rep.Save(); err != nil {
+			return node.NewRPCError(node.CodeCrash, "add: saving: %v", err)
+		}
 		return n.Reply(msg, node.MessageBody{Type: "add_ok"})
 	})
 	n.Handle("read", func(msg node.Message) error {

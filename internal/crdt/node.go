@@ -3,6 +3,7 @@ package crdt
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"slices"
 	"time"
 
@@ -10,13 +11,18 @@ import (
 )
 
 // Serve replicates state between the nodes of a Maelstrom cluster: it
-// registers the replicate handler on n (merge, then replicate_ok) and the
-// init handler, which starts a loop that ticks every interval until n's
+// registers the replicate handler on n (merge, save, then replicate_ok)
+// and the init handler, which restores a state saved in $GLOMERS_DATA_DIR
+// (see Durable) and starts a loop that ticks every interval until n's
 // input ends. Each replicate waits for its ack at most timeout. The node
-// program keeps its own handlers for client requests.
+// program keeps its own handlers for client requests, and calls Save
+// after each change before acknowledging it.
 func Serve(n *node.Node, state State, interval, timeout time.Duration) *Replicator {
 	r := NewReplicator(state)
 	n.Handle("init", func(node.Message) error {
+		if err := r.Durable(os.Getenv(DataDirEnv)); err != nil {
+			n.Logf("%v; going on without saving", err)
+		}
 		peers := slices.DeleteFunc(slices.Clone(n.NodeIDs()), func(id string) bool { return id == n.ID() })
 		r.SetPeers(peers)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -35,7 +41,7 @@ func Serve(n *node.Node, state State, interval, timeout time.Duration) *Replicat
 			return node.NewRPCError(node.CodeMalformedRequest, "replicate needs a state")
 		}
 		if err := r.Receive(msg.Src, req.State); err != nil {
-			return node.NewRPCError(node.CodeMalformedRequest, "replicate: %v", err)
+			return err
 		}
 		return n.Reply(msg, node.MessageBody{Type: "replicate_ok"})
 	})

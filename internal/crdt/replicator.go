@@ -26,6 +26,8 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+
+	"glomers/node"
 )
 
 // State is one replica's CRDT state. Implementations lock for themselves:
@@ -68,11 +70,16 @@ type Replicator struct {
 	peers    []string
 	acked    map[string]uint64 // peer -> newest local version it holds
 	inflight map[string]bool   // peer -> a replicate to it awaits its ack
+	disk     *store            // where Save writes; nil: nowhere
+	// restored: the state came from disk, and goes once to every peer
+	// (introduced) whatever its version.
+	restored   bool
+	introduced map[string]bool
 }
 
 // NewReplicator replicates state; it sends nothing until SetPeers.
 func NewReplicator(state State) *Replicator {
-	return &Replicator{state: state, acked: map[string]uint64{}, inflight: map[string]bool{}}
+	return &Replicator{state: state, acked: map[string]uint64{}, inflight: map[string]bool{}, introduced: map[string]bool{}}
 }
 
 // SetPeers names the nodes the state goes to (the node's ids once init
@@ -83,13 +90,18 @@ func (r *Replicator) SetPeers(peers []string) {
 	r.peers = append([]string(nil), peers...)
 }
 
-// Receive merges a peer's replicated state. When the peer's state covered
-// the merged result, the peer is known to hold the local state as it now
-// is, and is not sent it.
+// Receive merges a peer's replicated state (a malformed one is a
+// malformed-request error), and saves it (see Durable)
+// before the caller acknowledges it. When the peer's state covered the
+// merged result, the peer is known to hold the local state as it now is,
+// and is not sent it.
 func (r *Replicator) Receive(peer string, peerState json.RawMessage) error {
 	covered, version, err := r.state.Merge(peerState)
 	if err != nil {
-		return err
+		return node.NewRPCError(node.CodeMalformedRequest, "replicate: %v", err)
+	}
+	if err := r.Save(); err != nil {
+		return node.NewRPCError(node.CodeCrash, "replicate: saving: %v", err)
 	}
 	if covered {
 		r.noteAcked(peer, version)
@@ -105,19 +117,25 @@ func (r *Replicator) noteAcked(peer string, version uint64) {
 	}
 }
 
-// Tick sends the local state to every peer that has not acknowledged its
-// current version and has no replicate in flight, each concurrently, and
-// returns at once; send's context is ctx. A failed or unanswered send is
-// retried on a later tick.
+// Tick sends the local state (when durable, the last one saved) to every
+// peer that has not acknowledged its current version and has no replicate
+// in flight, each concurrently, and returns at once; send's context is
+// ctx. A failed or unanswered send is retried on a later tick.
 func (r *Replicator) Tick(ctx context.Context, send Send) {
 	snapshot, version := r.state.Snapshot()
-	if version == 0 {
+	r.mu.Lock()
+	if r.disk != nil {
+		// Durable: only what is saved goes out.
+		snapshot, version, _ = r.disk.last()
+	}
+	if version == 0 && !r.restored {
+		r.mu.Unlock()
 		return // nothing yet
 	}
-	r.mu.Lock()
 	var due []string
 	for _, p := range r.peers {
-		if r.acked[p] < version && !r.inflight[p] {
+		owed := r.acked[p] < version || (r.restored && !r.introduced[p])
+		if owed && !r.inflight[p] {
 			r.inflight[p] = true
 			due = append(due, p)
 		}
@@ -129,6 +147,9 @@ func (r *Replicator) Tick(ctx context.Context, send Send) {
 			err := send(ctx, p, body)
 			r.mu.Lock()
 			r.inflight[p] = false
+			if err == nil {
+				r.introduced[p] = true
+			}
 			r.mu.Unlock()
 			if err == nil {
 				r.noteAcked(p, version)
@@ -142,9 +163,12 @@ func (r *Replicator) Pending() []string {
 	_, version := r.state.Snapshot()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.disk != nil {
+		_, version, _ = r.disk.last()
+	}
 	var out []string
 	for _, p := range r.peers {
-		if r.acked[p] < version {
+		if r.acked[p] < version || (r.restored && !r.introduced[p]) {
 			out = append(out, p)
 		}
 	}

@@ -87,7 +87,7 @@ func totalKey(id string) string { return "total-" + id }
 // Add acknowledges delta; the next flush stores it.
 func (c *Counter) Add(delta int64) error {
 	if delta < 0 {
-		return node.NewRPCError(node.CodeMalformedRequest, "g-counter delta must not be negative, got %d", delta)
+		return node.NewRPCErrorf(node.CodeMalformedRequest, "g-counter delta must not be negative, got %d", delta)
 	}
 	c.mu.Lock()
 	c.local += delta

@@ -105,7 +105,7 @@ func casOn(m map[string]any, key string, from, to any, create bool) (bool, error
 	case !ok && !create:
 		return false, node.NewRPCError(node.CodeKeyDoesNotExist, "missing")
 	case ok && v != from:
-		return false, node.NewRPCError(node.CodePreconditionFailed, "is %v not %v", v, from)
+		return false, node.NewRPCErrorf(node.CodePreconditionFailed, "is %v not %v", v, from)
 	}
 	return true, nil
 }

@@ -47,3 +47,12 @@ func TestSilentNodeIsAnErrorNamingIt(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "expected node n1 to respond to an init message")
 }
+
+func TestMemoryLimitFollowsLiveHeap(t *testing.T) {
+	if got := memoryLimitFor(0); got != heapFloor {
+		t.Errorf("empty heap: limit %d, want the floor %d", got, heapFloor)
+	}
+	if got := memoryLimitFor(heapFloor); got != heapFloor*3/2 {
+		t.Errorf("live heap at the floor: limit %d, want 1.5 times it", got)
+	}
+}

@@ -43,7 +43,7 @@ func serviceKey(key json.RawMessage) (string, error) {
 	}
 	b, err := json.Marshal(v) // canonical text: 1 and 1.0 differ, whitespace does not
 	if err != nil {
-		return "", node.NewRPCError(node.CodeMalformedRequest, "invalid key: %v", err)
+		return "", node.NewRPCErrorf(node.CodeMalformedRequest, "invalid key: %v", err)
 	}
 	return string(b), nil
 }
@@ -95,7 +95,7 @@ func faithful(err error) error {
 		return rpcErr
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return node.NewRPCError(node.CodeTimeout, "lin-kv did not answer: %v", err)
+		return node.NewRPCErrorf(node.CodeTimeout, "lin-kv did not answer: %v", err)
 	}
-	return node.NewRPCError(node.CodeCrash, "lin-kv call failed: %v", err)
+	return node.NewRPCErrorf(node.CodeCrash, "lin-kv call failed: %v", err)
 }

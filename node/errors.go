@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -65,16 +66,58 @@ type RPCError struct {
 	Text string `json:"text,omitempty"`
 }
 
-// NewRPCError returns an error with the given code and text.
-func NewRPCError(code int, format string, args ...any) *RPCError {
+// NewRPCError returns an error with the given code and text, as demo/go's
+// NewRPCError does (same signature). NewRPCErrorf formats the text.
+func NewRPCError(code int, text string) *RPCError {
+	return &RPCError{Code: code, Text: text}
+}
+
+// NewRPCErrorf returns an error with the given code and a formatted text.
+func NewRPCErrorf(code int, format string, args ...any) *RPCError {
 	return &RPCError{Code: code, Text: fmt.Sprintf(format, args...)}
 }
 
+// Error has demo/go's form: RPCError(Name, "text"), with the names of
+// ErrorCodeText.
 func (e *RPCError) Error() string {
-	if e.Text == "" {
-		return fmt.Sprintf("%s (error %d)", CodeName(e.Code), e.Code)
+	return fmt.Sprintf("RPCError(%s, %q)", ErrorCodeText(e.Code), e.Text)
+}
+
+// MarshalJSON gives the error's wire body, {"type":"error","code":N,
+// "text":"..."}, so that Reply(req, err) sends an error reply as in
+// demo/go. Unlike demo/go, code is written even when it is 0 (timeout):
+// Maelstrom's protocol requires it.
+func (e *RPCError) MarshalJSON() ([]byte, error) {
+	return json.Marshal(errorBody{Type: "error", Code: e.Code, Text: e.Text})
+}
+
+// ErrorCodeText is demo/go's CamelCase name of a code ("Timeout",
+// "KeyDoesNotExist", ...; "ErrorCode<N>" for codes it does not name). See
+// CodeName for Maelstrom's own kebab-case names.
+func ErrorCodeText(code int) string {
+	switch code {
+	case CodeTimeout:
+		return "Timeout"
+	case CodeNotSupported:
+		return "NotSupported"
+	case CodeTemporarilyUnavailable:
+		return "TemporarilyUnavailable"
+	case CodeMalformedRequest:
+		return "MalformedRequest"
+	case CodeCrash:
+		return "Crash"
+	case CodeAbort:
+		return "Abort"
+	case CodeKeyDoesNotExist:
+		return "KeyDoesNotExist"
+	case CodeKeyAlreadyExists:
+		return "KeyAlreadyExists"
+	case CodePreconditionFailed:
+		return "PreconditionFailed"
+	case CodeTxnConflict:
+		return "TxnConflict"
 	}
-	return fmt.Sprintf("%s (error %d): %s", CodeName(e.Code), e.Code, e.Text)
+	return fmt.Sprintf("ErrorCode<%d>", code)
 }
 
 // Name is the Maelstrom name of the error's code.
@@ -83,10 +126,22 @@ func (e *RPCError) Name() string { return CodeName(e.Code) }
 // Definite tells whether the operation surely did not happen.
 func (e *RPCError) Definite() bool { return IsDefinite(e.Code) }
 
-// ErrorCode returns the Maelstrom code of err: its own code for an
-// *RPCError anywhere in the chain, CodeTimeout for a context deadline, and
-// CodeCrash for anything else. ok is false when err is nil.
-func ErrorCode(err error) (code int, ok bool) {
+// ErrorCode is demo/go's: the code of err when it is an *RPCError, -1
+// otherwise (nil included). It also finds an *RPCError wrapped inside err
+// (errors.As), which demo/go does not; a bare context error is -1 in both.
+func ErrorCode(err error) int {
+	var rpcErr *RPCError
+	if errors.As(err, &rpcErr) {
+		return rpcErr.Code
+	}
+	return -1
+}
+
+// CodeOf returns the Maelstrom code a node should answer err with: its
+// own code for an *RPCError anywhere in the chain, CodeTimeout for a
+// context deadline, and CodeCrash for anything else. ok is false when err
+// is nil.
+func CodeOf(err error) (code int, ok bool) {
 	if err == nil {
 		return 0, false
 	}
@@ -102,14 +157,14 @@ func ErrorCode(err error) (code int, ok bool) {
 
 // HasCode reports whether err carries the given Maelstrom code.
 func HasCode(err error, code int) bool {
-	c, ok := ErrorCode(err)
+	c, ok := CodeOf(err)
 	return ok && c == code
 }
 
 // IsDefiniteError reports whether err surely means the operation did not
 // happen. nil is not an error and so not definite.
 func IsDefiniteError(err error) bool {
-	c, ok := ErrorCode(err)
+	c, ok := CodeOf(err)
 	return ok && IsDefinite(c)
 }
 

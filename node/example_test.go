@@ -33,7 +33,10 @@ func Example() {
 	if err := n.Run(); err != nil {
 		panic(err)
 	}
-	// Output:
+	// Each message runs on its own goroutine, init included, so the
+	// replies may come in either order.
+
+	// Unordered output:
 	// {"src":"n1","dest":"c0","body":{"in_reply_to":1,"type":"init_ok"}}
 	// {"src":"n1","dest":"c1","body":{"in_reply_to":2,"type":"echo_ok","echo":"hello"}}
 }

@@ -96,23 +96,28 @@ type kvCASBody struct {
 	CreateIfNotExists bool   `json:"create_if_not_exists,omitempty"`
 }
 
-// Read returns the value of key, decoded by encoding/json into any
-// (numbers are float64; use ReadInt or ReadInto for typed values).
+// Read returns the value of key, as demo/go's Read does: decoded by
+// encoding/json into any, except that a number at the top level comes
+// back as an int (truncated, as demo/go's int(float64) does), since
+// Maelstrom's workloads store integers. A missing key is an *RPCError with
+// code KeyDoesNotExist. Use ReadInto or ReadRaw for other shapes.
 func (kv *KV) Read(ctx context.Context, key string) (any, error) {
 	var v any
 	if err := kv.ReadInto(ctx, key, &v); err != nil {
 		return nil, err
 	}
+	if f, ok := v.(float64); ok {
+		return int(f), nil
+	}
 	return v, nil
 }
 
-// ReadInt returns the value of key as an int.
+// ReadInt reads the value of key as an int, as demo/go's does: a value
+// that is not a number reads as 0 without error.
 func (kv *KV) ReadInt(ctx context.Context, key string) (int, error) {
-	var v int
-	if err := kv.ReadInto(ctx, key, &v); err != nil {
-		return 0, err
-	}
-	return v, nil
+	v, err := kv.Read(ctx, key)
+	i, _ := v.(int)
+	return i, err
 }
 
 // ReadInto decodes the value of key into v.
@@ -134,7 +139,7 @@ func (kv *KV) ReadRaw(ctx context.Context, key string) (json.RawMessage, error) 
 	case <-f.done:
 		return f.value, f.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: %w", NewRPCError(CodeTimeout, "%s: read of key %q did not complete", kv.service, key), ctx.Err())
+		return nil, ctx.Err() // as SyncRPC, and so demo/go's Read
 	}
 }
 
@@ -250,7 +255,7 @@ func (kv *KV) Update(ctx context.Context, key string, fn func(old any, exists bo
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("%w: %w", NewRPCError(CodeTimeout, "%s: update of key %q did not complete", kv.service, key), ctx.Err())
+			return nil, fmt.Errorf("%w: %w", NewRPCErrorf(CodeTimeout, "%s: update of key %q did not complete", kv.service, key), ctx.Err())
 		}
 	}
 }

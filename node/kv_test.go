@@ -142,7 +142,7 @@ func TestKVReadWriteCAS(t *testing.T) {
 	assert.Equal(t, 5, v)
 	val, err := kv.Read(c, "x")
 	require.NoError(t, err)
-	assert.Equal(t, float64(5), val)
+	assert.Equal(t, 5, val, "numbers read as int, as in demo/go")
 
 	err = kv.CompareAndSwap(c, "x", 4, 6, false)
 	require.True(t, node.HasCode(err, node.PreconditionFailed), "%v", err)
@@ -155,8 +155,13 @@ func TestKVReadWriteCAS(t *testing.T) {
 	var list []int
 	require.NoError(t, kv.ReadInto(c, "list", &list))
 	assert.Equal(t, []int{1, 2, 3}, list)
-	_, err = kv.ReadInt(c, "list")
-	require.Error(t, err)
+	n, err := kv.ReadInt(c, "list")
+	require.NoError(t, err, "demo/go's ReadInt reads a non-number as 0")
+	assert.Zero(t, n)
+	require.NoError(t, kv.Write(c, "half", 2.5))
+	val, err = kv.Read(c, "half")
+	require.NoError(t, err)
+	assert.Equal(t, 2, val, "truncated as demo/go's int(float64)")
 }
 
 func TestKVUpdateUnderContention(t *testing.T) {

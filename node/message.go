@@ -1,11 +1,18 @@
 // Package node is the Maelstrom protocol library every node program in this
-// repository is built on. Its API has the shape of Maelstrom's own Go
-// library (demo/go in the Maelstrom tree: Node, Message, Handle, Reply, RPC,
-// SyncRPC, KV), so programs written for one read naturally against the
-// other, but it fixes the weaknesses that library has: bad input never ends
-// Run, lines may be up to 128 MiB, a SyncRPC whose context ends removes its
-// callback, handler panics are recovered, output is batched, and logging to
-// stderr is off unless GLOMERS_LOG=1.
+// repository is built on. It is a drop-in for Maelstrom's own Go library
+// (demo/go in the Maelstrom tree): every exported identifier of demo/go's
+// node.go, kv.go and rpc_error.go exists here with the same signature and
+// meaning, so a program written for demo/go builds with only its import
+// changed (maelstrom "glomers/node"); dropin_test.go lists them. Each
+// message, init included, runs its handler on its own goroutine, so
+// handlers may block, call SyncRPC and use KV.
+//
+// Extras sit alongside: bad input never ends Run (it is skipped, or
+// answered with the right error code), lines may be up to 128 MiB, RPCs
+// are bounded by a timeout (RPCWithTimeout reports it), a SyncRPC whose
+// context ends removes its callback, handler panics are recovered, output
+// is batched, KV reads of one key are coalesced, Context ends background
+// work at shutdown, and logging to stderr is off unless GLOMERS_LOG=1.
 //
 // The wire format is Maelstrom's doc/protocol.md: one JSON object per line,
 // {"src", "dest", "body"}, where the body carries the reserved keys "type",
@@ -18,9 +25,9 @@ import (
 
 // Message is one envelope read from or written to the network.
 type Message struct {
-	Src  string          `json:"src"`
-	Dest string          `json:"dest"`
-	Body json.RawMessage `json:"body"`
+	Src  string          `json:"src,omitempty"`
+	Dest string          `json:"dest,omitempty"`
+	Body json.RawMessage `json:"body,omitempty"`
 
 	// hdr caches the reserved body fields when the library parsed them;
 	// hasHdr tells whether it is filled. Messages built by callers parse
@@ -51,8 +58,8 @@ type MessageBody struct {
 // (doc/protocol.md, "Initialization").
 type InitMessageBody struct {
 	MessageBody
-	NodeID  string   `json:"node_id"`
-	NodeIDs []string `json:"node_ids"`
+	NodeID  string   `json:"node_id,omitempty"`
+	NodeIDs []string `json:"node_ids,omitempty"`
 }
 
 // HandlerFunc handles one message. Returning an *RPCError (possibly
@@ -130,7 +137,7 @@ func Decode[T any](msg Message) (T, error) {
 func Malformed(msg Message, cause error) *RPCError {
 	typ := msg.Type()
 	if cause == nil {
-		return NewRPCError(CodeMalformedRequest, "malformed %q request", typ)
+		return NewRPCErrorf(CodeMalformedRequest, "malformed %q request", typ)
 	}
-	return NewRPCError(CodeMalformedRequest, "malformed %q request: %v", typ, cause)
+	return NewRPCErrorf(CodeMalformedRequest, "malformed %q request: %v", typ, cause)
 }

@@ -34,7 +34,13 @@ const DefaultRPCTimeout = 5 * time.Second
 // requests to handlers (each in its own goroutine), routes replies to RPC
 // callbacks, and writes messages to its output one line each.
 type Node struct {
-	in  io.Reader
+	// Stdin is where Run reads messages from, as in demo/go. NewNode sets
+	// it to os.Stdin; replace it before Run.
+	Stdin io.Reader
+	// Stdout is where messages are written, as in demo/go. NewNode sets
+	// it to os.Stdout; replace it before the first message is sent.
+	Stdout io.Writer
+
 	out *outbox
 
 	handlersMu sync.RWMutex
@@ -47,6 +53,8 @@ type Node struct {
 	rpcMu      sync.Mutex
 	callbacks  map[int]*callback
 	closed     bool
+	timed      int          // callbacks with a deadline, see sweep
+	sweeping   bool         // the sweep goroutine runs
 	rpcTimeout atomic.Int64 // time.Duration
 	grace      atomic.Int64 // time.Duration, see SetShutdownGrace
 
@@ -60,6 +68,12 @@ type Node struct {
 	done    chan struct{}  // closed when the input has ended
 
 	logger atomic.Pointer[log.Logger]
+
+	contextState
+	// ownsProcess: the node runs on the process's own stdin and stdout
+	// (NewNode), so it may tune GOMAXPROCS (see tuneProcs) and watch
+	// signals (see Context); in-process nodes (NewNodeIO) do neither.
+	ownsProcess bool
 }
 
 type identity struct {
@@ -69,20 +83,25 @@ type identity struct {
 
 // NewNode returns a node that reads stdin and writes stdout. Logging goes
 // to stderr when GLOMERS_LOG=1.
-func NewNode() *Node { return NewNodeIO(os.Stdin, os.Stdout) }
+func NewNode() *Node {
+	n := NewNodeIO(pollableStdin(), os.Stdout)
+	n.ownsProcess = true
+	return n
+}
 
 // NewNodeIO returns a node on the given input and output, for tests and
 // in-process use. Logging goes to stderr when GLOMERS_LOG=1.
 func NewNodeIO(in io.Reader, out io.Writer) *Node {
 	n := &Node{
-		in:        in,
-		out:       newOutbox(out),
+		Stdin:     in,
+		Stdout:    out,
 		handlers:  make(map[string]HandlerFunc),
 		callbacks: make(map[int]*callback),
 		done:      make(chan struct{}),
 		maxLine:   MaxLineSize,
 		intern:    newInterner(),
 	}
+	n.out = newOutbox(func() io.Writer { return n.Stdout })
 	n.workers = newWorkers(n.runJob)
 	n.rpcTimeout.Store(int64(DefaultRPCTimeout))
 	n.grace.Store(int64(DefaultShutdownGrace))
@@ -151,10 +170,14 @@ func (n *Node) Initialized() bool { return n.ident.Load() != nil }
 // a node program should stop then.
 func (n *Node) Done() <-chan struct{} { return n.done }
 
-// Handle registers the handler of requests of type typ. Register handlers
-// before Run. A handler for "init" runs inside the library's init handling,
-// after the ids are set and before init_ok is sent; it must not wait for
-// other messages (it runs on the input loop).
+// Handle registers the handler of requests of type typ; it panics if typ
+// has one already, as demo/go's does. Register handlers before Run. Each
+// message runs its handler on its own goroutine (as in demo/go), so a
+// handler may block, call SyncRPC or KV, and wait for RPC callbacks while
+// the input loop keeps reading. A handler for "init" runs after the ids
+// are set and before init_ok is sent, on its own goroutine like any other:
+// it may call SyncRPC and KV (to seed a key, say); init_ok goes out when it
+// returns nil, an error reply when it fails.
 func (n *Node) Handle(typ string, fn HandlerFunc) {
 	n.handlersMu.Lock()
 	defer n.handlersMu.Unlock()
@@ -181,11 +204,20 @@ func (n *Node) Run() error {
 	if !n.running.CompareAndSwap(false, true) {
 		return errors.New("node: Run called twice")
 	}
-	r := bufio.NewReaderSize(n.in, 64<<10)
+	r := bufio.NewReaderSize(n.Stdin, 64<<10)
 	var long []byte
 	var readErr error
+	busy := false // see outbox: lines queue while the loop has input
 	for {
+		if busy && !hasLine(r) {
+			n.out.setBusy(false) // about to block: write what queued
+			busy = false
+		}
 		line, err := readLine(r, &long, n.maxLine)
+		if !busy {
+			n.out.setBusy(true)
+			busy = true
+		}
 		if err == errLineTooLong {
 			n.Logf("skipping input line longer than %d bytes", n.maxLine)
 			continue
@@ -242,6 +274,13 @@ func (n *Node) ShutdownGrace() time.Duration { return time.Duration(n.grace.Load
 
 var errLineTooLong = errors.New("node: input line too long")
 
+// hasLine tells whether r holds a complete line, i.e. whether the next
+// readLine returns without reading (and so without blocking).
+func hasLine(r *bufio.Reader) bool {
+	b, _ := r.Peek(r.Buffered())
+	return bytes.IndexByte(b, '\n') >= 0
+}
+
 // readLine returns the next line without its line ending. Lines that fit
 // the reader's buffer are returned without copying; longer ones are
 // assembled in *long, up to MaxLineSize.
@@ -283,7 +322,7 @@ func (n *Node) handleLine(line []byte) {
 	if err != nil {
 		pe, _ := isParseError(err)
 		if pe != nil && pe.reply {
-			n.replyError(msg, NewRPCError(CodeMalformedRequest, "%s", pe.msg))
+			n.replyError(msg, NewRPCErrorf(CodeMalformedRequest, "%s", pe.msg))
 			return
 		}
 		n.Logf("skipping input: %v: %.200q", err, line)
@@ -303,7 +342,7 @@ func (n *Node) handleLine(line []byte) {
 	}
 	fn := n.handler(h.typ)
 	if fn == nil {
-		n.replyError(msg, NewRPCError(CodeNotSupported, "unsupported message type %q", h.typ))
+		n.replyError(msg, NewRPCErrorf(CodeNotSupported, "unsupported message type %q", h.typ))
 		return
 	}
 	n.wg.Add(1)
@@ -331,7 +370,7 @@ func (n *Node) call(fn HandlerFunc, msg Message) (err error) {
 			if n.logger.Load() != nil {
 				n.Logf("handler for %q panicked: %v\n%s", msg.Type(), p, debug.Stack())
 			}
-			err = NewRPCError(CodeCrash, "handler panicked: %v", p)
+			err = NewRPCErrorf(CodeCrash, "handler panicked: %v", p)
 		}
 	}()
 	return fn(msg)
@@ -346,17 +385,24 @@ func (n *Node) handleInit(msg Message) {
 		n.replyError(msg, Malformed(msg, err))
 		return
 	}
+	// The ids are set here, on the input loop, so that messages arriving
+	// while the user's init handler runs find the node initialized.
 	n.Init(body.NodeID, body.NodeIDs)
+	n.tuneProcs(len(body.NodeIDs))
 	n.Logf("initialized as %s of %v", body.NodeID, body.NodeIDs)
+	n.wg.Add(1)
+	n.workers.dispatch(job{fn: n.finishInit, msg: msg})
+}
+
+// finishInit runs the user's init handler, if any, then sends init_ok. It
+// runs on a worker goroutine, so the handler may wait for replies.
+func (n *Node) finishInit(msg Message) error {
 	if fn := n.handler("init"); fn != nil {
-		if err := n.call(fn, msg); err != nil {
-			n.replyError(msg, err)
-			return
+		if err := fn(msg); err != nil {
+			return err
 		}
 	}
-	if err := n.Reply(msg, MessageBody{Type: "init_ok"}); err != nil {
-		n.Logf("init_ok: %v", err)
-	}
+	return n.Reply(msg, MessageBody{Type: "init_ok"})
 }
 
 // errorBody is the wire form of an error reply.
@@ -370,7 +416,7 @@ type errorBody struct {
 // chain, 0 for a context deadline, 13 crash for anything else. Messages
 // without msg_id expect no answer; the error is only logged.
 func (n *Node) replyError(req Message, err error) {
-	code, _ := ErrorCode(err)
+	code, _ := CodeOf(err)
 	text := err.Error()
 	var rpcErr *RPCError
 	if errors.As(err, &rpcErr) {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"runtime"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -15,70 +14,62 @@ import (
 // (its input ended and Run is returning or has returned).
 var ErrClosed = errors.New("node: closed")
 
-// outbox serialises every outgoing line. Senders append complete lines to
-// a shared buffer under a mutex, so lines never interleave; one writer
-// goroutine swaps that buffer out and writes it in a single call, looping
-// until nothing is pending. Under load many messages go out per write
-// (per syscall); when idle every message is written as soon as it is
-// queued.
+// outbox serialises every outgoing line: senders append complete lines to
+// a shared buffer under one lock, so lines never interleave, and the
+// buffer is written in a single call under that lock. No goroutine sits
+// between a sender and the write. While the input loop is working through
+// input it has already read ("busy"), lines only queue: the loop writes
+// them all at once when its input is drained, just before it would block
+// on a read. So under load many messages go out per write (per system
+// call), and when idle a line is written as soon as it is sent.
 type outbox struct {
-	w io.Writer
+	dest func() io.Writer // the node's Stdout, resolved at the first write
+	w    io.Writer
 
 	mu      sync.Mutex
 	pending []byte
+	busy    bool // the input loop will flush before it blocks
 	closed  bool
 	err     error // first write error; further output is dropped
-
-	started bool          // the writer goroutine runs (started by the first line)
-	wake    chan struct{} // capacity 1: "there is something pending"
-	done    chan struct{} // closed when the writer has exited
 }
 
 // maxKeptBuffer bounds the capacity a drained buffer may keep, so that one
 // huge message does not pin its memory forever.
 const maxKeptBuffer = 1 << 20
 
-func newOutbox(w io.Writer) *outbox {
-	return &outbox{w: w, wake: make(chan struct{}, 1), done: make(chan struct{})}
+func newOutbox(dest func() io.Writer) *outbox {
+	return &outbox{dest: dest}
 }
 
-func (o *outbox) run() {
-	defer close(o.done)
-	var spare []byte
-	for {
-		<-o.wake
-		// Let the goroutines that are ready to run (handlers finishing,
-		// the input loop) queue their lines first: under load that
-		// turns a write per message into a write per batch; when idle
-		// it costs one scheduler round trip.
-		runtime.Gosched()
-		for {
-			o.mu.Lock()
-			buf := o.pending
-			o.pending = spare[:0]
-			closed := o.closed
-			failed := o.err != nil
-			o.mu.Unlock()
-			if len(buf) == 0 {
-				spare = buf
-				if closed {
-					return
-				}
-				break
-			}
-			if !failed {
-				if _, err := o.w.Write(buf); err != nil {
-					o.mu.Lock()
-					o.err = err
-					o.mu.Unlock()
-				}
-			}
-			if cap(buf) > maxKeptBuffer {
-				buf = nil
-			}
-			spare = buf[:0]
+// writeLocked writes everything pending; o.mu is held.
+func (o *outbox) writeLocked() {
+	if len(o.pending) == 0 {
+		return
+	}
+	if o.err == nil {
+		if o.w == nil {
+			o.w = o.dest()
+		}
+		if _, err := o.w.Write(o.pending); err != nil {
+			o.err = err
 		}
 	}
+	if cap(o.pending) > maxKeptBuffer {
+		o.pending = nil
+	} else {
+		o.pending = o.pending[:0]
+	}
+}
+
+// setBusy marks the input loop as working through read input (lines
+// queue) or about to block (everything queued is written now).
+func (o *outbox) setBusy(busy bool) {
+	o.mu.Lock()
+	o.busy = busy
+	if !busy {
+		o.writeLocked()
+	}
+	o.mu.Unlock()
 }
 
 // appendLine runs fill with the pending buffer locked so that the caller
@@ -86,51 +77,39 @@ func (o *outbox) run() {
 // an error, in which case nothing is queued.
 func (o *outbox) appendLine(fill func(buf []byte) ([]byte, error)) error {
 	o.mu.Lock()
+	defer o.mu.Unlock()
 	if o.closed {
-		o.mu.Unlock()
 		return ErrClosed
 	}
 	if o.err != nil {
-		err := o.err
-		o.mu.Unlock()
-		return err
+		return o.err
 	}
 	start := len(o.pending)
 	buf, err := fill(o.pending)
 	if err != nil {
 		o.pending = o.pending[:start]
-		o.mu.Unlock()
 		return err
 	}
 	o.pending = buf
-	if !o.started {
-		o.started = true
-		go o.run()
-	}
-	o.mu.Unlock()
-	select {
-	case o.wake <- struct{}{}:
-	default:
+	if !o.busy {
+		o.writeLocked()
 	}
 	return nil
 }
 
-// close stops accepting lines and waits until everything queued is written.
+// flush writes what is queued now, without closing the outbox.
+func (o *outbox) flush() {
+	o.mu.Lock()
+	o.writeLocked()
+	o.mu.Unlock()
+}
+
+// close stops accepting lines and writes everything queued.
 func (o *outbox) close() error {
 	o.mu.Lock()
-	o.closed = true
-	started := o.started
-	o.mu.Unlock()
-	if !started {
-		return nil // nothing was ever queued
-	}
-	select {
-	case o.wake <- struct{}{}:
-	default:
-	}
-	<-o.done
-	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.closed = true
+	o.writeLocked()
 	return o.err
 }
 

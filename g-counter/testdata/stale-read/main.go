@@ -23,7 +23,7 @@ func main() {
 			Delta int64 `json:"delta"`
 		}
 		if err := json.Unmarshal(msg.Body, &body); err != nil {
-			return node.NewRPCError(node.CodeMalformedRequest, "%v", err)
+			return node.NewRPCErrorf(node.CodeMalformedRequest, "%v", err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()

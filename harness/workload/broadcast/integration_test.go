@@ -111,7 +111,7 @@ func config(bin string, nodes int) run.Config {
 	cfg.TimeLimit = 2 * time.Second
 	cfg.RecoveryTime = time.Second
 	// Short retries, so the node recovers within the short recovery time.
-	cfg.Args = []string{"retry=300ms", "ack-delay=100ms"}
+	cfg.Args = []string{"retry=300ms"}
 	return cfg
 }
 

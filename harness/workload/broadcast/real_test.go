@@ -14,7 +14,7 @@ import (
 
 // TestRealMaelstromRuns checks two store directories written by the real
 // Maelstrom (testdata/maelstrom/<run>/history.edn and results.edn, copied
-// from /work/shared/maelstrom-runs): our set-full must reproduce the
+// from the shared real Maelstrom runs): our set-full must reproduce the
 // :workload map of results.edn key by key.
 func TestRealMaelstromRuns(t *testing.T) {
 	dirs, err := filepath.Glob("testdata/maelstrom/*")

@@ -26,6 +26,8 @@ type Client struct {
 	// last one of each worker would otherwise be missed (and a key first
 	// written by it never polled in the final phase).
 	track *sharedState
+	// pairs shares poll results' pairs between clients (nil: not shared).
+	pairs *pairInterner
 }
 
 // NewClient returns a client talking to node over conn.
@@ -111,32 +113,48 @@ func (c *Client) poll(ctx context.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var resp PollResponse
-	if err := decode(raw, &resp); err != nil {
-		return nil, err
-	}
-	msgs := make(map[string]any, len(resp.Msgs))
+	msgs := map[string]any{}
 	commit := map[string]int64{}
-	for k, pairs := range resp.Msgs {
-		out := make([]any, 0, len(pairs))
-		hi := int64(-1)
-		for _, p := range pairs {
-			if len(p) != 2 {
-				return nil, fmt.Errorf("kafka: poll_ok pair %v is not [offset, msg]", p)
-			}
-			o, ok := history.AsInt(history.Normalize(p[0]))
-			if !ok {
-				return nil, fmt.Errorf("kafka: poll_ok offset %v is not an integer", p[0])
-			}
-			hi = max(hi, o)
-			out = append(out, []any{o, history.Normalize(p[1])})
-		}
+	// record keeps the pairs read of key k and moves its offsets on.
+	record := func(k string, out []any, hi int64) {
 		msgs[k] = out
 		if cur, ok := c.offsets[k]; !ok || hi+1 > cur {
 			c.offsets[k] = hi + 1
 		}
-		if len(pairs) > 0 {
+		if len(out) > 0 {
 			commit[k] = max(0, hi)
+		}
+	}
+	if fast, ok := intPollMsgs(raw); ok {
+		for _, kp := range fast {
+			out := make([]any, 0, len(kp.pairs))
+			hi := int64(-1)
+			for _, p := range kp.pairs {
+				hi = max(hi, p[0])
+				out = append(out, c.pairs.pair(kp.key, p[0], p[1]))
+			}
+			record(kp.key, out, hi)
+		}
+	} else {
+		var resp PollResponse
+		if err := decode(raw, &resp); err != nil {
+			return nil, err
+		}
+		for k, pairs := range resp.Msgs {
+			out := make([]any, 0, len(pairs))
+			hi := int64(-1)
+			for _, p := range pairs {
+				if len(p) != 2 {
+					return nil, fmt.Errorf("kafka: poll_ok pair %v is not [offset, msg]", p)
+				}
+				o, ok := history.AsInt(history.Normalize(p[0]))
+				if !ok {
+					return nil, fmt.Errorf("kafka: poll_ok offset %v is not an integer", p[0])
+				}
+				hi = max(hi, o)
+				out = append(out, c.pairs.pair(k, o, history.Normalize(p[1])))
+			}
+			record(k, out, hi)
 		}
 	}
 	if len(commit) > 0 {

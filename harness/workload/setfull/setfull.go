@@ -66,6 +66,10 @@ type Result struct {
 	LostLatencies     Quantiles       `json:"lost-latencies,omitempty"`
 	DuplicatedCount   int             `json:"duplicated-count"`
 	Duplicated        map[string]int  `json:"duplicated"`
+
+	// lost and linearizable feed Explain (explain.go).
+	lost         []lostStory
+	linearizable bool
 }
 
 // ElementResult is set-full-element-results for one element, as listed in
@@ -303,6 +307,8 @@ func (c Checker) Check(h history.History) Result {
 		// (and (empty? dups) valid?)
 		res.Valid = check.Invalid
 	}
+	res.lost = lostStories(h, addF, res.Lost, MaxLostExplained)
+	res.linearizable = c.Linearizable
 	return res
 }
 

@@ -1,0 +1,136 @@
+package kafka
+
+import (
+	"bytes"
+
+	"glomers/internal/jsonscan"
+)
+
+// keyPairs is one key's [offset, msg] pairs of a poll_ok, both integers.
+type keyPairs struct {
+	key   string
+	pairs [][2]int64
+}
+
+// intPollMsgs reads a poll_ok body's msgs straight from its bytes when it
+// has the ordinary shape, {"msgs": {key: [[int, int], ...], ...}, ...},
+// with each key once; ok is false for anything else (invalid JSON, other
+// numbers or values, keys encoding/json would match case-insensitively),
+// which the caller hands to encoding/json as before. A final poll returns
+// the whole log; decoding it into generic values, once per client at the
+// same time, was most of the harness's peak memory.
+func intPollMsgs(raw []byte) ([]keyPairs, bool) {
+	if !jsonscan.Valid(raw) {
+		return nil, false
+	}
+	top, ok := jsonscan.Object(raw)
+	if !ok {
+		return nil, false
+	}
+	var msgs []byte
+	for {
+		k, v, ok := top.Next()
+		if !ok {
+			break
+		}
+		if bytes.EqualFold(k, []byte("msgs")) {
+			if msgs != nil || string(k) != "msgs" {
+				return nil, false
+			}
+			msgs = v
+		}
+	}
+	if msgs == nil {
+		return nil, false
+	}
+	f, ok := jsonscan.Object(msgs)
+	if !ok {
+		return nil, false
+	}
+	var out []keyPairs
+	seen := map[string]bool{}
+	for {
+		k, v, ok := f.Next()
+		if !ok {
+			return out, true
+		}
+		key := string(k)
+		if seen[key] {
+			return nil, false
+		}
+		seen[key] = true
+		pairs, ok := intPairs(v)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, keyPairs{key, pairs})
+	}
+}
+
+// intPairs reads [[int, int], ...] from valid JSON; ok is false for any
+// other shape.
+func intPairs(v []byte) ([][2]int64, bool) {
+	s := scanner{b: v}
+	if !s.eat('[') {
+		return nil, false
+	}
+	var out [][2]int64
+	if s.eat(']') {
+		return out, s.end()
+	}
+	for {
+		var p [2]int64
+		ok := s.eat('[')
+		ok = ok && s.int(&p[0]) && s.eat(',') && s.int(&p[1]) && s.eat(']')
+		if !ok {
+			return nil, false
+		}
+		out = append(out, p)
+		if s.eat(']') {
+			return out, s.end()
+		}
+		if !s.eat(',') {
+			return nil, false
+		}
+	}
+}
+
+type scanner struct {
+	b []byte
+	i int
+}
+
+func (s *scanner) ws() {
+	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
+		s.i++
+	}
+}
+
+func (s *scanner) eat(c byte) bool {
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+func (s *scanner) end() bool {
+	s.ws()
+	return s.i == len(s.b)
+}
+
+// int reads an integer number token (no fraction or exponent).
+func (s *scanner) int(v *int64) bool {
+	s.ws()
+	start := s.i
+	for s.i < len(s.b) && (s.b[s.i] == '-' || (s.b[s.i] >= '0' && s.b[s.i] <= '9')) {
+		s.i++
+	}
+	if s.i == start || (s.i < len(s.b) && (s.b[s.i] == '.' || s.b[s.i] == 'e' || s.b[s.i] == 'E')) {
+		return false
+	}
+	n, ok := jsonscan.Int(s.b[start:s.i])
+	*v = n
+	return ok
+}

@@ -1,0 +1,107 @@
+package node
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// tuneProcs lowers GOMAXPROCS to this node's share of the machine's CPUs
+// (at least 1) once init says how many nodes there are, unless the
+// GOMAXPROCS environment variable was set. Maelstrom runs every node as a
+// process on the same machine, so 25 nodes on two cores each running two
+// Ps spend their time in the scheduler spinning for work and switching
+// threads, not in handlers.
+func (n *Node) tuneProcs(nodes int) {
+	if !n.ownsProcess || nodes <= 1 || os.Getenv("GOMAXPROCS") != "" {
+		return
+	}
+	share := max(1, (runtime.NumCPU()+nodes-1)/nodes)
+	if share < runtime.GOMAXPROCS(0) {
+		runtime.GOMAXPROCS(share)
+	}
+}
+
+// Context returns a context that ends when the node shuts down: when its
+// input ends (Maelstrom's way of stopping a node), or when the process
+// receives SIGINT or SIGTERM. Background goroutines of a node program
+// (gossip tickers, flush loops) select on it instead of wiring signals
+// themselves:
+//
+//	go gossip(n.Context())
+//
+// On a signal the context is cancelled, the output written so far is
+// flushed, and the signal is raised again with its default action, so the
+// process ends exactly as it would have without this helper. Signals are
+// only watched once Context has been called, and only by a node made with
+// NewNode (in-process nodes share their process with others).
+func (n *Node) Context() context.Context {
+	n.ctxOnce.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		n.ctx = ctx
+		go func() { <-n.done; cancel() }()
+		if !n.ownsProcess {
+			return
+		}
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+		go func() {
+			select {
+			case sig := <-sigs:
+				cancel()
+				n.out.flush()
+				signal.Reset(sig)
+				if p, err := os.FindProcess(os.Getpid()); err == nil {
+					_ = p.Signal(sig)
+				}
+			case <-n.done:
+				signal.Stop(sigs)
+			}
+		}()
+	})
+	return n.ctx
+}
+
+// contextState is the lazily made shutdown context of a node.
+type contextState struct {
+	ctxOnce sync.Once
+	ctx     context.Context
+}
+
+// pollableStdin is os.Stdin made pollable, once per process: a second
+// *os.File on fd 0 could not register with the poller again (and would
+// close fd 0 when collected).
+var pollableStdin = sync.OnceValue(func() io.Reader { return pollable(os.Stdin) })
+
+// pollable returns f switched to non-blocking mode, so that reads go
+// through the Go runtime's network poller, when f is a pipe or a socket
+// (Maelstrom connects nodes by pipes); anything else is returned as is.
+// os.Stdin on a blocking pipe is read with a blocking system call: the
+// reading thread sleeps in the kernel, and each handler goroutine the
+// input starts needs another thread woken to run it (futex calls, context
+// switches: measured, most of a node's cost per message). Read through
+// the poller, the input loop parks like any goroutine and one thread runs
+// the loop and the handlers in turn.
+func pollable(f *os.File) *os.File {
+	fi, err := f.Stat()
+	if err != nil || fi.Mode()&(os.ModeNamedPipe|os.ModeSocket) == 0 {
+		return f
+	}
+	fd := int(f.Fd())
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		return f
+	}
+	// NewFile sees the non-blocking flag and registers with the poller.
+	// p is kept for the life of the process (see pollableStdin): when it
+	// is collected it closes the descriptor.
+	p := os.NewFile(uintptr(fd), f.Name())
+	if p.SetReadDeadline(time.Time{}) != nil { // not registered after all:
+		_ = syscall.SetNonblock(fd, false) // plain blocking reads
+	}
+	return p
+}

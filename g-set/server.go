@@ -42,10 +42,10 @@ func Register(n *node.Node, cfg Config) *Set {
 			return node.NewRPCError(node.CodeMalformedRequest, "add needs an element")
 		}
 		if err := s.Add(req.Element); err != nil {
-			return node.NewRPCError(node.CodeMalformedRequest, "add: %v", err)
+			return node.NewRPCErrorf(node.CodeMalformedRequest, "add: %v", err)
 		}
 		if err := rep.Save(); err != nil {
-			return node.NewRPCError(node.CodeCrash, "add: saving: %v", err)
+			return node.NewRPCErrorf(node.CodeCrash, "add: saving: %v", err)
 		}
 		return n.Reply(msg, node.MessageBody{Type: "add_ok"})
 	})

@@ -46,7 +46,7 @@ func Register(n *node.Node, cfg Config) *Counter {
 		c.SetID(n.ID())
 		c.Add(*req.Delta)
 		if err := rep.Save(); err != nil {
-			return node.NewRPCError(node.CodeCrash, "add: saving: %v", err)
+			return node.NewRPCErrorf(node.CodeCrash, "add: saving: %v", err)
 		}
 		return n.Reply(msg, node.MessageBody{Type: "add_ok"})
 	})

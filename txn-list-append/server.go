@@ -51,9 +51,7 @@ func Register(n *node.Node, cfg StoreConfig) {
 	}
 	store := NewStore(node.NewLinKV(n), node.NewLWWKV(n), newID, push, cfg)
 	n.Handle("init", func(node.Message) error {
-		ctx, cancel := context.WithCancel(context.Background())
-		go func() { <-n.Done(); cancel() }()
-		go store.Run(ctx)
+		go store.Run(n.Context())
 		return nil
 	})
 	n.Handle("txn", func(msg node.Message) error {
@@ -63,7 +61,7 @@ func Register(n *node.Node, cfg StoreConfig) {
 		}
 		txn, err := ParseTxn(req.Txn)
 		if err != nil {
-			return node.NewRPCError(node.CodeMalformedRequest, "%v", err)
+			return node.NewRPCErrorf(node.CodeMalformedRequest, "%v", err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), n.RPCTimeout())
 		defer cancel()

@@ -153,7 +153,7 @@ func (s *Store) Transact(ctx context.Context, txn []Mop) ([]Completed, error) {
 	case res := <-r.done:
 		return res.txn, res.err
 	case <-ctx.Done():
-		return nil, node.NewRPCError(node.CodeTimeout, "transaction outcome unknown: %v", ctx.Err())
+		return nil, node.NewRPCErrorf(node.CodeTimeout, "transaction outcome unknown: %v", ctx.Err())
 	}
 }
 
@@ -335,7 +335,7 @@ func (s *Store) commitWrites(ctx context.Context, batch []*request) {
 			return
 		case node.HasCode(err, node.CodePreconditionFailed), node.HasCode(err, node.CodeKeyDoesNotExist):
 			if attempt >= s.cfg.MaxAttempts {
-				failAll(batch, node.NewRPCError(node.CodeTxnConflict, "root moved on %d times", attempt))
+				failAll(batch, node.NewRPCErrorf(node.CodeTxnConflict, "root moved on %d times", attempt))
 				return
 			}
 			if _, err := s.readRoot(ctx); err != nil {
@@ -353,7 +353,7 @@ func (s *Store) commitWrites(ctx context.Context, batch []*request) {
 			s.mu.Lock()
 			s.root = nil
 			s.mu.Unlock()
-			failAll(batch, node.NewRPCError(node.CodeTimeout, "commit outcome unknown: %v", err))
+			failAll(batch, node.NewRPCErrorf(node.CodeTimeout, "commit outcome unknown: %v", err))
 			return
 		}
 	}
@@ -388,7 +388,7 @@ func (s *Store) readRoot(ctx context.Context) (*Root, error) {
 	}
 	var root Root
 	if err := json.Unmarshal(raw, &root); err != nil {
-		return nil, node.NewRPCError(node.CodeCrash, "root is not a root: %v", err)
+		return nil, node.NewRPCErrorf(node.CodeCrash, "root is not a root: %v", err)
 	}
 	s.mu.Lock()
 	s.root = &root
@@ -441,7 +441,7 @@ func (s *Store) segment(ctx context.Context, id string) (Segment, error) {
 		raw, err := s.lww.ReadRaw(ctx, id)
 		if err == nil {
 			if err := json.Unmarshal(raw, &seg); err != nil {
-				return nil, node.NewRPCError(node.CodeCrash, "segment %s: %v", id, err)
+				return nil, node.NewRPCErrorf(node.CodeCrash, "segment %s: %v", id, err)
 			}
 			s.mu.Lock()
 			s.cacheLocked(id, seg)
@@ -452,7 +452,7 @@ func (s *Store) segment(ctx context.Context, id string) (Segment, error) {
 			return nil, err
 		}
 		if !sleep(ctx, time.Millisecond<<min(attempt, 5)) {
-			return nil, node.NewRPCError(node.CodeTemporarilyUnavailable, "segment %s not in lww-kv yet", id)
+			return nil, node.NewRPCErrorf(node.CodeTemporarilyUnavailable, "segment %s not in lww-kv yet", id)
 		}
 	}
 }
@@ -476,7 +476,7 @@ func definite(err error) error {
 	if errors.As(err, &rpcErr) && rpcErr.Definite() {
 		return rpcErr
 	}
-	return node.NewRPCError(node.CodeTemporarilyUnavailable, "transaction not committed: %v", err)
+	return node.NewRPCErrorf(node.CodeTemporarilyUnavailable, "transaction not committed: %v", err)
 }
 
 func failAll(batch []*request, err error) {

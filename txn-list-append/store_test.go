@@ -51,7 +51,7 @@ func (kv *memKV) ReadRaw(_ context.Context, key string) (json.RawMessage, error)
 		ok = false
 	}
 	if !ok {
-		return nil, node.NewRPCError(node.CodeKeyDoesNotExist, "no %s", key)
+		return nil, node.NewRPCErrorf(node.CodeKeyDoesNotExist, "no %s", key)
 	}
 	return json.RawMessage(v), nil
 }
@@ -77,9 +77,9 @@ func (kv *memKV) CompareAndSwap(_ context.Context, key string, from, to any, cre
 	cur, ok := kv.data[key]
 	switch {
 	case !ok && !create:
-		return node.NewRPCError(node.CodeKeyDoesNotExist, "no %s", key)
+		return node.NewRPCErrorf(node.CodeKeyDoesNotExist, "no %s", key)
 	case ok && cur != canon(from):
-		return node.NewRPCError(node.CodePreconditionFailed, "not %v", from)
+		return node.NewRPCErrorf(node.CodePreconditionFailed, "not %v", from)
 	}
 	kv.data[key] = canon(to)
 	if lost != "" {

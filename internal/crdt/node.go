@@ -25,9 +25,7 @@ func Serve(n *node.Node, state State, interval, timeout time.Duration) *Replicat
 		}
 		peers := slices.DeleteFunc(slices.Clone(n.NodeIDs()), func(id string) bool { return id == n.ID() })
 		r.SetPeers(peers)
-		ctx, cancel := context.WithCancel(context.Background())
-		go func() { <-n.Done(); cancel() }()
-		go r.Run(ctx, interval, func(ctx context.Context, peer string, body ReplicateBody) error {
+		go r.Run(n.Context(), interval, func(ctx context.Context, peer string, body ReplicateBody) error {
 			ctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
 			_, err := n.SyncRPC(ctx, peer, body)

@@ -97,6 +97,15 @@ func (n *Network) NewClientID() string {
 	return "c" + strconv.FormatInt(id, 10)
 }
 
+// Known reports whether id is registered (a node, client or service), as
+// Maelstrom's validate-msg asks of a message's src and dest.
+func (n *Network) Known(id string) bool {
+	n.mu.Lock()
+	_, ok := n.receivers[id]
+	n.mu.Unlock()
+	return ok
+}
+
 // Since is the time elapsed since the network's start.
 func (n *Network) Since() time.Duration { return time.Since(n.start) }
 

@@ -155,7 +155,29 @@ func TestWrongSrcIsNamed(t *testing.T) {
 	<-n.Misbehaved()
 	rep := n.Stop()
 	require.Len(t, rep.Problems, 1)
-	assert.Contains(t, rep.Problems[0], `n0 sent messages with src "n1" instead of its own id "n0"`)
+	assert.Contains(t, rep.Problems[0], `n0 sent messages with src "n1" instead of its own id "n0", and no node, client or service has that id`)
+}
+
+// A node may send under another known party's src, as Maelstrom allows:
+// its raft.py forwards a client's request to the leader under the client's
+// src so that the leader answers the client directly.
+func TestForwardingUnderAKnownSrcIsDelivered(t *testing.T) {
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	got := make(chan netsim.Message, 1)
+	net.Add("c0", netsim.ReceiverFunc(func(netsim.Message) {}))
+	net.Add("n1", netsim.ReceiverFunc(func(m netsim.Message) { got <- m }))
+	n, err := Start(Options{ID: "n0", Bin: script(t, `echo '{"src":"c0","dest":"n1","body":{"type":"write","msg_id":7}}'; exec sleep 60`), Net: net})
+	require.NoError(t, err)
+	select {
+	case m := <-got:
+		assert.Equal(t, "c0", m.Src)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the forwarded message was not delivered")
+	}
+	rep := n.Stop()
+	assert.Zero(t, rep.WrongSrcCount)
+	assert.Empty(t, rep.Problems)
 }
 
 func TestClosedStdoutIsNamed(t *testing.T) {

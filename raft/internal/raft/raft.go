@@ -21,7 +21,11 @@
 //     can never answer one;
 //   - check quorum: a leader that has not heard from a majority for an
 //     election timeout steps down, so clients of a cut-off leader get
-//     redirected rather than waiting.
+//     redirected rather than waiting;
+//   - pre-vote (§9.6 of the thesis) and etcd's leader lease: a node asks
+//     whether it could win before it raises its term, and a node that
+//     hears from a leader ignores candidates, so a node rejoining after a
+//     partition does not depose a working leader.
 //
 // Not implemented: log compaction and snapshots, membership changes,
 // pre-vote, leadership transfer. The log lives in memory, whole.
@@ -41,12 +45,13 @@ type State int
 // The three roles of Raft.
 const (
 	Follower State = iota
+	PreCandidate
 	Candidate
 	Leader
 )
 
 func (s State) String() string {
-	return [...]string{"follower", "candidate", "leader"}[s]
+	return [...]string{"follower", "pre-candidate", "candidate", "leader"}[s]
 }
 
 // Entry is one log entry. Data nil is the empty entry a new leader appends.
@@ -66,16 +71,20 @@ type HardState struct {
 
 // Message types between peers.
 const (
-	MsgVote       = "request_vote"
-	MsgVoteResp   = "request_vote_res"
-	MsgAppend     = "append_entries"
-	MsgAppendResp = "append_entries_res"
+	MsgPreVote     = "request_pre_vote"
+	MsgPreVoteResp = "request_pre_vote_res"
+	MsgVote        = "request_vote"
+	MsgVoteResp    = "request_vote_res"
+	MsgAppend      = "append_entries"
+	MsgAppendResp  = "append_entries_res"
 )
 
 // Message is one peer-to-peer message; it travels as the body of a
 // Maelstrom message, From and To being its src and dest.
 //
-// For MsgVote, Index and LogTerm are the candidate's last entry. For
+// For MsgVote and MsgPreVote, Index and LogTerm are the candidate's last
+// entry; a MsgPreVote carries the term the candidate would campaign in,
+// and a granting MsgPreVoteResp echoes it. For
 // MsgAppend, Index and LogTerm are the entry just before Entries, Commit
 // the leader's commit index and ReadSeq the leader's latest read round.
 // A MsgAppendResp carries in Index the last index it matched (or, rejected,
@@ -263,6 +272,20 @@ func (r *Raft) dropReads() {
 	r.pendingReads, r.readRound = nil, false
 }
 
+// preCampaign asks the peers whether they would vote for this node in the
+// next term, without raising its own term: a node that cannot win (cut
+// off, or with a stale log) then never disturbs the others.
+func (r *Raft) preCampaign() {
+	r.state, r.lead = PreCandidate, ""
+	r.votes = map[string]bool{r.cfg.ID: true}
+	r.resetTimers()
+	if r.granted() >= r.quorum() {
+		r.campaign()
+		return
+	}
+	r.requestVotes()
+}
+
 // campaign starts an election for the next term.
 func (r *Raft) campaign() {
 	r.setTerm(r.term + 1)
@@ -281,9 +304,13 @@ func (r *Raft) campaign() {
 // their vote. Asking again within the term lets an election survive a
 // lost message without waiting for the next term.
 func (r *Raft) requestVotes() {
+	typ, term := MsgVote, r.term
+	if r.state == PreCandidate {
+		typ, term = MsgPreVote, r.term+1
+	}
 	for _, p := range r.peers() {
 		if _, answered := r.votes[p]; !answered {
-			r.send(Message{Type: MsgVote, To: p, Index: r.lastIndex(), LogTerm: r.lastTerm()})
+			r.send(Message{Type: typ, To: p, Term: term, Index: r.lastIndex(), LogTerm: r.lastTerm()})
 		}
 	}
 	r.heartbeatElapsed = 0
@@ -344,10 +371,10 @@ func (r *Raft) Tick() {
 	r.electionElapsed++
 	if r.state != Leader {
 		if r.electionElapsed >= r.electionTimeout {
-			r.campaign()
+			r.preCampaign()
 			return
 		}
-		if r.state == Candidate {
+		if r.state == Candidate || r.state == PreCandidate {
 			r.heartbeatElapsed++
 			if r.heartbeatElapsed >= r.cfg.HeartbeatTicks {
 				r.requestVotes() // again, from those that have not answered
@@ -395,11 +422,19 @@ func (r *Raft) ReadIndex(id uint64) bool {
 func (r *Raft) Step(m Message) {
 	switch {
 	case m.Term > r.term:
-		lead := ""
-		if m.Type == MsgAppend {
-			lead = m.From
+		if (m.Type == MsgVote || m.Type == MsgPreVote) && r.inLease() {
+			return // we hear from a leader: ignore a candidate that may disrupt it
 		}
-		r.becomeFollower(m.Term, lead)
+		switch {
+		case m.Type == MsgPreVote:
+			// Not a term change: the sender only asks.
+		case m.Type == MsgPreVoteResp && !m.Reject:
+			// The term we asked about; we raise ours if we campaign.
+		case m.Type == MsgAppend:
+			r.becomeFollower(m.Term, m.From)
+		default:
+			r.becomeFollower(m.Term, "")
+		}
 	case m.Term < r.term:
 		// A stale leader or candidate: tell it the current term.
 		switch m.Type {
@@ -407,10 +442,26 @@ func (r *Raft) Step(m Message) {
 			r.send(Message{Type: MsgAppendResp, To: m.From, Index: m.Index, Reject: true})
 		case MsgVote:
 			r.send(Message{Type: MsgVoteResp, To: m.From, Reject: true})
+		case MsgPreVote:
+			r.send(Message{Type: MsgPreVoteResp, To: m.From, Reject: true})
 		}
 		return
 	}
 	switch m.Type {
+	case MsgPreVote:
+		grant := m.Term > r.term && r.upToDate(m)
+		resp := Message{Type: MsgPreVoteResp, To: m.From, Reject: !grant}
+		if grant {
+			resp.Term = m.Term
+		}
+		r.send(resp)
+	case MsgPreVoteResp:
+		if r.state == PreCandidate && m.Term == r.term+1 {
+			r.votes[m.From] = !m.Reject
+			if r.granted() >= r.quorum() {
+				r.campaign()
+			}
+		}
 	case MsgVote:
 		r.handleVote(m)
 	case MsgVoteResp:
@@ -433,9 +484,21 @@ func (r *Raft) Step(m Message) {
 	}
 }
 
+// inLease tells whether this node has heard from a leader within the
+// least election timeout (with check quorum on, as in etcd): then no
+// leader can have been elected without it, and candidates are ignored.
+func (r *Raft) inLease() bool {
+	return r.cfg.CheckQuorum && r.lead != "" && r.electionElapsed < r.cfg.ElectionTicks
+}
+
+// upToDate is the vote restriction: the candidate's log ends in a later
+// term, or in the same term and at least as far.
+func (r *Raft) upToDate(m Message) bool {
+	return m.LogTerm > r.lastTerm() || (m.LogTerm == r.lastTerm() && m.Index >= r.lastIndex())
+}
+
 func (r *Raft) handleVote(m Message) {
-	upToDate := m.LogTerm > r.lastTerm() || (m.LogTerm == r.lastTerm() && m.Index >= r.lastIndex())
-	grant := (r.vote == "" || r.vote == m.From) && upToDate
+	grant := (r.vote == "" || r.vote == m.From) && r.upToDate(m)
 	if grant {
 		r.vote, r.hsDirty = m.From, true
 		r.electionElapsed = 0

@@ -15,7 +15,7 @@ import (
 // testdata/*.txt, in the manner of etcd raft's interaction tests. Commands:
 //
 //	cluster nodes=3 [commit-without-quorum]   new cluster n1..n3
-//	campaign n1                               n1's election timeout fires
+//	campaign n1                               n1 campaigns at once, skipping pre-vote
 //	tick n1 [count=N]                         N ticks (default 1)
 //	propose n1 DATA                           propose a JSON string
 //	read n1 ID                                ask for a read index

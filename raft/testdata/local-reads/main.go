@@ -15,8 +15,9 @@ import (
 func main() {
 	n := node.NewNode()
 	server.New(n, server.Options{
-		DataDir: os.Getenv(server.DataDirEnv),
-		Unsafe:  server.Unsafe{LocalReads: true},
+		DataDir:       os.Getenv(server.DataDirEnv),
+		NoCheckQuorum: true,
+		Unsafe:        server.Unsafe{LocalReads: true},
 	}).Register()
 	if err := n.Run(); err != nil {
 		os.Exit(1)

@@ -23,6 +23,9 @@
 #   HARNESS=path the harness binary (default bin/harness)
 #   STORE=dir    where our harness's runs and the logs go (default store)
 #
+# Beyond the challenges, rows named after a workload run our nodes for the
+# rest of Maelstrom's workloads (its CRDT and Datomic tutorials).
+#
 # Table columns: challenge; verdict (true, false, unknown, error, SKIP when
 # the node program does not exist yet); server msgs-per-op; latency median
 # and max in ms (stable latency for broadcast, marked "stable"; operation
@@ -77,6 +80,9 @@ matrix='
 6b|txn-rw-register|txn|--node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-uncommitted --availability total --nemesis partition|
 6c|txn-rw-register|txn|--node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-committed --availability total --nemesis partition|
 raft|lin-kv|raft|--node-count 5 --concurrency 2n --rate 100 --time-limit 60 --nemesis partition,pause,kill|
+g-set|g-set|g-set|--node-count 3 --time-limit 20 --rate 10 --nemesis partition|
+pn-counter|pn-counter|pn-counter|--node-count 3 --time-limit 20 --rate 100 --nemesis partition|
+txn-list-append|txn-list-append|txn-list-append|--node-count 2 --concurrency 2n --time-limit 20 --rate 100 --nemesis partition|
 '
 
 selected() { # name workload
@@ -198,10 +204,10 @@ round() { # numbers to 2 decimals, anything else as is
 
 {
 	echo "Gossip Glomers challenges on $engine$([ $quick -eq 1 ] && echo ', --quick')"
-	printf '%-10s %-8s %12s  %-30s %8s  %s\n' challenge valid? "msgs/op srv" "latency ms median / max" avail store
+	printf '%-15s %-8s %12s  %-30s %8s  %s\n' challenge valid? "msgs/op srv" "latency ms median / max" avail store
 	for r in "${rows[@]}"; do
 		IFS='|' read -r name verdict mpo lat okf sdir <<<"$r"
-		printf '%-10s %-8s %12s  %-30s %8s  %s\n' "$name" "$verdict" "$(round "$mpo")" "$(round "$lat")" "$okf" "$sdir"
+		printf '%-15s %-8s %12s  %-30s %8s  %s\n' "$name" "$verdict" "$(round "$mpo")" "$(round "$lat")" "$okf" "$sdir"
 	done
 } | tee "$logdir/table.txt"
 echo "(logs and this table: $logdir/)"

@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"glomers/harness/check"
+	"glomers/harness/errcode"
 	"glomers/harness/history"
 	"glomers/harness/workload"
-	"glomers/node"
 )
 
 func newWorkload(t *testing.T) workload.Workload {
@@ -88,7 +88,7 @@ func TestClient(t *testing.T) {
 
 	// Every failure is info, definite or not, as for a client without
 	// with-errors; replies that break the schema are failures too.
-	out = invoke(&fakeConn{err: node.NewRPCError(node.CodeTemporarilyUnavailable, "x")}, "add", int64(3))
+	out = invoke(&fakeConn{err: errcode.New(errcode.TemporarilyUnavailable, "x")}, "add", int64(3))
 	assert.Equal(t, history.Info, out.Type)
 	assert.Equal(t, []any{"temporarily-unavailable", "x"}, out.Error)
 	out = invoke(&fakeConn{err: workload.ErrTimeout}, "read", nil)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -13,22 +12,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"glomers/harness/history"
+	"glomers/internal/scenario"
 )
 
-// The scenarios in testdata/scenarios are hand-made histories, one event
-// per line:
-//
-//	<ms> <type> <process> <f> [value...]
-//
-// ms is the event's time in milliseconds; type is inv, ok, fail or info;
-// process is a number or "nemesis". An add carries its element; an ok read
-// carries every element it returned (none: the empty set); other reads
-// carry nothing. Values are JSON ("0" is a string, 0 a number). `check`
-// takes add=F (the add's :f, default add), linearizable and
-// strict-duplicates, and prints the result compactly; `go test -rewrite`
-// regenerates the expectations, which must then be reviewed by hand.
+// The scenarios in testdata/scenarios are hand-made histories in the
+// project's op notation (scenario.Ops: `<type> <process> <f> [value]
+// t=<ms>`). `check` takes add=F (the add's :f, default add), linearizable
+// and strict-duplicates, and prints the result compactly; `go test
+// -rewrite` regenerates the expectations, which must then be reviewed by
+// hand.
 func TestScenarios(t *testing.T) {
-	datadriven.RunTest(t, "testdata/scenarios", func(t *testing.T, d *datadriven.TestData) string {
+	scenario.Walk(t, "testdata/scenarios", func(t *testing.T, d *datadriven.TestData, h history.History) string {
 		require.Equal(t, "check", d.Cmd)
 		var c Checker
 		for _, a := range d.CmdArgs {
@@ -44,47 +38,8 @@ func TestScenarios(t *testing.T) {
 				t.Fatalf("unknown argument %s", a.Key)
 			}
 		}
-		return summarise(c.Check(parseScenario(t, d.Input)))
+		return summarise(c.Check(h))
 	})
-}
-
-func parseScenario(t *testing.T, input string) history.History {
-	var h history.History
-	for _, line := range strings.Split(input, "\n") {
-		f := strings.Fields(line)
-		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
-			continue
-		}
-		require.GreaterOrEqual(t, len(f), 4, "line %q", line)
-		ms, err := strconv.ParseInt(f[0], 10, 64)
-		require.NoError(t, err, "line %q", line)
-		op := history.Op{Index: len(h), Time: ms * 1_000_000, Type: history.Type(f[1]), F: f[3]}
-		if f[1] == "inv" {
-			op.Type = history.Invoke
-		}
-		if f[2] == "nemesis" {
-			op.Process = history.NemesisProcess
-		} else {
-			op.Process, err = strconv.Atoi(f[2])
-			require.NoError(t, err, "line %q", line)
-		}
-		var vals []any
-		for _, tok := range f[4:] {
-			var v any
-			require.NoError(t, json.Unmarshal([]byte(tok), &v), "value %q", tok)
-			vals = append(vals, history.Normalize(v))
-		}
-		switch {
-		case op.F == "read" && op.Type == history.OK:
-			op.Value = append([]any{}, vals...)
-		case len(vals) == 1:
-			op.Value = vals[0]
-		default:
-			require.Empty(t, vals, "line %q", line)
-		}
-		h = append(h, op)
-	}
-	return h
 }
 
 // summarise renders the result's verdict, counts, element lists and

@@ -62,7 +62,7 @@ const topUsage = `usage:
   harness summary [--format text|tsv|csv] [--header] STORE_DIR...
   harness report [--from S] [--to S] STORE_DIR...
   harness plot-sweep SWEEP.csv OUT.png
-  harness serve [--store DIR] [--addr :8080]
+  harness serve [--store DIR] [--addr localhost:8080]
 Run 'harness test --help' for the options.`
 
 func realMain(args []string, stdout, stderr io.Writer) int {
@@ -112,14 +112,15 @@ func testCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var procs process.Group
-	stopSignals := handleSignals(cancel, &procs, stderr, os.Exit)
-	defer stopSignals()
+	signals := handleSignals(cancel, &procs, stderr, os.Exit, interruptGrace)
+	defer signals.stop()
 	fmt.Fprintf(stdout, "Running %s with %d nodes (%s), seed %d\n", cfg.Workload, len(cfg.NodeIDs), cfg.Bin, cfg.Seed)
 	out, err := run.Run(ctx, cfg, run.Env{
-		Workloads: registry.Get,
-		Services:  startServices,
-		Log:       stdout,
-		Processes: &procs,
+		Workloads:    registry.Get,
+		Services:     startServices,
+		Log:          stdout,
+		Processes:    &procs,
+		NodesStopped: signals.settled,
 	})
 	return finish(out, err, stdout, stderr)
 }

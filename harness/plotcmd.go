@@ -93,13 +93,22 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() { fmt.Fprintln(stderr, reportUsage) }
 	from := fs.Float64("from", 0, "window start, seconds")
 	to := fs.Float64("to", 0, "window end, seconds (0: the end)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
+	// Options may come after the store directories too (`harness report
+	// store/latest --from 1`): parse, take one directory, parse the rest.
+	var dirs []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			return 2
 		}
-		return 2
+		if rest = fs.Args(); len(rest) == 0 {
+			break
+		}
+		dirs, rest = append(dirs, rest[0]), rest[1:]
 	}
-	if fs.NArg() == 0 {
+	if len(dirs) == 0 {
 		fmt.Fprintln(stderr, reportUsage)
 		return 2
 	}
@@ -109,7 +118,7 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	opts := pages.Options{Window: plot.Window{From: int64(*from * 1e9), To: int64(*to * 1e9)}}
 	status := 0
-	for _, dir := range fs.Args() {
+	for _, dir := range dirs {
 		if err := pages.WriteExtrasWith(dir, opts); err != nil {
 			fmt.Fprintf(stderr, "harness report: %s: %v\n", dir, err)
 			status = 2

@@ -16,6 +16,7 @@ func TestServeCommandArguments(t *testing.T) {
 	code, _, errOut = runCLI("serve", "extra")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "usage: harness serve")
-	code, _, _ = runCLI("serve", "--help")
+	code, _, errOut = runCLI("serve", "--help")
 	assert.Equal(t, 0, code)
+	assert.Contains(t, errOut, "[--addr localhost:8080]", "the pages hold node logs: loopback only by default")
 }

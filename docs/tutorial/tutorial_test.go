@@ -25,8 +25,10 @@ import (
 //   - `bin/harness ...` runs in a directory of the chapter's own (so each
 //     chapter has its own `store/`; chapters run in parallel after
 //     README.md has built `bin/`); `test` runs get --time-limit of at most ShortTimeLimit
-//     seconds and --recovery-time 2 unless given (time for a retry
-//     after the last partition heals);
+//     seconds, --recovery-time 2 unless given (time for a retry
+//     after the last partition heals), and --seed PinnedSeed unless
+//     given, so the operations and partitions are the same on every run
+//     and only the machine's scheduling varies;
 //   - the text block's `valid? true|false` line sets the exit status
 //     expected (0 or 1; 0 for other commands), and every line of it with
 //     no digit in it must appear in the output (numbers vary between
@@ -37,6 +39,9 @@ import (
 
 // ShortTimeLimit caps each test run's --time-limit, in seconds.
 const ShortTimeLimit = 4
+
+// PinnedSeed is the --seed of every test run that does not give one.
+const PinnedSeed = "1"
 
 // step is one command of a chapter and what the chapter says it prints.
 type step struct {
@@ -121,7 +126,7 @@ func repoRoot(t *testing.T) string {
 // shorten rewrites a harness test command's arguments to its short form.
 func shorten(args []string) []string {
 	out := append([]string(nil), args...)
-	hasRecovery := false
+	hasRecovery, hasSeed := false, false
 	for i := 0; i < len(out); i++ {
 		switch out[i] {
 		case "--time-limit":
@@ -132,12 +137,21 @@ func shorten(args []string) []string {
 			}
 		case "--recovery-time":
 			hasRecovery = true
+		case "--seed":
+			hasSeed = true
 		}
 	}
-	if len(out) > 1 && out[1] == "test" && !hasRecovery {
-		out = append(out[:2], append([]string{"--recovery-time", "2"}, out[2:]...)...)
+	if len(out) < 2 || out[1] != "test" {
+		return out
 	}
-	return out
+	var extra []string
+	if !hasRecovery {
+		extra = append(extra, "--recovery-time", "2")
+	}
+	if !hasSeed {
+		extra = append(extra, "--seed", PinnedSeed)
+	}
+	return append(out[:2], append(extra, out[2:]...)...)
 }
 
 func TestTutorial(t *testing.T) {
@@ -244,7 +258,9 @@ func TestReadSteps(t *testing.T) {
 	assert.Equal(t, 7, steps[1].line)
 	assert.Nil(t, steps[2].output, "prose between a command and a text block")
 
-	assert.Equal(t, []string{"bin/harness", "test", "--recovery-time", "2", "-w", "echo", "--time-limit", "4"},
+	assert.Equal(t, []string{"bin/harness", "test", "--recovery-time", "2", "--seed", PinnedSeed, "-w", "echo", "--time-limit", "4"},
 		shorten([]string{"bin/harness", "test", "-w", "echo", "--time-limit", "10"}))
+	assert.Equal(t, []string{"bin/harness", "test", "-w", "echo", "--seed", "7", "--recovery-time", "5"},
+		shorten([]string{"bin/harness", "test", "-w", "echo", "--seed", "7", "--recovery-time", "5"}))
 	assert.Equal(t, []string{"bin/harness", "report", "x"}, shorten([]string{"bin/harness", "report", "x"}))
 }

@@ -370,9 +370,11 @@ func (n *Node) readStdout(r io.Reader) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	for {
 		line, skipped, err := readLine(br, n.opts.MaxLineBytes)
-		if n.detached.Load() {
-			// Stopping: later lines, and a last one cut short by the
-			// kill, are not the node's doing.
+		if n.detached.Load() || (err != nil && n.killedByHarness()) {
+			// Detached: later lines are not the node's part of the test.
+			// Killed by the harness (Stop, or the kill nemesis's Crash):
+			// the unterminated tail, read at EOF, is a line the kill cut
+			// short (a large write to a full pipe is done in pieces).
 		} else if skipped > 0 {
 			n.noteGarbage(line, fmt.Errorf("a line of %d bytes, longer than the %d a message may have; skipped", skipped, n.opts.MaxLineBytes))
 		} else if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 {
@@ -399,6 +401,14 @@ func (n *Node) readStdout(r io.Reader) {
 			return
 		}
 	}
+}
+
+// killedByHarness reports whether halt has begun: from then on the
+// process dies by the harness's SIGKILL, not of its own accord.
+func (n *Node) killedByHarness() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.stopping
 }
 
 // noteWrongSrc counts a message the node wrote that is not sent: its own

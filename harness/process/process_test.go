@@ -3,9 +3,12 @@ package process
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -256,4 +259,33 @@ func TestThousands(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 184000: "184,000", 1234567: "1,234,567", -1500: "-1,500"} {
 		assert.Equal(t, want, thousands(n))
 	}
+}
+
+// TestStopClosesPipesHeldOutsideTheGroup: a child that left the node's
+// process group (setsid) survives the group kill and keeps the pipes
+// open; Stop closes its own read ends rather than wait for it.
+func TestStopClosesPipesHeldOutsideTheGroup(t *testing.T) {
+	if _, err := exec.LookPath("setsid"); err != nil {
+		t.Skip("no setsid")
+	}
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	pidFile := filepath.Join(t.TempDir(), "child")
+	n, err := Start(Options{ID: "n0", Bin: script(t, "setsid sleep 60 &\necho $! > "+pidFile+"\necho bye >&2\nexit 4\n"), Net: net})
+	require.NoError(t, err)
+	var child int
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(pidFile)
+		child, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		return err == nil && child > 0
+	}, 5*time.Second, 10*time.Millisecond)
+	defer syscall.Kill(child, syscall.SIGKILL)
+	<-n.Exited()
+	start := time.Now()
+	rep := n.Stop()
+	assert.Less(t, time.Since(start), 4*stopGrace, "Stop's waits are bounded")
+	assert.True(t, rep.Exited)
+	assert.Contains(t, rep.ExitStatus, "4")
+	assert.Equal(t, []string{"bye"}, rep.StderrTail)
+	assert.NoError(t, syscall.Kill(child, 0), "the child outside the group outlived the kill, so the pipes were held")
 }

@@ -15,6 +15,7 @@ import (
 	"glomers/harness/check"
 	"glomers/harness/netsim"
 	"glomers/harness/process"
+	"glomers/internal/atomicfile"
 )
 
 // FileName is the name of the results file in a store directory.
@@ -224,7 +225,7 @@ func WriteFile(dir string, r *Results) error {
 	if err := Write(&buf, r); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, FileName), buf.Bytes(), 0o644)
+	return atomicfile.WriteBytes(filepath.Join(dir, FileName), buf.Bytes())
 }
 
 // ReadFile reads dir/results.json.

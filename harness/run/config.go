@@ -56,10 +56,6 @@ type Config struct {
 	RecoveryTime time.Duration
 	// InitTimeout bounds the wait for init_ok (Maelstrom: 10 s).
 	InitTimeout time.Duration
-	// InputQueueLimit bounds the bytes waiting for one node's stdin; past
-	// it, messages to a node that stopped reading are dropped and counted
-	// (0: process.DefaultInputQueueLimit).
-	InputQueueLimit int
 	// Progress, when true, redraws a one-line status on stderr.
 	Progress bool
 }

@@ -38,6 +38,16 @@ func Run(t *testing.T, dir string, checkFn CheckFunc) {
 	RunParsed(t, dir, func(t *testing.T, input string) history.History { return scenario.Parse(t, input) }, checkFn)
 }
 
+// Checker runs the files under testdata/explain against a checker that
+// needs nothing but the history: a package's whole explanation test is
+// then one line, explaintest.Checker(t, Check).
+func Checker[R check.Result](t *testing.T, checkFn func(history.History) R) {
+	t.Helper()
+	Run(t, "testdata/explain", func(_ *testing.T, _ *datadriven.TestData, h history.History) check.Result {
+		return checkFn(h)
+	})
+}
+
 // RunParsed is Run for files that write histories in a package's own
 // compact notation, read by parse.
 func RunParsed(t *testing.T, dir string, parse func(t *testing.T, input string) history.History, checkFn CheckFunc) {

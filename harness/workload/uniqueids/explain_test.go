@@ -3,17 +3,9 @@ package uniqueids
 import (
 	"testing"
 
-	"github.com/cockroachdb/datadriven"
-
-	"glomers/harness/check"
-	"glomers/harness/history"
 	"glomers/internal/explaintest"
 )
 
 // TestExplanations pins the words a learner reads for each anomaly the
 // checker reports (testdata/explain).
-func TestExplanations(t *testing.T) {
-	explaintest.Run(t, "testdata/explain", func(t *testing.T, d *datadriven.TestData, h history.History) check.Result {
-		return Check(h)
-	})
-}
+func TestExplanations(t *testing.T) { explaintest.Checker(t, Check) }

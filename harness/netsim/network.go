@@ -30,6 +30,7 @@ type Network struct {
 
 	mu         sync.Mutex
 	receivers  map[string]Receiver
+	retired    map[string]bool            // ids removed since (closed clients)
 	partitions map[string]map[string]bool // dest -> sources it cannot hear
 	down       map[string]bool            // nodes whose process is dead
 	booting    map[string]string          // restarted node -> the one client it hears until init_ok
@@ -59,6 +60,7 @@ func New(cfg Config) *Network {
 		latency:    cfg.Latency,
 		start:      start,
 		receivers:  map[string]Receiver{},
+		retired:    map[string]bool{},
 		partitions: map[string]map[string]bool{},
 		down:       map[string]bool{},
 		booting:    map[string]string{},
@@ -85,6 +87,7 @@ func (n *Network) Add(id string, r Receiver) {
 func (n *Network) Remove(id string) {
 	n.mu.Lock()
 	delete(n.receivers, id)
+	n.retired[id] = true
 	n.mu.Unlock()
 }
 
@@ -99,11 +102,15 @@ func (n *Network) NewClientID() string {
 	return "c" + strconv.FormatInt(id, 10)
 }
 
-// Known reports whether id is registered (a node, client or service), as
-// Maelstrom's validate-msg asks of a message's src and dest.
+// Known reports whether id is or was registered (a node, client or
+// service). A node that forwards a request under its client's src, as
+// Maelstrom's raft.py does, may do so after that client closed: such a
+// message is undeliverable (Send refuses it, as Maelstrom's validate-msg
+// would), but the node did not invent the id.
 func (n *Network) Known(id string) bool {
 	n.mu.Lock()
 	_, ok := n.receivers[id]
+	ok = ok || n.retired[id]
 	n.mu.Unlock()
 	return ok
 }

@@ -89,6 +89,20 @@ func TestUnknownEndpointsAreRefusedAndCounted(t *testing.T) {
 	assert.EqualValues(t, 0, s.All.SendCount)
 }
 
+// A closed client stays Known (a node may still forward its request) but
+// can no longer send or be sent to; an id never registered is not Known.
+func TestKnownRemembersClosedClients(t *testing.T) {
+	net := New(Config{})
+	defer net.Close()
+	net.Add("n0", newInbox())
+	net.Add("c0", newInbox())
+	assert.True(t, net.Known("c0"))
+	net.Remove("c0")
+	assert.True(t, net.Known("c0"))
+	assert.False(t, net.Send("c0", "n0", body("x")))
+	assert.False(t, net.Known("c9"))
+}
+
 func TestPartitionDropsAndHealRestores(t *testing.T) {
 	net := New(Config{})
 	defer net.Close()

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"glomers/harness/checkcmd"
 	"glomers/harness/netsim"
@@ -35,7 +36,15 @@ func finish(out *run.Outcome, err error, stdout, stderr io.Writer) int {
 			if n.OK() && len(n.StderrTail) == 0 {
 				continue
 			}
-			fmt.Fprintf(stderr, "  %s: exited=%v %s, %d garbage lines\n", n.Node, n.Exited, n.ExitStatus, n.GarbageCount)
+			if !strings.Contains(err.Error(), "node "+n.Node+" ") {
+				// Problems of a node the error does not already explain.
+				for _, p := range n.Problems {
+					fmt.Fprintf(stderr, "  %s\n", p)
+				}
+			}
+			if len(n.StderrTail) > 0 {
+				fmt.Fprintf(stderr, "  %s's stderr ends:\n", n.Node)
+			}
 			for _, l := range n.StderrTail {
 				fmt.Fprintf(stderr, "    stderr| %s\n", l)
 			}

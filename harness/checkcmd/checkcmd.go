@@ -327,7 +327,7 @@ func Main(args []string, stdout, stderr io.Writer, lookup Lookup) int {
 	fs.StringVar(&o.Workload, "workload", "", "the workload whose checker to run (default: from the store's command line)")
 	fs.StringVar(&o.Workload, "w", "", "short for --workload")
 	fs.StringVar(&o.Availability, "availability", "", "total or a fraction from 0 to 1 (default: from the store's command line, else none)")
-	fs.StringVar(&o.ConsistencyModels, "consistency-models", "", "comma-separated consistency models (txn-rw-register)")
+	fs.StringVar(&o.ConsistencyModels, "consistency-models", "", "comma-separated consistency models (txn-rw-register, txn-list-append)")
 	fs.IntVar(&o.NodeCount, "node-count", 0, "number of nodes (default: from the store)")
 	fs.StringVar(&o.ResultsFile, "results", "", "write our results.json to this file")
 	fs.Usage = func() {

@@ -41,6 +41,7 @@ var workloadChecks = map[string][]string{
 	"kafka":           {"bad-error-types", "error-types", "info-txn-causes", "worst-realtime-lag"},
 	"lin-kv":          {"failures"},
 	"txn-rw-register": {"anomaly-types", "anomalies"},
+	"txn-list-append": {"anomaly-types"},
 }
 
 // compareFigures checks that each named key of Maelstrom's workload result

@@ -72,7 +72,7 @@ func TestBadCommandLinesAreUsageErrors(t *testing.T) {
 		"zero node count":    {"--bin", "x", "--node-count", "0"},
 		"negative rate":      {"--bin", "x", "--rate", "-1"},
 		"bad availability":   {"--bin", "x", "--availability", "1.5"},
-		"bad nemesis":        {"--bin", "x", "--nemesis", "kill"},
+		"bad nemesis":        {"--bin", "x", "--nemesis", "clock"},
 		"bad latency dist":   {"--bin", "x", "--latency-dist", "normal"},
 		"negative latency":   {"--bin", "x", "--latency", "-5"},
 		"bad time limit":     {"--bin", "x", "--time-limit", "soon"},

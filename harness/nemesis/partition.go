@@ -1,10 +1,12 @@
-// Package nemesis computes network partitions the way Jepsen's combined
-// nemesis package (jepsen/nemesis/combined.clj, partition-package) does for
-// Maelstrom's only fault, `partition`: each start picks one of the specs
-// :one, :minority-third, :majority and :majorities-ring at random and turns
-// it into a grudge (receiver -> senders it drops); starts and stops
-// alternate at intervals drawn uniformly from [0, 2*interval) (gen/stagger).
-// Only server nodes are ever cut: clients and services keep talking.
+// Package nemesis computes what the faults act on, the way Jepsen's
+// combined nemesis (jepsen/nemesis/combined.clj) does: the nodes a pause
+// or kill targets (targets.go, from its node specs), and the network
+// partitions of Maelstrom's own fault, `partition`: each start picks one
+// of the specs :one, :minority-third, :majority and :majorities-ring at
+// random and turns it into a grudge (receiver -> senders it drops); starts
+// and stops alternate at intervals drawn uniformly from [0, 2*interval)
+// (gen/stagger). Only server nodes are ever cut, paused or killed:
+// clients and services keep running.
 package nemesis
 
 import (

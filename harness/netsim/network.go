@@ -31,6 +31,7 @@ type Network struct {
 	mu         sync.Mutex
 	receivers  map[string]Receiver
 	partitions map[string]map[string]bool // dest -> sources it cannot hear
+	down       map[string]bool            // nodes whose process is dead
 	rng        *rand.Rand
 	nextMsgID  int64
 	nextClient int64
@@ -58,6 +59,7 @@ func New(cfg Config) *Network {
 		start:      start,
 		receivers:  map[string]Receiver{},
 		partitions: map[string]map[string]bool{},
+		down:       map[string]bool{},
 		rng:        rand.New(rand.NewPCG(cfg.Seed, 0x6e6574)),
 		nextClient: -1,
 		wake:       make(chan struct{}, 1),
@@ -157,7 +159,7 @@ func (n *Network) Send(src, dest string, body json.RawMessage) bool {
 // messages are counted. n.mu must be held.
 func (n *Network) receiverFor(m Message) (Receiver, bool) {
 	r, ok := n.receivers[m.Dest]
-	if !ok || n.partitions[m.Dest][m.Src] {
+	if !ok || n.down[m.Dest] || n.partitions[m.Dest][m.Src] {
 		n.stats.Dropped++
 		return nil, false
 	}
@@ -245,6 +247,21 @@ func (n *Network) Partition(grudge map[string][]string) {
 	}
 	n.mu.Lock()
 	n.partitions = p
+	n.mu.Unlock()
+}
+
+// SetDown marks id's process as dead (the kill nemesis) or alive again.
+// While it is down, id stays a known address, so messages to it are
+// accepted and then dropped (counted as dropped, like a partition's), as a
+// crashed server's packets are lost; messages already in flight are judged
+// when they fall due.
+func (n *Network) SetDown(id string, down bool) {
+	n.mu.Lock()
+	if down {
+		n.down[id] = true
+	} else {
+		delete(n.down, id)
+	}
 	n.mu.Unlock()
 }
 

@@ -39,6 +39,11 @@ type Options struct {
 	Args []string
 	// StderrPath receives the node's stderr (created; "" discards it).
 	StderrPath string
+	// AppendStderr appends to StderrPath instead of truncating it (a node
+	// restarted by the kill nemesis keeps one log).
+	AppendStderr bool
+	// Env is added to the harness's environment for the node process.
+	Env []string
 	// EchoStderr, when set, also receives every stderr line prefixed with
 	// the node id (Maelstrom's --log-stderr).
 	EchoStderr io.Writer
@@ -83,8 +88,11 @@ type Report struct {
 	// GarbageCount counts stdout lines that were not valid messages.
 	GarbageCount  int      `json:"garbage-count"`
 	GarbageSample []string `json:"garbage-sample,omitempty"`
-	StderrTail    []string `json:"stderr-tail,omitempty"`
-	StderrPath    string   `json:"stderr-path,omitempty"`
+	// Restarts counts the times the kill nemesis killed and restarted the
+	// node; those deaths are the harness's doing and never set Exited.
+	Restarts   int      `json:"restarts,omitempty"`
+	StderrTail []string `json:"stderr-tail,omitempty"`
+	StderrPath string   `json:"stderr-path,omitempty"`
 
 	// ExitedAt is when (seconds into the test) a node that Exited died.
 	ExitedAt *float64 `json:"exited-at,omitempty"`
@@ -149,7 +157,7 @@ func Start(opts Options) (*Node, error) {
 		return nil, fmt.Errorf("node binary %q: %w", opts.Bin, err)
 	}
 	cmd := exec.Command(bin, opts.Args...)
-	cmd.Env = os.Environ()
+	cmd.Env = append(os.Environ(), opts.Env...)
 	cmd.SysProcAttr = sysProcAttr()
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -176,7 +184,11 @@ func Start(opts Options) (*Node, error) {
 	}
 	var logFile *os.File
 	if opts.StderrPath != "" {
-		if logFile, err = os.Create(opts.StderrPath); err != nil {
+		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		if opts.AppendStderr {
+			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+		}
+		if logFile, err = os.OpenFile(opts.StderrPath, flags, 0o644); err != nil {
 			closeAll(stdout, stdoutW, stderr, stderrW)
 			return nil, err
 		}
@@ -479,6 +491,12 @@ func (n *Node) readStderr(r io.Reader, log *os.File) {
 // already exited is reported as Exited.
 func (n *Node) Stop() Report {
 	n.Detach()
+	return n.halt()
+}
+
+// halt is Stop without leaving the network (the kill nemesis's Crash keeps
+// the node's address, marked down).
+func (n *Node) halt() Report {
 	var died bool
 	select {
 	case <-n.exited:

@@ -61,6 +61,9 @@ done`)
 	case <-time.After(5 * time.Second):
 		t.Fatal("no reply")
 	}
+	// Stop kills at once, as Maelstrom's stop-node! does: let the stderr
+	// line arrive first.
+	require.Eventually(t, func() bool { return len(n.Report().StderrTail) > 0 }, 5*time.Second, 10*time.Millisecond)
 	rep := n.Stop()
 	assert.False(t, rep.Exited, "the harness stopped it")
 	assert.Equal(t, 1, rep.GarbageCount)

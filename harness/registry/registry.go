@@ -12,6 +12,7 @@ import (
 	"glomers/harness/workload/echo"
 	"glomers/harness/workload/kafka"
 	"glomers/harness/workload/linkv"
+	"glomers/harness/workload/listappend"
 	"glomers/harness/workload/txnrw"
 	"glomers/harness/workload/uniqueids"
 )
@@ -23,6 +24,7 @@ var factories = map[string]workload.Factory{
 	"kafka":           kafka.New,
 	"lin-kv":          linkv.NewLinKV,
 	"pn-counter":      counter.NewPNCounter,
+	"txn-list-append": listappend.New,
 	"txn-rw-register": txnrw.New,
 	"unique-ids":      uniqueids.New,
 }

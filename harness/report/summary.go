@@ -98,7 +98,7 @@ func Details(w io.Writer, r *Results) error {
 			n.Validity(), n.All.MsgCount, perOp(n.All.MsgsPerOp), n.Servers.MsgCount,
 			perOp(n.Servers.MsgsPerOp), n.Clients.MsgCount)
 		if n.Dropped > 0 || n.Undeliverable > 0 {
-			fmt.Fprintf(&b, "  dropped by partitions %d, undeliverable %d\n", n.Dropped, n.Undeliverable)
+			fmt.Fprintf(&b, "  dropped by partitions or dead nodes %d, undeliverable %d\n", n.Dropped, n.Undeliverable)
 		}
 	}
 	if p := r.Perf; p != nil {
@@ -117,6 +117,9 @@ func Details(w io.Writer, r *Results) error {
 			b.WriteString("\n")
 		}
 		for _, rep := range n.Reports {
+			if rep.Restarts > 0 {
+				fmt.Fprintf(&b, "  %s was killed and restarted %d times by the nemesis\n", rep.Node, rep.Restarts)
+			}
 			problems := rep.Problems
 			if len(problems) == 0 { // results written before problems were told in words
 				if rep.Exited {

@@ -9,6 +9,7 @@ package run
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +32,7 @@ type Config struct {
 	TimeLimit   time.Duration
 	Latency     netsim.Latency
 
-	Nemesis         []string // only "partition"
+	Nemesis         []string // any of Faults: partition, pause, kill
 	NemesisInterval time.Duration
 
 	// Availability is "" (no check), "total", or a fraction such as "0.99".
@@ -127,8 +128,8 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	for _, f := range c.Nemesis {
-		if f != "partition" {
-			errs = append(errs, fmt.Errorf("unknown nemesis %q: the only fault is partition", f))
+		if !slices.Contains(Faults, f) {
+			errs = append(errs, fmt.Errorf("unknown nemesis %q: the faults are %s", f, strings.Join(Faults, ", ")))
 		}
 	}
 	if c.NemesisInterval <= 0 {

@@ -10,7 +10,6 @@ import (
 
 	"glomers/harness/client"
 	"glomers/harness/history"
-	"glomers/harness/nemesis"
 	"glomers/harness/workload"
 )
 
@@ -203,54 +202,6 @@ func (t *test) finalPhase(ctx context.Context, threads []*thread, final *workloa
 		}()
 	}
 	wg.Wait()
-}
-
-// startNemesis runs the partition schedule until the returned function is
-// called; that function heals the network (recording the final
-// stop-partition when the nemesis is on) and returns once it has.
-func (t *test) startNemesis(ctx context.Context) func() {
-	if !t.cfg.HasNemesis("partition") {
-		return func() {}
-	}
-	rng := rand.New(rand.NewPCG(t.seeds.Uint64(), 11))
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		partitioned := false
-		for {
-			wait := time.Duration(rng.Float64() * 2 * float64(t.cfg.NemesisInterval))
-			select {
-			case <-stop:
-				return
-			case <-ctx.Done():
-				return
-			case <-time.After(wait):
-			}
-			if partitioned {
-				t.heal()
-			} else {
-				spec := nemesis.Specs[rng.IntN(len(nemesis.Specs))]
-				t.rec.add(history.Op{Type: history.Info, Process: history.NemesisProcess, F: "start-partition", Value: spec})
-				grudge := nemesis.Make(spec, t.cfg.NodeIDs, rng)
-				t.net.Partition(grudge)
-				t.rec.add(history.Op{Type: history.Info, Process: history.NemesisProcess, F: "start-partition", Value: history.Normalize(map[string][]string(grudge))})
-				fmt.Fprintf(t.log, "Partition %s: %v\n", spec, grudge)
-			}
-			partitioned = !partitioned
-		}
-	}()
-	return func() {
-		close(stop)
-		<-done
-		t.heal()
-	}
-}
-
-func (t *test) heal() {
-	t.rec.add(history.Op{Type: history.Info, Process: history.NemesisProcess, F: "stop-partition"})
-	t.net.Heal()
-	t.rec.add(history.Op{Type: history.Info, Process: history.NemesisProcess, F: "stop-partition", Value: "network-healed"})
 }
 
 // progress redraws one status line on stderr while the test runs, when

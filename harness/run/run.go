@@ -131,7 +131,7 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 	t := &test{
 		cfg:   cfg,
 		env:   env,
-		log:   logw,
+		log:   &syncWriter{w: logw},
 		net:   net,
 		wl:    wl,
 		rec:   newRecorder(start),
@@ -183,8 +183,11 @@ type test struct {
 	dir      string
 	services Stopper
 
+	// nodes[i] is the running process of NodeIDs[i] (nil while the kill
+	// nemesis has it down); faults holds what the nemesis did to each.
 	nodesMu sync.Mutex
 	nodes   []*process.Node
+	faults  map[string]*nodeFaults
 }
 
 func (t *test) run(ctx context.Context) error {
@@ -229,34 +232,52 @@ func (t *test) run(ctx context.Context) error {
 func (t *test) open() workload.Conn { return client.Open(t.net) }
 
 func (t *test) startNodes() error {
-	logDir := filepath.Join(t.dir, "node-logs")
-	if err := os.MkdirAll(logDir, 0o755); err != nil {
-		return err
+	for _, dir := range []string{"node-logs", "data"} {
+		if err := os.MkdirAll(filepath.Join(t.dir, dir), 0o755); err != nil {
+			return err
+		}
 	}
-	var echo io.Writer
-	if t.cfg.LogStderr {
-		echo = t.log
-	}
+	t.faults = map[string]*nodeFaults{}
 	for _, id := range t.cfg.NodeIDs {
-		n, err := process.Start(process.Options{
-			ID:         id,
-			Bin:        t.cfg.Bin,
-			Args:       t.cfg.Args,
-			StderrPath: filepath.Join(logDir, id+".log"),
-			EchoStderr: echo,
-			Net:        t.net,
-
-			InputQueueLimit: t.cfg.InputQueueLimit,
-			Group:           t.env.Processes,
-		})
+		n, err := t.startNode(id, false)
 		if err != nil {
 			return &SetupError{Msg: fmt.Sprintf("could not start node %s: %v", id, err)}
 		}
 		t.nodesMu.Lock()
 		t.nodes = append(t.nodes, n)
+		t.faults[id] = &nodeFaults{}
 		t.nodesMu.Unlock()
 	}
 	return nil
+}
+
+// startNode spawns id's process; a restart appends to its log. Every
+// process of a node id gets the same data directory (see DataDirEnv).
+func (t *test) startNode(id string, restart bool) (*process.Node, error) {
+	dataDir, err := filepath.Abs(filepath.Join(t.dir, "data", id))
+	if err == nil {
+		err = os.MkdirAll(dataDir, 0o755)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	var echo io.Writer
+	if t.cfg.LogStderr {
+		echo = t.log
+	}
+	return process.Start(process.Options{
+		ID:           id,
+		Bin:          t.cfg.Bin,
+		Args:         t.cfg.Args,
+		StderrPath:   filepath.Join(t.dir, "node-logs", id+".log"),
+		AppendStderr: restart,
+		Env:          []string{DataDirEnv + "=" + dataDir},
+		EchoStderr:   echo,
+		Net:          t.net,
+
+		InputQueueLimit: t.cfg.InputQueueLimit,
+		Group:           t.env.Processes,
+	})
 }
 
 func (t *test) stopNodes() []process.Report {
@@ -265,7 +286,9 @@ func (t *test) stopNodes() []process.Report {
 	t.nodes = nil
 	t.nodesMu.Unlock()
 	for _, n := range nodes {
-		n.Detach()
+		if n != nil { // nil: killed by the nemesis and not restarted
+			n.Detach()
+		}
 	}
 	reports := make([]process.Report, len(nodes))
 	var wg sync.WaitGroup
@@ -273,7 +296,12 @@ func (t *test) stopNodes() []process.Report {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			reports[i] = n.Stop()
+			id := t.cfg.NodeIDs[i]
+			if n == nil { // killed by the nemesis and not restarted
+				reports[i] = t.faults[id].downReport(id)
+				return
+			}
+			reports[i] = t.faults[id].merge(n.Stop())
 		}()
 	}
 	wg.Wait()
@@ -311,6 +339,8 @@ func (t *test) initNodes(ctx context.Context) error {
 	return nil
 }
 
+// initNode sends the node its init message and waits for init_ok, giving
+// up at once if the node exits or misbehaves first.
 func (t *test) initNode(ctx context.Context, node *process.Node) error {
 	id := node.ID()
 	nodeCtx, cancel := context.WithCancel(ctx)

@@ -62,7 +62,7 @@ func WriteExtras(dir string) error {
 			errs = append(errs, err)
 		} else {
 			perf := plot.FromOps(ops)
-			page.Partitions = perf.Nemesis
+			page.Nemesis = perf.Nemesis
 			if err := plot.WritePerf(dir, perf, title); err != nil {
 				errs = append(errs, err)
 			} else {

@@ -31,7 +31,7 @@ type pageData struct {
 	Results      *report.Results
 	TestRaw      map[string]json.RawMessage
 	Plots        []plotRef
-	Partitions   []plot.Interval
+	Nemesis      []plot.Interval // fault periods: partitions, pauses, kills
 	Messages     string
 	MessageCount int
 }
@@ -81,10 +81,33 @@ type view struct {
 	Nodes        []kv
 	NodeVerdict  string
 	Plots        []plotRef
-	Partitions   string
+	Faults       []string
 	Messages     string
 	MessageCount int
 	Missing      string
+}
+
+// faultLines lists each fault's periods, one line per fault, with what
+// each period hit (the partition spec, or the nodes paused or killed).
+func faultLines(ivs []plot.Interval) []string {
+	var lines []string
+	for _, f := range plot.Faults {
+		var spans []string
+		for _, iv := range ivs {
+			if iv.Fault != f.Name {
+				continue
+			}
+			span := fmt.Sprintf("%.1f–%.1f s", iv.Start, iv.End)
+			if len(iv.Targets) > 0 {
+				span += " (" + strings.Join(iv.Targets, ", ") + ")"
+			}
+			spans = append(spans, span)
+		}
+		if len(spans) > 0 {
+			lines = append(lines, fmt.Sprintf("%s (%s): %s", f.Name, plot.FaultColorNames[f.Name], strings.Join(spans, "; ")))
+		}
+	}
+	return lines
 }
 
 func writeIndex(w io.Writer, d pageData) error {
@@ -109,10 +132,7 @@ func buildView(d pageData) view {
 	v := view{Dir: d.Dir, Title: filepath.Base(filepath.Clean(d.Dir)), Plots: d.Plots,
 		Messages: d.Messages, MessageCount: d.MessageCount, Verdict: "unknown",
 		Closing: report.Closing(check.Unknown)}
-	for _, iv := range d.Partitions {
-		v.Partitions += fmt.Sprintf("%.1f–%.1f s, ", iv.Start, iv.End)
-	}
-	v.Partitions = strings.TrimSuffix(v.Partitions, ", ")
+	v.Faults = faultLines(d.Nemesis)
 	var missing []string
 	if len(d.Plots) == 0 {
 		missing = append(missing, "the perf plots (no readable history.jsonl)")
@@ -158,7 +178,7 @@ func buildView(d pageData) view {
 				PerOp: perOp(c.c.MsgsPerOp)})
 		}
 		if n.Dropped > 0 || n.Undeliverable > 0 {
-			v.NetNote = fmt.Sprintf("%d messages dropped by partitions, %d undeliverable.", n.Dropped, n.Undeliverable)
+			v.NetNote = fmt.Sprintf("%d messages dropped by partitions or dead nodes, %d undeliverable.", n.Dropped, n.Undeliverable)
 		}
 	}
 	if p := r.Perf; p != nil {
@@ -174,6 +194,9 @@ func buildView(d pageData) view {
 		v.NodeVerdict = n.Validity().String()
 		for _, rep := range n.Reports {
 			s := "ran to the end"
+			if rep.Restarts > 0 {
+				s = fmt.Sprintf("ran to the end, killed and restarted %d times by the nemesis", rep.Restarts)
+			}
 			if rep.Exited {
 				s = "exited early (" + rep.ExitStatus + ")"
 			}
@@ -425,7 +448,10 @@ figure { margin: 1em 0; } figcaption { color: #555; font-size: 0.9em; }
 <p>Each node's stderr is in <a href="node-logs/">node-logs/</a>.</p>{{end}}
 
 <h2>Plots</h2>
-{{if .Partitions}}<p>Network partitions (shaded grey): {{.Partitions}}.</p>{{end}}
+{{if .Faults}}<p>Faults (shaded in the plots):</p>
+<ul id="faults">
+{{range .Faults}}<li>{{.}}</li>
+{{end}}</ul>{{end}}
 {{if .Missing}}<p class="missing">Not drawn: {{.Missing}}.</p>{{end}}
 {{range .Plots}}<figure><img data-plot src="{{.File}}" alt="{{.File}}" width="900" height="400"><figcaption>{{.Caption}} ({{.File}})</figcaption></figure>
 {{end}}

@@ -189,7 +189,7 @@ func TestWriteExtras(t *testing.T) {
 	s := string(page)
 	assert.Contains(t, s, `class="verdict v-true">valid? true<`)
 	assert.Contains(t, s, "Everything looks good!")
-	assert.Contains(t, s, "Network partitions (shaded grey)")
+	assert.Contains(t, s, "<li>partition (grey): ")
 	for _, f := range []string{LatencyRawFile, LatencyQuantilesFile, RateFile, MessagesFile} {
 		assert.Contains(t, s, `src="`+f+`"`)
 	}

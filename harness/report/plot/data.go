@@ -12,9 +12,11 @@ package plot
 
 import (
 	"encoding/json"
-	"glomers/harness/history"
 	"io"
+	"slices"
 	"sort"
+
+	"glomers/harness/history"
 )
 
 // Op is the part of a history operation the plots need. The history file
@@ -26,6 +28,8 @@ type Op struct {
 	Process int    `json:"process"`
 	F       string `json:"f"`
 	Final   bool   `json:"final?"`
+	// Value is kept for nemesis operations only (their targets).
+	Value json.RawMessage `json:"-"`
 }
 
 // ReadOps reads history.jsonl (harness/history's JSON lines) into Ops.
@@ -35,6 +39,15 @@ func ReadOps(r io.Reader) ([]Op, error) {
 		var o Op
 		if err := json.Unmarshal(b, &o); err != nil {
 			return err
+		}
+		if o.Process == history.NemesisProcess {
+			var v struct {
+				Value json.RawMessage `json:"value"`
+			}
+			if err := json.Unmarshal(b, &v); err != nil {
+				return err
+			}
+			o.Value = v.Value
 		}
 		ops = append(ops, o)
 		return nil
@@ -52,52 +65,89 @@ type Point struct {
 	Type     string
 }
 
-// Interval is a span of time in seconds, such as a partition.
-type Interval struct{ Start, End float64 }
+// Interval is a span of time in seconds during which a fault was on.
+// Fault is partition, pause or kill; Targets says what it hit: the
+// partition spec, or the nodes paused or killed.
+type Interval struct {
+	Start, End float64
+	Fault      string
+	Targets    []string
+}
+
+// Fault is one kind of nemesis activity and the fs that start and end it,
+// as Jepsen's combined nemesis declares them in its :perf maps.
+type Fault struct {
+	Name        string
+	Start, Stop string
+}
+
+// Faults are the faults the harness injects, in drawing order.
+var Faults = []Fault{
+	{"partition", "start-partition", "stop-partition"},
+	{"pause", "pause", "resume"},
+	{"kill", "kill", "start"},
+}
 
 // Perf is what the perf plots draw: the completed operations, the periods
-// during which the network was partitioned, and the end of the history.
+// during which a fault was on, and the end of the history.
 type Perf struct {
 	Points  []Point
-	Nemesis []Interval
-	End     float64 // seconds: the last op's time
+	Nemesis []Interval // ordered by start
+	End     float64    // seconds: the last op's time
 	Fs      []string
+}
+
+// faultState follows one fault through the nemesis operations.
+type faultState struct {
+	active   bool
+	start    float64
+	targets  []string
+	lastStop bool // the previous op of this fault was a stop
 }
 
 // FromOps pairs each client invocation with its process's next completion
 // (as history.Pairs does; operations that never completed have no latency
-// and are left out, as Jepsen's history->latencies does) and finds the
-// partition periods: from the first start-partition op while the network is
-// whole to the last stop-partition op that follows it (the harness records
-// each nemesis action twice, as Jepsen records the nemesis's invoke and
-// completion). A partition never healed lasts to the end.
+// and are left out, as Jepsen's history->latencies does) and finds each
+// fault's periods: from the first start op while the fault is off to the
+// last stop op that follows it (the harness records each nemesis action
+// twice, as Jepsen records the nemesis's invoke and completion). A fault
+// never ended lasts to the end.
 func FromOps(ops []Op) Perf {
 	var p Perf
 	pending := map[int]Op{}
 	fs := map[string]bool{}
-	active := false
-	var start float64
-	lastNemesis := ""
+	states := make([]faultState, len(Faults))
 	for _, o := range ops {
 		t := float64(o.Time) / 1e9
 		if t > p.End {
 			p.End = t
 		}
 		if o.Process == history.NemesisProcess {
-			switch o.F {
-			case "start-partition":
-				if !active {
-					active, start = true, t
-				}
-			case "stop-partition":
-				if active {
-					active = false
-					p.Nemesis = append(p.Nemesis, Interval{Start: start, End: t})
-				} else if lastNemesis == "stop-partition" && len(p.Nemesis) > 0 {
-					p.Nemesis[len(p.Nemesis)-1].End = t
+			for i, f := range Faults {
+				st := &states[i]
+				switch o.F {
+				case f.Start:
+					if !st.active {
+						st.active, st.start, st.targets = true, t, nil
+					}
+					st.targets = appendTargets(st.targets, f.Name, o.Value)
+					st.lastStop = false
+				case f.Stop:
+					if st.active {
+						st.active = false
+						p.Nemesis = append(p.Nemesis, Interval{Start: st.start, End: t, Fault: f.Name, Targets: st.targets})
+					} else if st.lastStop {
+						// The completion of the stop that ended the last interval.
+						for j := len(p.Nemesis) - 1; j >= 0; j-- {
+							if p.Nemesis[j].Fault == f.Name {
+								p.Nemesis[j].End = t
+								break
+							}
+						}
+					}
+					st.lastStop = true
 				}
 			}
-			lastNemesis = o.F
 			continue
 		}
 		if o.Type == "invoke" {
@@ -118,12 +168,43 @@ func FromOps(ops []Op) Perf {
 			Type:     o.Type,
 		})
 	}
-	if active {
-		p.Nemesis = append(p.Nemesis, Interval{Start: start, End: p.End})
+	for i, f := range Faults {
+		if st := states[i]; st.active {
+			p.Nemesis = append(p.Nemesis, Interval{Start: st.start, End: p.End, Fault: f.Name, Targets: st.targets})
+		}
 	}
+	sort.SliceStable(p.Nemesis, func(i, j int) bool { return p.Nemesis[i].Start < p.Nemesis[j].Start })
 	for f := range fs {
 		p.Fs = append(p.Fs, f)
 	}
 	sort.Strings(p.Fs)
 	return p
+}
+
+// appendTargets adds what a start op's value says the fault hit: a
+// partition's spec (the request, a string), or the nodes a pause or kill
+// acted on (the completion, a map from node to "paused" or "killed").
+func appendTargets(targets []string, fault string, value json.RawMessage) []string {
+	if len(value) == 0 {
+		return targets
+	}
+	var spec string
+	if fault == "partition" {
+		if json.Unmarshal(value, &spec) == nil && spec != "" && !slices.Contains(targets, spec) {
+			targets = append(targets, spec)
+		}
+		return targets
+	}
+	var results map[string]any
+	if json.Unmarshal(value, &results) != nil {
+		return targets
+	}
+	var hit []string
+	for node, res := range results {
+		if (res == "paused" || res == "killed") && !slices.Contains(targets, node) {
+			hit = append(hit, node)
+		}
+	}
+	sort.Strings(hit)
+	return append(targets, hit...)
 }

@@ -49,8 +49,18 @@ var quantileColor = map[float64]color.Color{
 // plotQuantiles are the quantiles of latency-quantiles.png (perf.clj's qs).
 var plotQuantiles = []float64{0.5, 0.95, 0.99, 1}
 
-// nemesisColor is perf.clj's default-nemesis-color with its alpha (0.6).
-var nemesisColor = color.NRGBA{R: 0xcc, G: 0xcc, B: 0xcc, A: 0x99}
+// faultColors shade each fault. A partition is grey, perf.clj's
+// default-nemesis-color, as Maelstrom's plots show it; pause and kill take
+// the colours Jepsen's combined nemesis gives them in its :perf maps
+// (#A0B1E9 and #E9A4A0). All have perf.clj's alpha (0.6).
+var faultColors = map[string]color.NRGBA{
+	"partition": {R: 0xcc, G: 0xcc, B: 0xcc, A: 0x99},
+	"pause":     {R: 0xa0, G: 0xb1, B: 0xe9, A: 0x99},
+	"kill":      {R: 0xe9, G: 0xa4, B: 0xa0, A: 0x99},
+}
+
+// FaultColorNames names faultColors for the index page's legend.
+var FaultColorNames = map[string]string{"partition": "grey", "pause": "blue", "kill": "red"}
 
 var glyphs = []draw.GlyphDrawer{
 	draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.PyramidGlyph{},
@@ -105,10 +115,17 @@ func newFigure(title, ylabel string, p Perf) *Figure {
 	l := plot.NewLegend()
 	l.Top, l.Left = true, true
 	fig := &Figure{p: pl, legend: l}
-	if len(p.Nemesis) > 0 {
-		sh := shade{intervals: p.Nemesis}
-		pl.Add(sh)
-		fig.add("partition", sh)
+	for _, f := range Faults {
+		sh := shade{color: faultColors[f.Name]}
+		for _, iv := range p.Nemesis {
+			if iv.Fault == f.Name {
+				sh.intervals = append(sh.intervals, iv)
+			}
+		}
+		if len(sh.intervals) > 0 {
+			pl.Add(sh)
+			fig.add(f.Name, sh)
+		}
 	}
 	return fig
 }
@@ -164,9 +181,12 @@ func savePNG(img *vgimg.Canvas, path string) error {
 	return file.Close()
 }
 
-// shade draws the partition periods as grey bands over the whole height,
-// as perf.clj's nemesis-regions does.
-type shade struct{ intervals []Interval }
+// shade draws one fault's periods as bands of its colour over the whole
+// height, as perf.clj's nemesis-regions does.
+type shade struct {
+	intervals []Interval
+	color     color.NRGBA
+}
 
 func (s shade) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, _ := p.Transforms(&c)
@@ -176,14 +196,14 @@ func (s shade) Plot(c draw.Canvas, p *plot.Plot) {
 		if x1 <= x0 {
 			x1 = x0 + 1
 		}
-		c.FillPolygon(nemesisColor, []vg.Point{
+		c.FillPolygon(s.color, []vg.Point{
 			{X: x0, Y: c.Min.Y}, {X: x1, Y: c.Min.Y}, {X: x1, Y: c.Max.Y}, {X: x0, Y: c.Max.Y},
 		})
 	}
 }
 
 func (s shade) Thumbnail(c *draw.Canvas) {
-	c.FillPolygon(nemesisColor, []vg.Point{
+	c.FillPolygon(s.color, []vg.Point{
 		{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y},
 	})
 }

@@ -51,7 +51,37 @@ func TestFromOps(t *testing.T) {
 	assert.Equal(t, Point{Time: 0.2, Latency: 1300, Complete: 1.5, F: "read", Type: "fail"}, round(p.Points[1]))
 	assert.Equal(t, Point{Time: 1.6, Latency: 900, Complete: 2.5, F: "add", Type: "info"}, round(p.Points[2]))
 	// A healed partition, and one still open at the end.
-	assert.Equal(t, []Interval{{1.0, 2.02}, {3.0, 4.0}}, p.Nemesis)
+	assert.Equal(t, []Interval{{Start: 1.0, End: 2.02, Fault: "partition"}, {Start: 3.0, End: 4.0, Fault: "partition"}}, p.Nemesis)
+}
+
+func nemesisOp(t float64, f, value string) Op {
+	o := op(t, "info", history.NemesisProcess, f)
+	o.Value = json.RawMessage(value)
+	return o
+}
+
+// TestFromOpsFaults: pause and kill periods overlap partitions and each
+// other; each keeps its own intervals and the nodes it hit.
+func TestFromOpsFaults(t *testing.T) {
+	ops := []Op{
+		nemesisOp(1.0, "pause", `"majority"`),
+		nemesisOp(1.0, "pause", `{"n1":"paused","n2":"paused"}`),
+		nemesisOp(1.5, "start-partition", `"one"`),
+		nemesisOp(1.5, "start-partition", `{"n1":["n2"],"n2":["n1"]}`),
+		nemesisOp(2.0, "kill", `null`),
+		nemesisOp(2.1, "kill", `{"n1":"killed","n3":"killed","n2":"down"}`),
+		nemesisOp(3.0, "resume", `"all"`),
+		nemesisOp(3.0, "resume", `{"n1":"down","n2":"resumed","n3":"not-paused"}`),
+		nemesisOp(4.0, "start", `"all"`),
+		nemesisOp(4.3, "start", `{"n1":"started","n2":"running","n3":"started"}`),
+		op(5.0, "invoke", 0, "read"),
+	}
+	p := FromOps(ops)
+	assert.Equal(t, []Interval{
+		{Start: 1.0, End: 3.0, Fault: "pause", Targets: []string{"n1", "n2"}},
+		{Start: 1.5, End: 5.0, Fault: "partition", Targets: []string{"one"}},
+		{Start: 2.0, End: 4.3, Fault: "kill", Targets: []string{"n1", "n3"}},
+	}, p.Nemesis)
 }
 
 func round(p Point) Point {

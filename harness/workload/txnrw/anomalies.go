@@ -1,6 +1,9 @@
 package txnrw
 
 import (
+	"fmt"
+
+	"glomers/harness/elle"
 	"glomers/harness/history"
 )
 
@@ -25,6 +28,7 @@ type internalCase struct {
 // (G1a) or of a value that was not its writer's last write of the key
 // (G1b).
 type readCase struct {
+	kind   string     // G1a or G1b
 	Op     history.Op `json:"op"`
 	Mop    []any      `json:"mop"`
 	Writer history.Op `json:"writer"`
@@ -88,7 +92,7 @@ func g1aCases(txns []*txn) []readCase {
 				continue
 			}
 			if w, ok := failed[keyValue{m.key, m.value}]; ok {
-				out = append(out, readCase{Op: t.opJSON(), Mop: m.asAny(), Writer: w.opJSON()})
+				out = append(out, readCase{kind: "G1a", Op: t.opJSON(), Mop: m.asAny(), Writer: w.opJSON()})
 			}
 		}
 	}
@@ -125,7 +129,7 @@ func g1bCases(txns []*txn) []readCase {
 				continue
 			}
 			if w, ok := inter[keyValue{m.key, m.value}]; ok && w != t {
-				out = append(out, readCase{Op: t.opJSON(), Mop: m.asAny(), Writer: w.opJSON()})
+				out = append(out, readCase{kind: "G1b", Op: t.opJSON(), Mop: m.asAny(), Writer: w.opJSON()})
 			}
 		}
 	}
@@ -177,4 +181,35 @@ func lostUpdateCases(txns []*txn) []lostUpdateCase {
 		}
 	}
 	return out
+}
+
+func opName(o history.Op) string { return fmt.Sprintf("op %d (process %d)", o.Index, o.Process) }
+
+// Explain says what the case means (check.Explainer, through elle.Result).
+func (c internalCase) Explain() string {
+	return fmt.Sprintf("internal: %s read key %s = %s, but its own earlier micro-ops mean it should have read %s.",
+		opName(c.Op), elle.Show(c.Mop[1]), elle.Show(c.Mop[2]), elle.Show(c.Expected))
+}
+
+// Explain says what the case means.
+func (c readCase) Explain() string {
+	if c.kind == "G1a" {
+		return fmt.Sprintf("G1a (aborted read): %s read key %s = %s, written by %s, which failed.",
+			opName(c.Op), elle.Show(c.Mop[1]), elle.Show(c.Mop[2]), opName(c.Writer))
+	}
+	return fmt.Sprintf("G1b (intermediate read): %s read key %s = %s, but %s wrote %s to key %s and then overwrote it, so that value was never committed.",
+		opName(c.Op), elle.Show(c.Mop[1]), elle.Show(c.Mop[2]), opName(c.Writer), elle.Show(c.Mop[2]), elle.Show(c.Mop[1]))
+}
+
+// Explain says what the case means.
+func (c lostUpdateCase) Explain() string {
+	names := ""
+	for i, o := range c.Txns {
+		if i > 0 {
+			names += ", "
+		}
+		names += opName(o)
+	}
+	return fmt.Sprintf("lost-update: %s each read key %s = %s and then wrote it: all but one of those updates were lost.",
+		names, elle.Show(c.Key), elle.Show(c.Value))
 }

@@ -2,30 +2,18 @@ package txnrw
 
 import (
 	"errors"
+	"fmt"
 	"sort"
-	"strings"
 
 	"glomers/harness/check"
+	"glomers/harness/elle"
 	"glomers/harness/history"
 )
 
 // Result is the workload checker's verdict, named as Maelstrom's
-// results.edn names the :workload map of a txn-rw-register test.
-type Result struct {
-	check.Verdict
-	// AnomalyTypes lists (sorted) the anomalies found that the requested
-	// models forbid, plus empty-transaction-graph.
-	AnomalyTypes []string `json:"anomaly-types"`
-	// Anomalies holds the cases of each reported anomaly type.
-	Anomalies map[string]any `json:"anomalies,omitempty"`
-	// Not names the weakest models the history rules out; AlsoNot the
-	// stronger ones that fall with them. Both count every anomaly found,
-	// reported or not.
-	Not     []string `json:"not,omitempty"`
-	AlsoNot []string `json:"also-not,omitempty"`
-	// Error explains an unknown verdict (a history Elle cannot analyse).
-	Error string `json:"error,omitempty"`
-}
+// results.edn names the :workload map of a txn-rw-register test. It
+// explains itself (check.Explainer) with Elle's wording.
+type Result = elle.Result
 
 // CheckOptions configure the analysis.
 type CheckOptions struct {
@@ -34,25 +22,12 @@ type CheckOptions struct {
 	ConsistencyModels []string
 }
 
-// unknownAnomalyTypes are reported whatever the models (elle.txn
-// unknown-anomaly-types). Maelstrom's txn-rw-register checker then drops
-// cycle-search-timeout and declares the history invalid if anything else
-// is left, so an empty transaction graph (say, every txn timed out) fails
-// the test; the first Shresth72 run in /work/shared/maelstrom-runs shows
-// exactly that verdict.
-var unknownAnomalyTypes = []string{"empty-transaction-graph", "cycle-search-timeout"}
-
-// cycleTypes are the anomaly names elle.txn's cycle search can report.
-var cycleTypes = func() map[string]bool {
-	m := map[string]bool{}
-	for _, b := range []string{"G0", "G1c", "G-single-item", "G-single", "G-nonadjacent-item",
-		"G-nonadjacent", "G2-item", "G2"} {
-		m[b] = true
-		m[b+"-process"] = true
-		m[b+"-realtime"] = true
-	}
-	return m
-}()
+// Elle reports empty-transaction-graph and cycle-search-timeout whatever
+// the models (elle.txn unknown-anomaly-types). Maelstrom's txn-rw-register
+// checker then drops cycle-search-timeout and declares the history invalid
+// if anything else is left, so an empty transaction graph (say, every txn
+// timed out) fails the test; the first Shresth72 run in
+// ../shared/maelstrom-runs shows exactly that verdict.
 
 // Check analyses a txn-rw-register history as Maelstrom does: Elle's
 // rw-register checker with :wfr-keys? true (see
@@ -61,25 +36,14 @@ var cycleTypes = func() map[string]bool {
 // cycle-search-timeout and turns any other reportable anomaly into
 // valid? false.
 func Check(h history.History, opts CheckOptions) *Result {
-	models := opts.ConsistencyModels
-	if len(models) == 0 {
-		models = []string{"strict-serializable"}
-	}
-	if err := ValidateModels(models); err != nil {
-		return &Result{Verdict: check.Verdict{Valid: check.Unknown}, AnomalyTypes: []string{}, Error: err.Error()}
-	}
-	prohibited := anomaliesProhibitedBy(models)
-	reportable := map[string]bool{}
-	for a := range prohibited {
-		reportable[a] = true
-	}
-	for _, a := range unknownAnomalyTypes {
-		reportable[a] = true
+	ms, err := elle.NewModels(opts.ConsistencyModels)
+	if err != nil {
+		return elle.Errorf("%v", err)
 	}
 
 	txns, err := parseHistory(h.Client())
 	if err != nil {
-		return &Result{Verdict: check.Verdict{Valid: check.Unknown}, AnomalyTypes: []string{}, Error: err.Error()}
+		return elle.Errorf("%v", err)
 	}
 
 	anomalies := map[string]any{}
@@ -103,23 +67,11 @@ func Check(h history.History, opts CheckOptions) *Result {
 	// Elle adds the realtime order when a reportable anomaly needs it, or
 	// else the process order when one needs that (elle.txn
 	// additional-graphs).
-	var extra uint8
-	for a := range reportable {
-		if cycleTypes[a] && strings.HasSuffix(a, "-realtime") {
-			extra = relRealtime
-		}
-	}
-	if extra == 0 {
-		for a := range reportable {
-			if cycleTypes[a] && strings.HasSuffix(a, "-process") {
-				extra = relProcess
-			}
-		}
-	}
+	extra := ms.Order
 	dg, err := buildDepGraph(txns, versions, extra)
 	if err != nil {
 		var dup *errDuplicateWrite
-		res := &Result{Verdict: check.Verdict{Valid: check.Unknown}, AnomalyTypes: []string{}, Error: err.Error()}
+		res := elle.Errorf("%v", err)
 		if errors.As(err, &dup) {
 			res.Anomalies = map[string]any{"duplicate-writes": map[string]any{
 				"key": dup.key, "value": dup.value, "writers": dup.writers}}
@@ -133,11 +85,11 @@ func Check(h history.History, opts CheckOptions) *Result {
 	for i, t := range dg.oks {
 		indices[i] = t.comp.Index
 	}
-	cycles, exists := findCycles(dg.g, extra, indices)
+	cycles, exists := elle.FindCycles(dg.g, extra, indices, elle.RWRegisterOrder)
 	for typ, cs := range cycles {
-		out := make([]cycleReport, len(cs))
+		out := make([]elle.CycleReport, len(cs))
 		for i, c := range cs {
-			out[i] = dg.explain(typ, c)
+			out[i] = elle.NewCycleReport(typ, c, dg.ops, dg.explainStep)
 		}
 		anomalies[typ] = out
 	}
@@ -145,7 +97,7 @@ func Check(h history.History, opts CheckOptions) *Result {
 		anomalies[typ] = cs
 	}
 
-	return resultMap(anomalies, reportable)
+	return resultMap(anomalies, ms.Reportable)
 }
 
 // resultMap is elle.txn/result-map followed by Maelstrom's wrapper.
@@ -161,7 +113,7 @@ func resultMap(anomalies map[string]any, reportable map[string]bool) *Result {
 			rep = append(rep, a)
 		}
 	}
-	drop := removeRedundantCycleExists(rep)
+	drop := elle.RedundantCycleExists(rep)
 	res := &Result{AnomalyTypes: []string{}}
 	for _, a := range rep {
 		if drop[a] || a == "cycle-search-timeout" {
@@ -174,49 +126,40 @@ func resultMap(anomalies map[string]any, reportable map[string]bool) *Result {
 		res.Anomalies[a] = anomalies[a]
 	}
 	if len(all) > 0 {
-		res.Not, res.AlsoNot = boundary(all)
+		res.Not, res.AlsoNot = elle.Boundary(all)
 	}
 	res.Valid = check.Of(len(res.AnomalyTypes) == 0)
 	return res
 }
 
-// cycleReport is one cycle, as Elle explains it: the transactions in
-// order (the first repeated at the end) and why each precedes the next.
-type cycleReport struct {
-	Cycle []history.Op     `json:"cycle"`
-	Steps []map[string]any `json:"steps"`
-	Type  string           `json:"type"`
+// ops gives a vertex's invocation and completion, for cycle reports.
+func (dg *depGraph) ops(v int32) (history.Op, history.Op) {
+	t := dg.oks[v]
+	return t.inv, t.comp
 }
 
-func (dg *depGraph) explain(typ string, c cycle) cycleReport {
-	r := cycleReport{Type: typ}
-	for _, v := range c.verts {
-		r.Cycle = append(r.Cycle, dg.oks[v].comp)
-	}
-	for i, rel := range c.rels {
-		a, b := dg.oks[c.verts[i]], dg.oks[c.verts[i+1]]
-		r.Steps = append(r.Steps, dg.explainStep(rel, a, b))
-	}
-	return r
-}
-
-// explainStep says why a precedes b, as Elle's WR, WW, RW, process and
-// realtime explainers do.
-func (dg *depGraph) explainStep(rel uint8, a, b *txn) map[string]any {
-	step := map[string]any{"type": relName(rel)}
+// explainStep says why a precedes b by a data relation, as
+// elle.rw-register's WR, WW and RW explainers do, in their words.
+func (dg *depGraph) explainStep(rel uint8, av, bv int32) (map[string]any, func(string, string) string) {
+	a, b := dg.oks[av], dg.oks[bv]
+	step := map[string]any{}
+	var why func(an, bn string) string
 	switch rel {
-	case relWR:
+	case elle.RelWR:
 		for _, w := range a.extWrites {
 			if v, ok := lookup(b.extReads, w.key); ok && v == w.value {
 				step["key"], step["value"] = w.key, w.value
 				step["a-mop-index"] = a.mopIndex(true, w.key, w.value)
 				step["b-mop-index"] = b.mopIndex(false, w.key, w.value)
+				why = func(an, bn string) string {
+					return fmt.Sprintf("%s wrote %s = %s, which was read by %s", an, elle.Show(w.key), elle.Show(w.value), bn)
+				}
 				break
 			}
 		}
-	case relWW, relRW:
+	case elle.RelWW, elle.RelRW:
 		from := a.extWrites
-		if rel == relRW {
+		if rel == elle.RelRW {
 			from = a.extReads
 		}
 		for _, x := range from {
@@ -225,15 +168,25 @@ func (dg *depGraph) explainStep(rel uint8, a, b *txn) map[string]any {
 				continue
 			}
 			step["key"], step["value"], step["value'"] = x.key, x.value, v2
-			step["a-mop-index"] = a.mopIndex(rel == relWW, x.key, x.value)
+			step["a-mop-index"] = a.mopIndex(rel == elle.RelWW, x.key, x.value)
 			step["b-mop-index"] = b.mopIndex(true, x.key, v2)
+			verb := "set key"
+			if rel == elle.RelRW {
+				verb = "read key"
+			}
+			sep := " to "
+			if rel == elle.RelRW {
+				sep = " = "
+			}
+			why = func(an, bn string) string {
+				return fmt.Sprintf("%s %s %s%s%s, and %s set it to %s, which came later in the version order",
+					an, verb, elle.Show(x.key), sep, elle.Show(x.value), bn, elle.Show(v2))
+			}
 			break
 		}
-	case relProcess:
-		step["process"] = a.comp.Process
-	case relRealtime:
-		step["a'"] = a.comp
-		step["b"] = b.inv
 	}
-	return step
+	if why == nil {
+		why = func(an, bn string) string { return fmt.Sprintf("%s %s-precedes %s", an, elle.RelName(rel), bn) }
+	}
+	return step, why
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/cockroachdb/datadriven"
 	"github.com/stretchr/testify/require"
 
+	"glomers/harness/elle"
 	"glomers/harness/history"
 )
 
@@ -80,7 +81,7 @@ func TestCheckerScenarios(t *testing.T) {
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			require.Equal(t, "check", d.Cmd)
 			var opts CheckOptions
-			asJSON := false
+			asJSON, explain := false, false
 			for _, a := range d.CmdArgs {
 				switch a.Key {
 				case "models":
@@ -89,6 +90,8 @@ func TestCheckerScenarios(t *testing.T) {
 					}
 				case "json":
 					asJSON = true
+				case "explain":
+					explain = true
 				default:
 					t.Fatalf("unknown argument %s", a.Key)
 				}
@@ -98,6 +101,14 @@ func TestCheckerScenarios(t *testing.T) {
 				b, err := json.MarshalIndent(res, "", "  ")
 				require.NoError(t, err)
 				return string(b) + "\n"
+			}
+			if explain {
+				var b strings.Builder
+				fmt.Fprintf(&b, "valid? %s\n", res.Valid)
+				for _, e := range res.Explain() {
+					fmt.Fprintf(&b, "- %s\n", e)
+				}
+				return b.String()
 			}
 			return summarise(res)
 		})
@@ -122,7 +133,7 @@ func summarise(res *Result) string {
 	sort.Strings(types)
 	for _, typ := range types {
 		switch cs := res.Anomalies[typ].(type) {
-		case []cycleReport:
+		case []elle.CycleReport:
 			for _, c := range cs {
 				fmt.Fprintf(&b, "%s:", typ)
 				for i, op := range c.Cycle {
@@ -133,7 +144,7 @@ func summarise(res *Result) string {
 				}
 				b.WriteString("\n")
 			}
-		case []cycleExistsCase:
+		case []elle.CycleExistsCase:
 			for _, c := range cs {
 				fmt.Fprintf(&b, "%s: scc %v\n", typ, c.SCC)
 			}

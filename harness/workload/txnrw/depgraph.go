@@ -3,7 +3,9 @@ package txnrw
 import (
 	"fmt"
 	"sort"
+	"strings"
 
+	"glomers/harness/elle"
 	"glomers/harness/history"
 )
 
@@ -122,12 +124,11 @@ func cyclicVersions(vg versionGraphs, sources []string) []cyclicVersionsCase {
 		for _, e := range es {
 			adj[e.a] = append(adj[e.a], e.b)
 		}
-		comp, n := tarjan(len(vals), func(v int32, visit func(int32)) {
+		for _, g := range elle.Components(len(vals), func(v int32, visit func(int32)) {
 			for _, w := range adj[v] {
 				visit(w)
 			}
-		})
-		for _, g := range groups(comp, n, 2) {
+		}, 2) {
 			scc := make([]any, len(g))
 			for i, v := range g {
 				scc[i] = vals[v]
@@ -160,7 +161,7 @@ func sortValues(vs []any) { sort.Slice(vs, func(i, j int) bool { return lessValu
 
 // depGraph is the transaction dependency graph of the ok transactions.
 type depGraph struct {
-	g        *graph
+	g        *elle.Graph
 	oks      []*txn // by id
 	versions versionGraphs
 	// vertices is the vertex count of Elle's graph, for
@@ -210,7 +211,7 @@ func buildDepGraph(txns []*txn, versions versionGraphs, extra uint8) (*depGraph,
 			readers[k] = append(readers[k], t.id)
 		}
 	}
-	b := newGraphBuilder(len(oks))
+	b := elle.NewGraphBuilder(len(oks))
 	// wr edges. Iterate in a stable order so that any error is stable.
 	rkeys := make([]keyValue, 0, len(readers))
 	for k := range readers {
@@ -228,7 +229,7 @@ func buildDepGraph(txns []*txn, versions versionGraphs, extra uint8) (*depGraph,
 		case len(ws) == 0:
 		case len(ws) == 1:
 			for _, r := range readers[k] {
-				b.link(ws[0], r, relWR)
+				b.Link(ws[0], r, elle.RelWR)
 			}
 		default:
 			e := &errDuplicateWrite{key: k.k, value: k.v}
@@ -247,86 +248,36 @@ func buildDepGraph(txns []*txn, versions versionGraphs, extra uint8) (*depGraph,
 				w2 := writers[keyValue{key, v2}]
 				for _, b2 := range w2 {
 					for _, a := range w1 {
-						b.link(a, b2, relWW)
+						b.Link(a, b2, elle.RelWW)
 					}
 					for _, a := range r1 {
-						b.link(a, b2, relRW)
+						b.Link(a, b2, elle.RelRW)
 					}
 				}
 			}
 		}
 	}
 	switch {
-	case extra&relRealtime != 0:
-		linkRealtime(b, txns)
-	case extra&relProcess != 0:
-		linkProcess(b, oks)
+	case extra&elle.RelRealtime != 0:
+		elle.LinkRealtime(b, timings(txns))
+	case extra&elle.RelProcess != 0:
+		elle.LinkProcess(b, timings(txns))
 	}
-	return &depGraph{g: b.build(), oks: oks, versions: versions, vertices: b.vertexCount()}, nil
+	return &depGraph{g: b.Build(), oks: oks, versions: versions, vertices: b.VertexCount()}, nil
 }
 
-// linkProcess adds Elle's process order: each process's consecutive ok
-// transactions (elle.core/process-graph).
-func linkProcess(b *graphBuilder, oks []*txn) {
-	last := map[int]int{}
-	sorted := append([]*txn(nil), oks...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].comp.Index < sorted[j].comp.Index })
-	for _, t := range sorted {
-		if prev, ok := last[t.comp.Process]; ok {
-			b.link(prev, t.id, relProcess)
-		}
-		last[t.comp.Process] = t.id
+// timings are what the process and realtime orders need of every txn:
+// ok ones are vertices, the others are not.
+func timings(txns []*txn) []elle.Timing {
+	out := make([]elle.Timing, len(txns))
+	for i, t := range txns {
+		out[i] = elle.Timing{Vertex: t.id, Inv: t.inv, Comp: t.comp, Completed: t.comp.Index != t.inv.Index}
 	}
+	return out
 }
 
-// linkRealtime adds Elle's realtime order (elle.core/realtime-graph): an
-// ok transaction precedes every transaction invoked after it completed. To
-// stay small, only a transitive reduction is kept: each invocation is
-// linked from the current frontier of completed transactions, and a
-// completion removes its own realtime predecessors from the frontier.
-// Edges into failed or indeterminate transactions cannot lie on a cycle
-// (those have no outgoing edges), so we only count them, for the
-// empty-graph test.
-func linkRealtime(b *graphBuilder, txns []*txn) {
-	type event struct {
-		index  int
-		invoke bool
-		t      *txn
-	}
-	var evs []event
-	for _, t := range txns {
-		evs = append(evs, event{t.inv.Index, true, t})
-		if t.typ == history.OK {
-			evs = append(evs, event{t.comp.Index, false, t})
-		}
-	}
-	sort.Slice(evs, func(i, j int) bool { return evs[i].index < evs[j].index })
-	frontier := map[int]bool{}
-	preds := map[int][]int{}
-	for _, e := range evs {
-		if e.invoke {
-			if len(frontier) == 0 {
-				continue
-			}
-			if e.t.typ != history.OK {
-				if e.t.comp.Index != e.t.inv.Index { // it did complete
-					b.extraVertices++
-				}
-				for f := range frontier {
-					b.touched[f] = true
-				}
-				continue
-			}
-			for f := range frontier {
-				b.link(f, e.t.id, relRealtime)
-				preds[e.t.id] = append(preds[e.t.id], f)
-			}
-			continue
-		}
-		for _, p := range preds[e.t.id] {
-			delete(frontier, p)
-		}
-		delete(preds, e.t.id)
-		frontier[e.t.id] = true
-	}
+// Explain says what the case means.
+func (c cyclicVersionsCase) Explain() string {
+	return fmt.Sprintf("cyclic-versions: the version order inferred for key %s (from %s) is cyclic among values %s.",
+		elle.Show(c.Key), strings.Join(c.Sources, " and "), elle.Show(c.SCC))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"glomers/harness/check"
+	"glomers/harness/elle"
 	"glomers/harness/history"
 )
 
@@ -21,7 +22,7 @@ import (
 // at once (a read-uncommitted store, full of anomalies).
 func simulate(seed uint64, n, procs int, atomic bool) history.History {
 	rng := rand.New(rand.NewPCG(seed, seed+1))
-	gen := NewTxnGen(rng, 0, 0, 0)
+	gen := elle.NewTxnGen(rng, 0, 0, 0)
 	store := map[any]any{}
 	type running struct {
 		inv  history.Op

@@ -1,4 +1,4 @@
-package txnrw
+package elle
 
 import (
 	"math/rand/v2"
@@ -13,28 +13,28 @@ func TestClassify(t *testing.T) {
 		rels []uint8
 		want string
 	}{
-		{[]uint8{relWW, relWW}, "G0"},
-		{[]uint8{relWW, relWR}, "G1c"},
-		{[]uint8{relRW, relWR}, "G-single-item"},
-		{[]uint8{relRW, relRW}, "G2-item"},
-		{[]uint8{relRW, relWR, relRW, relWR}, "G-nonadjacent-item"},
-		{[]uint8{relWR, relRW, relWR, relRW}, "G-nonadjacent-item"},
-		{[]uint8{relRW, relWR, relWR, relRW}, "G2-item"}, // adjacent across the wrap
-		{[]uint8{relRW, relRealtime}, "G-single-item-realtime"},
-		{[]uint8{relWW, relProcess}, "G0-process"},
-		{[]uint8{relWR, relProcess, relRealtime}, "G1c-realtime"},
+		{[]uint8{RelWW, RelWW}, "G0"},
+		{[]uint8{RelWW, RelWR}, "G1c"},
+		{[]uint8{RelRW, RelWR}, "G-single-item"},
+		{[]uint8{RelRW, RelRW}, "G2-item"},
+		{[]uint8{RelRW, RelWR, RelRW, RelWR}, "G-nonadjacent-item"},
+		{[]uint8{RelWR, RelRW, RelWR, RelRW}, "G-nonadjacent-item"},
+		{[]uint8{RelRW, RelWR, RelWR, RelRW}, "G2-item"}, // adjacent across the wrap
+		{[]uint8{RelRW, RelRealtime}, "G-single-item-realtime"},
+		{[]uint8{RelWW, RelProcess}, "G0-process"},
+		{[]uint8{RelWR, RelProcess, RelRealtime}, "G1c-realtime"},
 	} {
 		assert.Equal(t, tc.want, classify(tc.rels), "%v", tc.rels)
 	}
 }
 
 // build makes a graph from (from, to, rels) triples.
-func build(n int, es ...[3]int) *graph {
-	b := newGraphBuilder(n)
+func build(n int, es ...[3]int) *Graph {
+	b := NewGraphBuilder(n)
 	for _, e := range es {
-		b.link(e[0], e[1], uint8(e[2]))
+		b.Link(e[0], e[1], uint8(e[2]))
 	}
-	return b.build()
+	return b.Build()
 }
 
 func TestTarjanOrder(t *testing.T) {
@@ -52,22 +52,22 @@ func TestTarjanOrder(t *testing.T) {
 func TestSingleNeedsReachability(t *testing.T) {
 	// 0 -rw-> 1 -wr-> 2 -wr-> 3 -ww-> 0: one rw edge closed by a long
 	// data path through separate components.
-	ww, wr, rw := int(relWW), int(relWR), int(relRW)
+	ww, wr, rw := int(RelWW), int(RelWR), int(RelRW)
 	g := build(4, [3]int{0, 1, rw}, [3]int{1, 2, wr}, [3]int{2, 3, wr}, [3]int{3, 0, ww})
 	s := &sccSearch{l: g, lab: labelled(g), global: []int32{0, 1, 2, 3}, indices: []int{0, 1, 2, 3}}
-	c := s.single(relData)
+	c := s.single(RelData)
 	require.NotNil(t, c)
-	assert.Equal(t, []int32{0, 1, 2, 3, 0}, c.verts)
-	assert.Equal(t, "G-single-item", classify(c.rels))
+	assert.Equal(t, []int32{0, 1, 2, 3, 0}, c.Verts)
+	assert.Equal(t, "G-single-item", classify(c.Rels))
 
 	// With a second rw edge instead of the ww one, there is no G-single,
 	// but a nonadjacent cycle.
 	g = build(4, [3]int{0, 1, rw}, [3]int{1, 2, wr}, [3]int{2, 3, rw}, [3]int{3, 0, wr})
 	s = &sccSearch{l: g, lab: labelled(g), global: []int32{0, 1, 2, 3}, indices: []int{0, 1, 2, 3}}
-	assert.Nil(t, s.single(relData))
-	c = s.nonadjacent(relData)
+	assert.Nil(t, s.single(RelData))
+	c = s.nonadjacent(RelData)
 	require.NotNil(t, c)
-	assert.Equal(t, "G-nonadjacent-item", classify(c.rels))
+	assert.Equal(t, "G-nonadjacent-item", classify(c.Rels))
 	tcs, _ := s.search()
 	require.Len(t, tcs, 1)
 	assert.Equal(t, "G-nonadjacent-item", tcs[0].typ)
@@ -75,8 +75,8 @@ func TestSingleNeedsReachability(t *testing.T) {
 	// Two adjacent rw edges: neither G-single nor nonadjacent, G2-item.
 	g = build(3, [3]int{0, 1, rw}, [3]int{1, 2, rw}, [3]int{2, 0, wr})
 	s = &sccSearch{l: g, lab: labelled(g), global: []int32{0, 1, 2}, indices: []int{0, 1, 2}}
-	assert.Nil(t, s.single(relData))
-	assert.Nil(t, s.nonadjacent(relData))
+	assert.Nil(t, s.single(RelData))
+	assert.Nil(t, s.nonadjacent(RelData))
 	tcs, exists := s.search()
 	require.Len(t, tcs, 1)
 	assert.Equal(t, "G2-item", tcs[0].typ)
@@ -87,7 +87,7 @@ func TestSingleNeedsReachability(t *testing.T) {
 // as Elle's explainer names it, so a cycle of them is G1c; the ww-only
 // projection still has the cycle, which PL-1-cycle-exists reports.
 func TestEdgeNamedByExplainer(t *testing.T) {
-	both := int(relWW | relWR)
+	both := int(RelWW | RelWR)
 	g := build(2, [3]int{0, 1, both}, [3]int{1, 0, both})
 	s := &sccSearch{l: g, lab: labelled(g), global: []int32{0, 1}, indices: []int{10, 20}}
 	tcs, exists := s.search()
@@ -107,17 +107,17 @@ func TestSingleAgainstBruteForce(t *testing.T) {
 	found := 0
 	for trial := range 200 {
 		n := 20 + rng.IntN(180)
-		b := newGraphBuilder(n)
+		b := NewGraphBuilder(n)
 		for range n + rng.IntN(n) {
 			x, y := rng.IntN(n), rng.IntN(n)
 			if x < y { // mostly forward data edges: a DAG
-				b.link(x, y, []uint8{relWW, relWR}[rng.IntN(2)])
+				b.Link(x, y, []uint8{RelWW, RelWR}[rng.IntN(2)])
 			}
 		}
 		for range 1 + rng.IntN(n/2) {
-			b.link(rng.IntN(n), rng.IntN(n), relRW)
+			b.Link(rng.IntN(n), rng.IntN(n), RelRW)
 		}
-		g := b.build()
+		g := b.Build()
 		s := &sccSearch{l: g, lab: labelled(g), global: make([]int32, n), indices: make([]int, n)}
 		for i := range n {
 			s.global[i] = int32(i)
@@ -125,20 +125,20 @@ func TestSingleAgainstBruteForce(t *testing.T) {
 		want := false
 		for a := int32(0); a < int32(n) && !want; a++ {
 			for _, e := range s.lab.out(a) {
-				if e.mask == relRW && s.lab.bfsPath(e.to, a, relData, nil) != nil {
+				if e.mask == RelRW && s.lab.bfsPath(e.to, a, RelData, nil) != nil {
 					want = true
 					break
 				}
 			}
 		}
-		c := s.single(relData)
+		c := s.single(RelData)
 		require.Equal(t, want, c != nil, "trial %d", trial)
 		if c != nil {
 			found++
-			assert.Equal(t, "G-single-item", classify(c.rels))
-			assert.Equal(t, c.verts[0], c.verts[len(c.verts)-1])
-			for i, r := range c.rels {
-				assert.Equal(t, r, s.lab.edgeMask(c.verts[i], c.verts[i+1]), "step %d is an edge of that kind", i)
+			assert.Equal(t, "G-single-item", classify(c.Rels))
+			assert.Equal(t, c.Verts[0], c.Verts[len(c.Verts)-1])
+			for i, r := range c.Rels {
+				assert.Equal(t, r, s.lab.edgeMask(c.Verts[i], c.Verts[i+1]), "step %d is an edge of that kind", i)
 			}
 		}
 	}
@@ -148,7 +148,7 @@ func TestSingleAgainstBruteForce(t *testing.T) {
 
 // simpleCycles enumerates the simple cycles of a small labelled graph,
 // each as its list of labels.
-func simpleCycles(g *graph) [][]uint8 {
+func simpleCycles(g *Graph) [][]uint8 {
 	var out [][]uint8
 	var path []int32
 	var rels []uint8
@@ -188,11 +188,11 @@ func TestSearchAgainstBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for trial := range 300 {
 		n := 2 + rng.IntN(6)
-		b := newGraphBuilder(n)
+		b := NewGraphBuilder(n)
 		for range 1 + rng.IntN(3*n) {
-			b.link(rng.IntN(n), rng.IntN(n), []uint8{relWW, relWR, relRW, relWW | relWR}[rng.IntN(4)])
+			b.Link(rng.IntN(n), rng.IntN(n), []uint8{RelWW, RelWR, RelRW, RelWW | RelWR}[rng.IntN(4)])
 		}
-		g := b.build()
+		g := b.Build()
 		s := &sccSearch{l: g, lab: labelled(g), global: make([]int32, n), indices: make([]int, n)}
 		for i := range n {
 			s.global[i] = int32(i)
@@ -201,9 +201,9 @@ func TestSearchAgainstBruteForce(t *testing.T) {
 		got := map[string]bool{}
 		for _, tc := range tcs {
 			got[tc.typ] = true
-			assert.Equal(t, tc.typ, classify(tc.c.rels))
-			for i, r := range tc.c.rels {
-				assert.Equal(t, r, s.lab.edgeMask(tc.c.verts[i], tc.c.verts[i+1]))
+			assert.Equal(t, tc.typ, classify(tc.c.Rels))
+			for i, r := range tc.c.Rels {
+				assert.Equal(t, r, s.lab.edgeMask(tc.c.Verts[i], tc.c.Verts[i+1]))
 			}
 		}
 		covered := allImpliedAnomalies(keys(got))

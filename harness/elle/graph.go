@@ -1,41 +1,57 @@
-package txnrw
+package elle
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Dependency relations between transactions, as bits (Elle's BitRels,
 // without the predicate variants, which registers never produce).
 const (
-	relWW uint8 = 1 << iota
-	relWR
-	relRW
-	relProcess
-	relRealtime
+	RelWW uint8 = 1 << iota
+	RelWR
+	RelRW
+	RelProcess
+	RelRealtime
 )
 
-const relData = relWW | relWR // Adya's write and read dependencies
+const RelData = RelWW | RelWR // Adya's write and read dependencies
 
 // relName names a single relation bit as Elle does.
 func relName(r uint8) string {
 	switch r {
-	case relWW:
+	case RelWW:
 		return "ww"
-	case relWR:
+	case RelWR:
 		return "wr"
-	case relRW:
+	case RelRW:
 		return "rw"
-	case relProcess:
+	case RelProcess:
 		return "process"
-	case relRealtime:
+	case RelRealtime:
 		return "realtime"
 	}
 	return "?"
 }
 
-// pickRel chooses which relation of mask to report for an edge, preferring
-// the order in which Elle's combined explainer asks its explainers: wr,
-// then ww, then rw, then process and realtime.
-func pickRel(mask uint8) uint8 {
-	for _, r := range []uint8{relWR, relWW, relRW, relProcess, relRealtime} {
+// ExplainerOrder lists the relations in the order a workload's combined
+// explainer (elle.core/combine) asks its explainers: an edge carrying
+// several relations is named by the first, and Elle classifies cycles by
+// those names.
+type ExplainerOrder []uint8
+
+var (
+	// RWRegisterOrder is elle.rw-register's: wr-graph, then ww+rw-graph,
+	// then the additional graphs.
+	RWRegisterOrder = ExplainerOrder{RelWR, RelWW, RelRW, RelProcess, RelRealtime}
+	// ListAppendOrder is elle.list-append's: ww-graph, wr-graph,
+	// rw-graph, then the additional graphs.
+	ListAppendOrder = ExplainerOrder{RelWW, RelWR, RelRW, RelProcess, RelRealtime}
+)
+
+// pick chooses which relation of mask to report for an edge.
+func (o ExplainerOrder) pick(mask uint8) uint8 {
+	for _, r := range o {
 		if mask&r != 0 {
 			return r
 		}
@@ -43,23 +59,26 @@ func pickRel(mask uint8) uint8 {
 	return 0
 }
 
+// pickRel names an edge as elle.rw-register does.
+func pickRel(mask uint8) uint8 { return RWRegisterOrder.pick(mask) }
+
 type edge struct {
 	to   int32
 	mask uint8
 }
 
-// graph is a directed graph over dense vertex ids with relation masks on
+// Graph is a directed graph over dense vertex ids with relation masks on
 // its edges, in compressed adjacency form.
-type graph struct {
+type Graph struct {
 	n   int
 	off []int32 // out-edges of v are edges[off[v]:off[v+1]]
 	es  []edge
 }
 
-func (g *graph) out(v int32) []edge { return g.es[g.off[v]:g.off[v+1]] }
+func (g *Graph) out(v int32) []edge { return g.es[g.off[v]:g.off[v+1]] }
 
 // edgeMask returns the relations on a -> b (0 when there is no edge).
-func (g *graph) edgeMask(a, b int32) uint8 {
+func (g *Graph) edgeMask(a, b int32) uint8 {
 	es := g.out(a)
 	i := sort.Search(len(es), func(i int) bool { return es[i].to >= b })
 	if i < len(es) && es[i].to == b {
@@ -68,34 +87,45 @@ func (g *graph) edgeMask(a, b int32) uint8 {
 	return 0
 }
 
-// graphBuilder accumulates edges, merging relation masks of parallel
-// edges and dropping self-edges (Elle removes them too).
-type graphBuilder struct {
+// GraphBuilder accumulates edges, merging relation masks of parallel
+// edges and dropping self-edges (Elle removes them too). Edges are
+// gathered in a slice and merged when built, which is much cheaper than a
+// map for the hundreds of thousands of edges a long history has.
+type GraphBuilder struct {
 	n     int
-	edges map[uint64]uint8
+	edges []rawEdge
 	// touched marks vertices that took part in some link, even a dropped
 	// self-edge: Elle's graph keeps those vertices, and the
 	// empty-transaction-graph anomaly depends on the vertex count.
 	touched []bool
-	// extraVertices counts vertices outside the ok transactions (failed or
-	// indeterminate ones reached by realtime edges).
+	// extraVertices counts vertices outside the builder's ids (failed or
+	// indeterminate transactions reached only by realtime edges).
 	extraVertices int
 }
 
-func newGraphBuilder(n int) *graphBuilder {
-	return &graphBuilder{n: n, edges: map[uint64]uint8{}, touched: make([]bool, n)}
+type rawEdge struct {
+	from, to int32
+	rel      uint8
 }
 
-func (b *graphBuilder) link(from, to int, rel uint8) {
+// NewGraphBuilder starts a graph over vertices 0..n-1.
+func NewGraphBuilder(n int) *GraphBuilder {
+	return &GraphBuilder{n: n, touched: make([]bool, n)}
+}
+
+// Link adds the relation rel to the edge from -> to.
+func (b *GraphBuilder) Link(from, to int, rel uint8) {
 	b.touched[from] = true
 	b.touched[to] = true
 	if from == to {
 		return
 	}
-	b.edges[uint64(from)<<32|uint64(to)] |= rel
+	b.edges = append(b.edges, rawEdge{int32(from), int32(to), rel})
 }
 
-func (b *graphBuilder) vertexCount() int {
+// VertexCount is the number of vertices Elle's graph would have: every
+// vertex some link touched, plus those added by AddVertex.
+func (b *GraphBuilder) VertexCount() int {
 	c := 0
 	for _, t := range b.touched {
 		if t {
@@ -105,36 +135,50 @@ func (b *graphBuilder) vertexCount() int {
 	return c + b.extraVertices
 }
 
-func (b *graphBuilder) build() *graph {
-	g := &graph{n: b.n, off: make([]int32, b.n+1)}
-	for k := range b.edges {
-		g.off[int(k>>32)+1]++
+// Build freezes the edges into a Graph: out-edges sorted by target, one
+// edge per pair with the union of its relations.
+func (b *GraphBuilder) Build() *Graph {
+	g := &Graph{n: b.n, off: make([]int32, b.n+1)}
+	// Counting sort by source, then sort each run by target and merge.
+	for _, e := range b.edges {
+		g.off[e.from+1]++
 	}
 	for i := 1; i <= b.n; i++ {
 		g.off[i] += g.off[i-1]
 	}
-	g.es = make([]edge, len(b.edges))
+	byFrom := make([]rawEdge, len(b.edges))
 	fill := append([]int32(nil), g.off[:b.n]...)
-	for k, m := range b.edges {
-		from := int(k >> 32)
-		g.es[fill[from]] = edge{to: int32(uint32(k)), mask: m}
-		fill[from]++
+	for _, e := range b.edges {
+		byFrom[fill[e.from]] = e
+		fill[e.from]++
 	}
+	g.es = make([]edge, 0, len(b.edges))
+	start := make([]int32, b.n+1)
 	for v := 0; v < b.n; v++ {
-		es := g.es[g.off[v]:g.off[v+1]]
-		sort.Slice(es, func(i, j int) bool { return es[i].to < es[j].to })
+		start[v] = int32(len(g.es))
+		run := byFrom[g.off[v]:g.off[v+1]]
+		slices.SortFunc(run, func(x, y rawEdge) int { return int(x.to) - int(y.to) })
+		for _, e := range run {
+			if k := len(g.es); k > int(start[v]) && g.es[k-1].to == e.to {
+				g.es[k-1].mask |= e.rel
+				continue
+			}
+			g.es = append(g.es, edge{to: e.to, mask: e.rel})
+		}
 	}
+	start[b.n] = int32(len(g.es))
+	g.off = start
 	return g
 }
 
 // subgraph returns the graph induced by vs, with vertices renumbered
 // 0..len(vs)-1 in the order given, and the map back.
-func (g *graph) subgraph(vs []int32) *graph {
+func (g *Graph) subgraph(vs []int32) *Graph {
 	local := make(map[int32]int32, len(vs))
 	for i, v := range vs {
 		local[v] = int32(i)
 	}
-	sg := &graph{n: len(vs), off: make([]int32, len(vs)+1)}
+	sg := &Graph{n: len(vs), off: make([]int32, len(vs)+1)}
 	for i, v := range vs {
 		for _, e := range g.out(v) {
 			if l, ok := local[e.to]; ok {
@@ -230,7 +274,7 @@ func tarjan(n int, succ func(v int32, visit func(w int32))) (comp []int32, ncomp
 
 // sccs returns the components of g restricted to edges carrying a relation
 // in allowed.
-func (g *graph) sccs(allowed uint8) (comp []int32, ncomp int) {
+func (g *Graph) sccs(allowed uint8) (comp []int32, ncomp int) {
 	return tarjan(g.n, func(v int32, visit func(int32)) {
 		for _, e := range g.out(v) {
 			if e.mask&allowed != 0 {
@@ -258,7 +302,7 @@ func groups(comp []int32, ncomp, min int) [][]int32 {
 // bfsPath finds a shortest path from src to dst using edges with a
 // relation in allowed, visiting only vertices for which keep is true (nil
 // keeps all). It returns the vertices from src to dst, or nil.
-func (g *graph) bfsPath(src, dst int32, allowed uint8, keep func(int32) bool) []int32 {
+func (g *Graph) bfsPath(src, dst int32, allowed uint8, keep func(int32) bool) []int32 {
 	if src == dst {
 		return []int32{src}
 	}
@@ -293,3 +337,15 @@ func (g *graph) bfsPath(src, dst int32, allowed uint8, keep func(int32) bool) []
 	}
 	return nil
 }
+
+// Components returns the strongly connected components with at least min
+// members of the implicit graph of n vertices whose successors succ
+// enumerates (used, for instance, on a key's version order).
+func Components(n int, succ func(v int32, visit func(w int32)), min int) [][]int32 {
+	comp, ncomp := tarjan(n, succ)
+	return groups(comp, ncomp, min)
+}
+
+// RelName names one relation bit as Elle does (ww, wr, rw, process,
+// realtime).
+func RelName(r uint8) string { return relName(r) }

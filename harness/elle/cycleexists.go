@@ -1,15 +1,15 @@
-package txnrw
+package elle
 
 import "sort"
 
-// cycleExistsCase says that some cycle forbidden by a model exists in a
+// CycleExistsCase says that some cycle forbidden by a model exists in a
 // set of transactions, without naming the cycle (elle.txn
 // cycle-exists-cases). Elle computes these first, because proving that a
 // strongly connected component exists is cheap, and reports them when no
 // concrete cycle explains them. With relations read by Elle's explainer a
 // cycle of read-modify-writes is reported as G1c, so under read
 // uncommitted the PL-1-cycle-exists case is what invalidates it.
-type cycleExistsCase struct {
+type CycleExistsCase struct {
 	Type     string `json:"type"`
 	Not      string `json:"not"`
 	Subgraph []any  `json:"subgraph"`
@@ -27,24 +27,24 @@ type cycleExistsSpec struct {
 }
 
 var cycleExistsSpecs = []cycleExistsSpec{
-	{"PL-1", relWW, false},
-	{"PL-2", relData, false},
-	{"PL-SI", relData, true},
-	{"PL-2.99", relData | relRW, false},
-	{"PL-3", relData | relRW, false},
-	{"strong-session-PL-1", relWW | relProcess, false},
-	{"strong-session-PL-2", relData | relProcess, false},
-	{"strong-session-snapshot-isolation", relData | relProcess, true},
-	{"strong-session-serializable", relData | relRW | relProcess, false},
-	{"strong-PL-1", relWW | relRealtime, false},
-	{"strong-PL-2", relData | relRealtime, false},
-	{"strong-snapshot-isolation", relData | relRealtime, true},
-	{"PL-SS", relData | relRW | relRealtime, false},
+	{"PL-1", RelWW, false},
+	{"PL-2", RelData, false},
+	{"PL-SI", RelData, true},
+	{"PL-2.99", RelData | RelRW, false},
+	{"PL-3", RelData | RelRW, false},
+	{"strong-session-PL-1", RelWW | RelProcess, false},
+	{"strong-session-PL-2", RelData | RelProcess, false},
+	{"strong-session-snapshot-isolation", RelData | RelProcess, true},
+	{"strong-session-serializable", RelData | RelRW | RelProcess, false},
+	{"strong-PL-1", RelWW | RelRealtime, false},
+	{"strong-PL-2", RelData | RelRealtime, false},
+	{"strong-snapshot-isolation", RelData | RelRealtime, true},
+	{"PL-SS", RelData | RelRW | RelRealtime, false},
 }
 
 func relList(rels uint8) []any {
 	out := []any{"union"}
-	for _, r := range []uint8{relWW, relWR, relRW, relProcess, relRealtime} {
+	for _, r := range []uint8{RelWW, RelWR, RelRW, RelProcess, RelRealtime} {
 		if rels&r != 0 {
 			out = append(out, relName(r))
 		}
@@ -54,15 +54,15 @@ func relList(rels uint8) []any {
 
 func (sp cycleExistsSpec) subgraph() []any {
 	if sp.ext {
-		return []any{"extension", relList(sp.rels), relList(relRW)}
+		return []any{"extension", relList(sp.rels), relList(RelRW)}
 	}
 	return relList(sp.rels)
 }
 
 // cycleExists checks every spec whose model is not already ruled out by
 // an earlier one, on the component's full relation masks.
-func (s *sccSearch) cycleExists() []cycleExistsCase {
-	var out []cycleExistsCase
+func (s *sccSearch) cycleExists() []CycleExistsCase {
+	var out []CycleExistsCase
 	redundant := map[string]bool{}
 	l := s.l
 	for _, sp := range cycleExistsSpecs {
@@ -78,7 +78,7 @@ func (s *sccSearch) cycleExists() []cycleExistsCase {
 					if e.mask&rels != 0 {
 						visit(2 * e.to)
 					}
-					if st == 0 && e.mask&relRW != 0 {
+					if st == 0 && e.mask&RelRW != 0 {
 						visit(2*e.to + 1)
 					}
 				}
@@ -112,7 +112,7 @@ func (s *sccSearch) cycleExists() []cycleExistsCase {
 			scc[i] = s.indices[v]
 		}
 		sort.Ints(scc)
-		out = append(out, cycleExistsCase{
+		out = append(out, CycleExistsCase{
 			Type:     sp.model + "-cycle-exists",
 			Not:      friendlyModel(sp.model),
 			Subgraph: sp.subgraph(),
@@ -130,7 +130,7 @@ func (s *sccSearch) cycleExists() []cycleExistsCase {
 // a component given its cycle-exists results: those forbidden by some
 // model whose cycle check found nothing
 // (elle.txn/cycle-exists-cases->impossible-cycle-anomalies).
-func impossibleCycleAnomalies(cases []cycleExistsCase) map[string]bool {
+func impossibleCycleAnomalies(cases []CycleExistsCase) map[string]bool {
 	nots := make([]string, len(cases))
 	for i, c := range cases {
 		nots[i] = canonicalModel(c.Not)

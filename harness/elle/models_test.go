@@ -1,4 +1,4 @@
-package txnrw
+package elle
 
 import (
 	"testing"

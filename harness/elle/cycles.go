@@ -1,4 +1,4 @@
-package txnrw
+package elle
 
 // Cycle search, after elle.txn/cycles and cycle-cases-in-scc: first the
 // strongly connected components of the whole dependency graph (Tarjan);
@@ -30,11 +30,12 @@ package txnrw
 // classified by its edges as elle.txn/cycle-explainer does, and reported
 // under that class.
 
-// cycle is a closed walk: verts[0] == verts[len-1], and rels[i] is the
-// relation of the step verts[i] -> verts[i+1]. Vertices are global ids.
-type cycle struct {
-	verts []int32
-	rels  []uint8
+// Cycle is a closed walk: Verts[0] == Verts[len-1], and Rels[i] is the
+// relation of the step Verts[i] -> Verts[i+1]. Vertices are the dependency
+// graph's ids.
+type Cycle struct {
+	Verts []int32
+	Rels  []uint8
 }
 
 // classify names a cycle's anomaly from its relations
@@ -43,21 +44,21 @@ func classify(rels []uint8) string {
 	var ww, wr, rw, proc, rt int
 	for _, r := range rels {
 		switch r {
-		case relWW:
+		case RelWW:
 			ww++
-		case relWR:
+		case RelWR:
 			wr++
-		case relRW:
+		case RelRW:
 			rw++
-		case relProcess:
+		case RelProcess:
 			proc++
-		case relRealtime:
+		case RelRealtime:
 			rt++
 		}
 	}
 	adj := false
 	for i := range rels {
-		if rels[i] == relRW && rels[(i+1)%len(rels)] == relRW {
+		if rels[i] == RelRW && rels[(i+1)%len(rels)] == RelRW {
 			adj = true
 		}
 	}
@@ -87,28 +88,31 @@ func classify(rels []uint8) string {
 
 // sccSearch searches one strongly connected component.
 type sccSearch struct {
-	l       *graph  // the component, renumbered, with full relation masks
-	lab     *graph  // the same with each edge reduced to its label
+	l       *Graph  // the component, renumbered, with full relation masks
+	lab     *Graph  // the same with each edge reduced to its label
 	global  []int32 // local -> global vertex id
-	variant uint8   // relProcess, relRealtime or 0
+	variant uint8   // RelProcess, RelRealtime or 0
 	indices []int   // local -> op index, for reports
 }
 
 type typedCycle struct {
 	typ string
-	c   cycle
+	c   Cycle
 }
 
 // labelled returns a copy of g in which each edge keeps only the relation
-// Elle's explainer would name it by (pickRel). Elle classifies a cycle by
-// those names, so our searches look for cycles of the right names: a ww
-// edge that also carries wr counts as wr, which is why a cycle of
-// read-modify-writes is G1c, not G0, in Elle's reports (the PL-1 cycle
-// check below still catches it for read uncommitted).
-func labelled(g *graph) *graph {
-	out := &graph{n: g.n, off: g.off, es: make([]edge, len(g.es))}
+// elle.rw-register's explainer would name it by (pickRel). Elle classifies
+// a cycle by those names, so our searches look for cycles of the right
+// names: for registers a ww edge that also carries wr counts as wr, which
+// is why a cycle of read-modify-writes is G1c, not G0, in Elle's
+// rw-register reports (the PL-1 cycle check below still catches it for
+// read uncommitted). list-append names such an edge ww instead.
+func labelled(g *Graph) *Graph { return labelledBy(g, RWRegisterOrder) }
+
+func labelledBy(g *Graph, order ExplainerOrder) *Graph {
+	out := &Graph{n: g.n, off: g.off, es: make([]edge, len(g.es))}
 	for i, e := range g.es {
-		out.es[i] = edge{to: e.to, mask: pickRel(e.mask)}
+		out.es[i] = edge{to: e.to, mask: order.pick(e.mask)}
 	}
 	return out
 }
@@ -117,33 +121,33 @@ func labelled(g *graph) *graph {
 // Elle's order (the data anomalies, then their process or realtime
 // variants), skipping types that the cycle-exists results rule out and
 // types implied by what was already found (elle.txn/cycle-cases-in-scc).
-func (s *sccSearch) search() ([]typedCycle, []cycleExistsCase) {
+func (s *sccSearch) search() ([]typedCycle, []CycleExistsCase) {
 	exists := s.cycleExists()
 	type step struct {
 		typ   string
 		typed bool // Elle insists the explained type equal typ
-		find  func() *cycle
+		find  func() *Cycle
 	}
-	d := relData
+	d := RelData
 	steps := []step{
-		{"G0", false, func() *cycle { return s.viaRequired(relWW, relWW) }},
-		{"G1c", false, func() *cycle { return s.viaRequired(d, relWR) }},
-		{"G-single-item", true, func() *cycle { return s.single(d) }},
-		{"G-nonadjacent-item", true, func() *cycle { return s.nonadjacent(d) }},
-		{"G2-item", true, func() *cycle { return s.viaRequired(d|relRW, relRW) }},
+		{"G0", false, func() *Cycle { return s.viaRequired(RelWW, RelWW) }},
+		{"G1c", false, func() *Cycle { return s.viaRequired(d, RelWR) }},
+		{"G-single-item", true, func() *Cycle { return s.single(d) }},
+		{"G-nonadjacent-item", true, func() *Cycle { return s.nonadjacent(d) }},
+		{"G2-item", true, func() *Cycle { return s.viaRequired(d|RelRW, RelRW) }},
 	}
 	if v := s.variant; v != 0 {
 		suffix := "-process"
-		if v == relRealtime {
+		if v == RelRealtime {
 			suffix = "-realtime"
 		}
 		dv := d | v
 		steps = append(steps,
-			step{"G0" + suffix, false, func() *cycle { return s.viaRequired(relWW|v, v) }},
-			step{"G1c" + suffix, false, func() *cycle { return s.viaRequired(dv, relWR) }},
-			step{"G-single-item" + suffix, true, func() *cycle { return s.single(dv) }},
-			step{"G-nonadjacent-item" + suffix, true, func() *cycle { return s.nonadjacent(dv) }},
-			step{"G2-item" + suffix, true, func() *cycle { return s.viaRequired(dv|relRW, relRW) }},
+			step{"G0" + suffix, false, func() *Cycle { return s.viaRequired(RelWW|v, v) }},
+			step{"G1c" + suffix, false, func() *Cycle { return s.viaRequired(dv, RelWR) }},
+			step{"G-single-item" + suffix, true, func() *Cycle { return s.single(dv) }},
+			step{"G-nonadjacent-item" + suffix, true, func() *Cycle { return s.nonadjacent(dv) }},
+			step{"G2-item" + suffix, true, func() *Cycle { return s.viaRequired(dv|RelRW, RelRW) }},
 		)
 	}
 	redundant := impossibleCycleAnomalies(exists)
@@ -157,7 +161,7 @@ func (s *sccSearch) search() ([]typedCycle, []cycleExistsCase) {
 		if c == nil {
 			continue
 		}
-		t := classify(c.rels)
+		t := classify(c.Rels)
 		if t == "" || (st.typed && t != st.typ) {
 			continue
 		}
@@ -172,7 +176,7 @@ func (s *sccSearch) search() ([]typedCycle, []cycleExistsCase) {
 	// elle.txn/merge-cycle-exists+cycle-cases: drop cycle-exists cases that
 	// a concrete cycle already proves.
 	impossible := anomaliesToImpossibleModels(keys(seen))
-	var kept []cycleExistsCase
+	var kept []CycleExistsCase
 	for _, e := range exists {
 		if !impossible[canonicalModel(e.Not)] {
 			kept = append(kept, e)
@@ -181,22 +185,22 @@ func (s *sccSearch) search() ([]typedCycle, []cycleExistsCase) {
 	return out, kept
 }
 
-func (s *sccSearch) globalise(c *cycle) cycle {
-	out := cycle{verts: make([]int32, len(c.verts)), rels: c.rels}
-	for i, v := range c.verts {
-		out.verts[i] = s.global[v]
+func (s *sccSearch) globalise(c *Cycle) Cycle {
+	out := Cycle{Verts: make([]int32, len(c.Verts)), Rels: c.Rels}
+	for i, v := range c.Verts {
+		out.Verts[i] = s.global[v]
 	}
 	return out
 }
 
 // close builds the cycle a -rel-> path[0]=b ... path[last]=a, labelling
 // the path's steps with the preferred relation among allowed.
-func (s *sccSearch) close(a int32, rel uint8, path []int32, allowed uint8) *cycle {
-	c := &cycle{verts: []int32{a}, rels: []uint8{rel}}
+func (s *sccSearch) close(a int32, rel uint8, path []int32, allowed uint8) *Cycle {
+	c := &Cycle{Verts: []int32{a}, Rels: []uint8{rel}}
 	for i, v := range path {
-		c.verts = append(c.verts, v)
+		c.Verts = append(c.Verts, v)
 		if i > 0 {
-			c.rels = append(c.rels, s.lab.edgeMask(path[i-1], v)&allowed)
+			c.Rels = append(c.Rels, s.lab.edgeMask(path[i-1], v)&allowed)
 		}
 	}
 	return c
@@ -204,7 +208,7 @@ func (s *sccSearch) close(a int32, rel uint8, path []int32, allowed uint8) *cycl
 
 // viaRequired finds a cycle over allowed edges that uses at least one edge
 // carrying required.
-func (s *sccSearch) viaRequired(allowed, required uint8) *cycle {
+func (s *sccSearch) viaRequired(allowed, required uint8) *Cycle {
 	l := s.lab
 	comp, _ := l.sccs(allowed)
 	for a := int32(0); a < int32(l.n); a++ {
@@ -223,14 +227,14 @@ func (s *sccSearch) viaRequired(allowed, required uint8) *cycle {
 }
 
 // single finds a cycle of one rw edge closed by a path over d edges.
-func (s *sccSearch) single(d uint8) *cycle {
+func (s *sccSearch) single(d uint8) *Cycle {
 	l := s.lab
 	comp, ncomp := l.sccs(d)
 	type cand struct{ a, b int32 }
 	var cands []cand
 	for a := int32(0); a < int32(l.n); a++ {
 		for _, e := range l.out(a) {
-			if e.mask&relRW == 0 {
+			if e.mask&RelRW == 0 {
 				continue
 			}
 			switch ca, cb := comp[a], comp[e.to]; {
@@ -306,19 +310,19 @@ func (s *sccSearch) single(d uint8) *cycle {
 	return nil
 }
 
-func (s *sccSearch) closeSingle(a, b int32, d uint8, comp []int32) *cycle {
+func (s *sccSearch) closeSingle(a, b int32, d uint8, comp []int32) *Cycle {
 	lo, hi := comp[a], comp[b]
 	path := s.lab.bfsPath(b, a, d, func(v int32) bool { return comp[v] >= lo && comp[v] <= hi })
 	if path == nil {
 		return nil
 	}
-	return s.close(a, relRW, path, d)
+	return s.close(a, RelRW, path, d)
 }
 
 // nonadjacent finds a closed walk over d and rw edges, with at least one
 // rw edge and no two rw edges in a row (cyclically), in the product graph
 // whose vertex 2v+1 means "at v, having just taken an rw edge".
-func (s *sccSearch) nonadjacent(d uint8) *cycle {
+func (s *sccSearch) nonadjacent(d uint8) *Cycle {
 	l := s.lab
 	succ := func(p int32, visit func(int32)) {
 		v, st := p/2, p%2
@@ -326,7 +330,7 @@ func (s *sccSearch) nonadjacent(d uint8) *cycle {
 			if e.mask&d != 0 {
 				visit(2 * e.to)
 			}
-			if st == 0 && e.mask&relRW != 0 {
+			if st == 0 && e.mask&RelRW != 0 {
 				visit(2*e.to + 1)
 			}
 		}
@@ -334,7 +338,7 @@ func (s *sccSearch) nonadjacent(d uint8) *cycle {
 	comp, _ := tarjan(2*l.n, succ)
 	for a := int32(0); a < int32(l.n); a++ {
 		for _, e := range l.out(a) {
-			if e.mask&relRW == 0 || comp[2*a] != comp[2*e.to+1] {
+			if e.mask&RelRW == 0 || comp[2*a] != comp[2*e.to+1] {
 				continue
 			}
 			c := comp[2*a]
@@ -342,14 +346,14 @@ func (s *sccSearch) nonadjacent(d uint8) *cycle {
 			if path == nil {
 				continue
 			}
-			cy := &cycle{verts: []int32{a}, rels: []uint8{relRW}}
+			cy := &Cycle{Verts: []int32{a}, Rels: []uint8{RelRW}}
 			for i, p := range path {
-				cy.verts = append(cy.verts, p/2)
+				cy.Verts = append(cy.Verts, p/2)
 				if i > 0 {
 					if p%2 == 1 {
-						cy.rels = append(cy.rels, relRW)
+						cy.Rels = append(cy.Rels, RelRW)
 					} else {
-						cy.rels = append(cy.rels, l.edgeMask(path[i-1]/2, p/2)&d)
+						cy.Rels = append(cy.Rels, l.edgeMask(path[i-1]/2, p/2)&d)
 					}
 				}
 			}
@@ -395,20 +399,20 @@ func productPath(src, dst int32, succ func(int32, func(int32)), keep func(int32)
 	return nil
 }
 
-// findCycles runs the whole search over the dependency graph and groups
+// FindCycles runs the whole search over the dependency graph and groups
 // the cycles and cycle-exists cases by anomaly type. indices maps vertex
-// ids to op indices.
-func findCycles(g *graph, variant uint8, indices []int) (map[string][]cycle, map[string][]cycleExistsCase) {
+// ids to op indices; order is how the workload's explainer names edges.
+func FindCycles(g *Graph, variant uint8, indices []int, order ExplainerOrder) (map[string][]Cycle, map[string][]CycleExistsCase) {
 	comp, n := g.sccs(0xff)
-	cycles := map[string][]cycle{}
-	exists := map[string][]cycleExistsCase{}
+	cycles := map[string][]Cycle{}
+	exists := map[string][]CycleExistsCase{}
 	for _, members := range groups(comp, n, 2) {
 		l := g.subgraph(members)
 		idx := make([]int, len(members))
 		for i, v := range members {
 			idx[i] = indices[v]
 		}
-		s := &sccSearch{l: l, lab: labelled(l), global: members, variant: variant, indices: idx}
+		s := &sccSearch{l: l, lab: labelledBy(l, order), global: members, variant: variant, indices: idx}
 		tcs, ecs := s.search()
 		for _, tc := range tcs {
 			cycles[tc.typ] = append(cycles[tc.typ], tc.c)

@@ -1,0 +1,104 @@
+package run_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"glomers/harness/check"
+	"glomers/harness/history"
+	"glomers/harness/run"
+	"glomers/internal/harnesstest"
+	"glomers/internal/testbin"
+)
+
+// killConfig runs one durable-counter node under the kill nemesis, killed
+// and restarted several times in two seconds.
+func killConfig(t *testing.T, args ...string) run.Config {
+	cfg := harnesstest.Config("g-counter", testbin.Build(t, "./harness/run/testdata/durable-counter"))
+	cfg = harnesstest.WithNodes(cfg, 1, 2)
+	cfg.Args = args
+	cfg.Nemesis = []string{"kill"}
+	cfg.NemesisInterval = 200 * time.Millisecond
+	return cfg
+}
+
+// nemesisOps returns the completions (the second record) of the nemesis
+// operations named f.
+func nemesisResults(h history.History, f string) []map[string]any {
+	var out []map[string]any
+	for _, o := range h {
+		if m, ok := o.Value.(map[string]any); ok && !o.IsClient() && o.F == f {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func TestKillLosesMemoryOnlyState(t *testing.T) {
+	out, v, err := harnesstest.Run(t, killConfig(t))
+	require.NoError(t, err)
+	assert.Equal(t, check.Invalid, v, "every kill forgets the acknowledged adds")
+	require.Len(t, out.Nodes, 1)
+	assert.False(t, out.Nodes[0].Exited, "a kill by the nemesis is no node failure")
+	assert.Positive(t, out.Nodes[0].Restarts)
+	assert.Contains(t, nemesisResults(out.History, "kill"), map[string]any{"n0": "killed"})
+	assert.Contains(t, nemesisResults(out.History, "start"), map[string]any{"n0": "started"})
+}
+
+func TestKillKeepsSyncedState(t *testing.T) {
+	out, v, err := harnesstest.Run(t, killConfig(t, "-fsync"))
+	require.NoError(t, err)
+	assert.Equal(t, check.Valid, v)
+	assert.Positive(t, out.Nodes[0].Restarts)
+	assert.FileExists(t, filepath.Join(out.StoreDir, "data", "n0", "deltas"))
+}
+
+func TestPauseQueuesMessages(t *testing.T) {
+	cfg := harnesstest.Config("echo", testbin.Build(t, "./echo"))
+	cfg.Nemesis = []string{"pause"}
+	cfg.NemesisInterval = 200 * time.Millisecond
+	out, v, err := harnesstest.Run(t, cfg)
+	require.NoError(t, err)
+	assert.Equal(t, check.Valid, v, "a pause delays messages; it loses none")
+	paused := 0
+	for _, r := range nemesisResults(out.History, "pause") {
+		for _, res := range r {
+			if res == "paused" {
+				paused++
+			}
+		}
+	}
+	assert.Positive(t, paused)
+	assert.Zero(t, out.Net.Dropped)
+	for _, n := range out.Nodes {
+		assert.True(t, n.OK(), "%+v", n)
+	}
+	_, err = os.Stat(filepath.Join(out.StoreDir, "data", "n1"))
+	assert.NoError(t, err, "every node has a data directory")
+}
+
+// TestAllFaultsTogether: the three nemeses compose, each fault and its
+// cure is recorded, and a stateless node (its state is in the lin-kv
+// service) stays valid through all of them.
+func TestAllFaultsTogether(t *testing.T) {
+	cfg := harnesstest.Config("lin-kv", testbin.Build(t, "./lin-kv-client"))
+	cfg.Nemesis = []string{"partition", "pause", "kill"}
+	cfg.NemesisInterval = 150 * time.Millisecond
+	out, v, err := harnesstest.Run(t, cfg)
+	require.NoError(t, err)
+	assert.Equal(t, check.Valid, v)
+	seen := map[string]bool{}
+	for _, o := range out.History {
+		if !o.IsClient() {
+			seen[o.F] = true
+		}
+	}
+	for _, f := range []string{"start-partition", "stop-partition", "pause", "resume", "kill", "start"} {
+		assert.True(t, seen[f], "no %s in the history", f)
+	}
+}

@@ -1,0 +1,100 @@
+package listappend
+
+import (
+	"fmt"
+
+	"glomers/harness/history"
+)
+
+// mop is one micro-operation: a read ["r", k, list] or an append
+// ["append", k, v]. Keys and elements are kept in the history's normalised
+// form (int64 in practice; other scalars work, and lists or maps a broken
+// node returns are replaced by their printed form). A read's list is nil
+// when the key was absent or, in an invocation, not yet read; read tells a
+// read of [] from one of nil by nilRead.
+type mop struct {
+	append  bool
+	key     any
+	value   any   // the appended element
+	list    []any // the list read
+	nilRead bool  // the read's value was null
+}
+
+func (m mop) f() string {
+	if m.append {
+		return "append"
+	}
+	return "r"
+}
+
+// asAny renders the mop in the history's value form.
+func (m mop) asAny() []any {
+	if m.append {
+		return []any{"append", m.key, m.value}
+	}
+	if m.nilRead {
+		return []any{"r", m.key, nil}
+	}
+	return []any{"r", m.key, m.list}
+}
+
+// scalar makes a key or element usable as a map key.
+func scalar(v any) any {
+	if i, ok := history.AsInt(v); ok {
+		return i
+	}
+	switch v.(type) {
+	case nil, bool, int64, float64, string:
+		return v
+	default:
+		return fmt.Sprintf("%v", v)
+	}
+}
+
+// parseTxn reads a transaction value ([[f k v] ...]). With completed set,
+// reads must carry a list or null (Maelstrom's ReadRes schema); otherwise
+// (an invocation) their value is ignored.
+func parseTxn(v any, completed bool) ([]mop, error) {
+	l, ok := history.AsList(v)
+	if !ok {
+		if v == nil {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("transaction is not a list: %v", v)
+	}
+	out := make([]mop, 0, len(l))
+	for _, e := range l {
+		m, ok := history.AsList(e)
+		if !ok || len(m) != 3 {
+			return nil, fmt.Errorf("micro-op is not [f k v]: %v", e)
+		}
+		f, _ := history.AsString(m[0])
+		op := mop{key: scalar(m[1])}
+		switch f {
+		case "append":
+			op.append = true
+			op.value = scalar(m[2])
+		case "r":
+			if m[2] == nil {
+				op.nilRead = true
+				break
+			}
+			vs, ok := history.AsList(m[2])
+			if !ok {
+				if completed {
+					return nil, fmt.Errorf("read of key %v is not a list: %v", m[1], m[2])
+				}
+				op.nilRead = true
+				break
+			}
+			op.list = make([]any, len(vs))
+			for i, x := range vs {
+				op.list[i] = scalar(x)
+			}
+		default:
+			return nil, fmt.Errorf("micro-op has unknown function %v", m[0])
+		}
+		out = append(out, op)
+	}
+	return out, nil
+}

@@ -1,0 +1,131 @@
+package listappend
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"glomers/harness/history"
+	"glomers/harness/workload"
+	"glomers/node"
+)
+
+func TestGeneratorAppendsUniqueValues(t *testing.T) {
+	g := NewTxnGen(rand.New(rand.NewPCG(7, 8)), 3, 2, 5)
+	appended := map[any]map[any]bool{}
+	reads := 0
+	for range 2000 {
+		txn := g.Next()
+		require.True(t, len(txn) >= 1 && len(txn) <= 2, "max-txn-length")
+		for _, e := range txn {
+			m := e.([]any)
+			switch m[0] {
+			case "r":
+				reads++
+				assert.Nil(t, m[2])
+			case "append":
+				k, v := m[1], m[2].(int64)
+				require.LessOrEqual(t, v, int64(5), "max-writes-per-key")
+				if appended[k] == nil {
+					appended[k] = map[any]bool{}
+				}
+				require.False(t, appended[k][v], "%v appended twice to %v", v, k)
+				appended[k][v] = true
+			default:
+				t.Fatalf("unexpected micro-op %v", m)
+			}
+		}
+	}
+	assert.Positive(t, reads)
+	assert.Greater(t, len(appended), 3, "keys are retired and replaced")
+}
+
+func TestNewOptions(t *testing.T) {
+	w, err := New(workload.Options{Rand: rand.New(rand.NewPCG(1, 2))})
+	require.NoError(t, err)
+	op, ok := w.Generator().Next(workload.Worker{}, nil)
+	require.True(t, ok)
+	assert.Equal(t, "txn", op.F)
+	assert.Nil(t, w.Final())
+	_, err = New(workload.Options{Rand: rand.New(rand.NewPCG(1, 2)), ConsistencyModels: []string{"bogus"}})
+	assert.ErrorContains(t, err, "bogus")
+	_, err = New(workload.Options{Rand: rand.New(rand.NewPCG(1, 2)), KeyCount: -1})
+	assert.Error(t, err)
+	_, err = New(workload.Options{})
+	assert.Error(t, err)
+}
+
+// fakeConn answers txn requests from an in-memory map of lists, or with a
+// canned error or reply.
+type fakeConn struct {
+	store map[string][]any
+	err   error
+	reply string
+	got   []json.RawMessage
+}
+
+func (c *fakeConn) ID() string { return "c1" }
+
+func (c *fakeConn) RPC(_ context.Context, _ string, body any) (json.RawMessage, error) {
+	b, _ := json.Marshal(body)
+	c.got = append(c.got, b)
+	if c.err != nil {
+		return nil, c.err
+	}
+	if c.reply != "" {
+		return json.RawMessage(c.reply), nil
+	}
+	var req struct {
+		Txn [][]any `json:"txn"`
+	}
+	if err := json.Unmarshal(b, &req); err != nil {
+		return nil, err
+	}
+	for _, m := range req.Txn {
+		k := fmt.Sprint(m[1])
+		if m[0] == "append" {
+			c.store[k] = append(c.store[k], m[2])
+		} else if l, ok := c.store[k]; ok {
+			m[2] = append([]any(nil), l...)
+		}
+	}
+	return json.Marshal(map[string]any{"type": "txn_ok", "txn": req.Txn})
+}
+
+func TestClient(t *testing.T) {
+	inv := history.Op{Type: history.Invoke, Process: 3, F: "txn",
+		Value: []any{[]any{"r", int64(1), nil}, []any{"append", int64(1), int64(5)}, []any{"r", int64(1), nil}}}
+	conn := &fakeConn{store: map[string][]any{}}
+	c := (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil)
+	out := c.Invoke(context.Background(), inv)
+	assert.Equal(t, history.OK, out.Type)
+	assert.Equal(t, []any{[]any{"r", int64(1), nil}, []any{"append", int64(1), int64(5)},
+		[]any{"r", int64(1), []any{int64(5)}}}, out.Value)
+	assert.JSONEq(t, `{"type":"txn","txn":[["r",1,null],["append",1,5],["r",1,null]]}`, string(conn.got[0]))
+
+	// txn-conflict is definite: the txn failed.
+	conn = &fakeConn{err: node.NewRPCError(node.CodeTxnConflict, "nope")}
+	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+	assert.Equal(t, history.Fail, out.Type)
+	assert.Equal(t, inv.Value, out.Value)
+
+	// A timeout leaves it indeterminate.
+	conn = &fakeConn{err: fmt.Errorf("no reply: %w", workload.ErrTimeout)}
+	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+	assert.Equal(t, history.Info, out.Type)
+	assert.Equal(t, "net-timeout", out.Error)
+
+	// Replies outside Maelstrom's schema are indeterminate too.
+	for _, bad := range []string{`{"type":"txn_ok"}`, `{"type":"txn_ok","txn":[["w",1,2]]}`,
+		`{"type":"txn_ok","txn":5}`, `{"type":"txn_ok","txn":[["r",1,3]]}`, `{"type":"txn_ok","txn":[["r",1]]}`, `nonsense`} {
+		conn = &fakeConn{reply: bad}
+		out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+		assert.Equal(t, history.Info, out.Type, bad)
+		assert.Equal(t, inv.Value, out.Value, bad)
+	}
+}

@@ -1,9 +1,9 @@
 package node_test
 
 import (
-	"fmt"
 	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"syscall"

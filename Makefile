@@ -2,7 +2,7 @@
 #   make challenges   build everything and run the challenge suite on our harness
 #   make test         the test suite (what CI runs)
 GO      ?= go
-NODES   := echo unique-ids broadcast g-counter kafka txn lin-kv-client
+NODES   := echo unique-ids broadcast g-counter kafka txn lin-kv-client raft g-set pn-counter txn-list-append
 # Node programs that exist in this checkout (each lands with its issue).
 PRESENT := $(foreach d,$(NODES),$(if $(wildcard $(d)/main.go),$(d)))
 

@@ -5,14 +5,9 @@ package main
 import (
 	"fmt"
 	"os"
-	"time"
 
 	"glomers/node"
 )
-
-// readBudget bounds a read's refresh: just inside the client's 5 s timeout, so
-// that slow networks still get fresh final reads.
-const readBudget = 4500 * time.Millisecond
 
 func main() {
 	n := node.NewNode()

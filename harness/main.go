@@ -20,7 +20,7 @@ import (
 	"runtime/pprof"
 	"time"
 
-	"glomers/harness/cli"
+	"glomers/harness/cli/testflags"
 	"glomers/harness/process"
 	"glomers/harness/registry"
 	"glomers/harness/run"
@@ -60,8 +60,9 @@ const topUsage = `usage:
   harness test -w WORKLOAD --bin BIN [options] [args for the node binary]
   harness check --workload WORKLOAD STORE_DIR
   harness summary [--format text|tsv|csv] [--header] STORE_DIR...
-  harness report STORE_DIR...
+  harness report [--from S] [--to S] STORE_DIR...
   harness plot-sweep SWEEP.csv OUT.png
+  harness serve [--store DIR] [--addr localhost:8080]
 Run 'harness test --help' for the options.`
 
 func realMain(args []string, stdout, stderr io.Writer) int {
@@ -80,6 +81,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return reportCmd(args[1:], stdout, stderr)
 	case "plot-sweep":
 		return plotSweepCmd(args[1:], stdout, stderr)
+	case "serve":
+		return serveCmd(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, topUsage)
 		return 0
@@ -90,8 +93,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 }
 
 func testCmd(args []string, stdout, stderr io.Writer) int {
-	cfg, err := cli.ParseTest(args, stderr, rand.Uint64)
-	if errors.Is(err, cli.ErrHelp) {
+	cfg, err := testflags.Parse(args, stderr, rand.Uint64)
+	if errors.Is(err, testflags.ErrHelp) {
 		return 0
 	}
 	if err != nil {
@@ -109,14 +112,15 @@ func testCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var procs process.Group
-	stopSignals := handleSignals(cancel, &procs, stderr, os.Exit)
-	defer stopSignals()
+	signals := handleSignals(cancel, &procs, stderr, os.Exit, interruptGrace)
+	defer signals.stop()
 	fmt.Fprintf(stdout, "Running %s with %d nodes (%s), seed %d\n", cfg.Workload, len(cfg.NodeIDs), cfg.Bin, cfg.Seed)
 	out, err := run.Run(ctx, cfg, run.Env{
-		Workloads: registry.Get,
-		Services:  startServices,
-		Log:       stdout,
-		Processes: &procs,
+		Workloads:    registry.Get,
+		Services:     startServices,
+		Log:          stdout,
+		Processes:    &procs,
+		NodesStopped: signals.settled,
 	})
 	return finish(out, err, stdout, stderr)
 }

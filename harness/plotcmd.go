@@ -12,6 +12,7 @@ import (
 
 	"glomers/harness/report/pages"
 	"glomers/harness/report/plot"
+	"glomers/harness/report/runrow"
 )
 
 // The reading and drawing subcommands: `summary` (one run's headline
@@ -53,14 +54,14 @@ func summaryCmd(args []string, stdout, stderr io.Writer) int {
 	if *header {
 		switch *format {
 		case "tsv":
-			fmt.Fprintln(stdout, strings.Join(pages.TSVHeader, "\t"))
+			fmt.Fprintln(stdout, strings.Join(runrow.TSVHeader, "\t"))
 		case "csv":
-			pages.WriteCSV(stdout, true)
+			runrow.WriteCSV(stdout, true)
 		}
 	}
 	status := 0
 	for _, dir := range fs.Args() {
-		row, err := pages.ReadRow(dir)
+		row, err := runrow.ReadRow(dir)
 		if err != nil {
 			fmt.Fprintln(stderr, "harness summary:", err)
 			status = 2
@@ -72,27 +73,53 @@ func summaryCmd(args []string, stdout, stderr io.Writer) int {
 		case "tsv":
 			row.WriteTSV(stdout)
 		case "csv":
-			pages.WriteCSV(stdout, false, row)
+			runrow.WriteCSV(stdout, false, row)
 		}
 	}
 	return status
 }
 
-const reportUsage = `usage: harness report STORE_DIR...
+const reportUsage = `usage: harness report [--from S] [--to S] STORE_DIR...
 Redraws latency-raw.png, latency-quantiles.png, rate.png, messages.svg and
-index.html in each store directory written by 'harness test'.`
+index.html in each store directory written by 'harness test'.
+  --from S, --to S  the Lamport diagram (messages.svg) shows the messages sent
+                    between these times, in seconds since the test started
+                    (the times of the plots and history.jsonl); by default it
+                    shows the first messages of the test`
 
 func reportCmd(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(stderr, reportUsage)
-		if len(args) == 0 {
+	fs := flag.NewFlagSet("harness report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintln(stderr, reportUsage) }
+	from := fs.Float64("from", 0, "window start, seconds")
+	to := fs.Float64("to", 0, "window end, seconds (0: the end)")
+	// Options may come after the store directories too (`harness report
+	// store/latest --from 1`): parse, take one directory, parse the rest.
+	var dirs []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
 			return 2
 		}
-		return 0
+		if rest = fs.Args(); len(rest) == 0 {
+			break
+		}
+		dirs, rest = append(dirs, rest[0]), rest[1:]
 	}
+	if len(dirs) == 0 {
+		fmt.Fprintln(stderr, reportUsage)
+		return 2
+	}
+	if *from < 0 || *to < 0 || (*to > 0 && *to < *from) || math.IsNaN(*from) || math.IsNaN(*to) {
+		fmt.Fprintf(stderr, "harness report: --from %v --to %v is not a window (0 <= from <= to)\n%s\n", *from, *to, reportUsage)
+		return 2
+	}
+	opts := pages.Options{Window: plot.Window{From: int64(*from * 1e9), To: int64(*to * 1e9)}}
 	status := 0
-	for _, dir := range args {
-		if err := pages.WriteExtras(dir); err != nil {
+	for _, dir := range dirs {
+		if err := pages.WriteExtrasWith(dir, opts); err != nil {
 			fmt.Fprintf(stderr, "harness report: %s: %v\n", dir, err)
 			status = 2
 		}
@@ -127,7 +154,7 @@ func plotSweepCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "harness plot-sweep:", err)
 		return 2
 	}
-	rows, err := pages.ReadCSV(f)
+	rows, err := runrow.ReadCSV(f)
 	f.Close()
 	if err != nil {
 		fmt.Fprintf(stderr, "harness plot-sweep: %s: %v\n", fs.Arg(0), err)

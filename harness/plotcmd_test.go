@@ -138,4 +138,28 @@ func TestReportCommand(t *testing.T) {
 	}
 	code, _, _ = runCLI("report")
 	assert.Equal(t, 2, code)
+
+	// A window late in the test: the diagram shows the messages sent in it.
+	code, _, errOut = runCLI("report", "--from", "2.5", "--to", "3", dir)
+	require.Equal(t, 0, code, errOut)
+	svg, err := os.ReadFile(filepath.Join(dir, "messages.svg"))
+	require.NoError(t, err)
+	assert.Contains(t, string(svg), "messages sent from 2.500 s to 3.000 s")
+	assert.NotContains(t, string(svg), ">init<", "the init handshake is before the window")
+	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(page), "messages sent from 2.500 s to 3.000 s:")
+
+	// Options after the directory work too.
+	code, _, errOut = runCLI("report", dir, "--from", "2.5", "--to", "3")
+	require.Equal(t, 0, code, errOut)
+	svg, err = os.ReadFile(filepath.Join(dir, "messages.svg"))
+	require.NoError(t, err)
+	assert.Contains(t, string(svg), "messages sent from 2.500 s to 3.000 s")
+
+	code, _, errOut = runCLI("report", "--from", "100", dir)
+	assert.Equal(t, 2, code, "an empty window is reported")
+	assert.Contains(t, errOut, "no message was sent from 100.000 s to the end")
+	code, _, _ = runCLI("report", "--from", "3", "--to", "1", dir)
+	assert.Equal(t, 2, code, "a window that ends before it starts")
 }

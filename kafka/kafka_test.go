@@ -52,7 +52,7 @@ func countOK(out *run.Outcome, f string) (ok, total int) {
 
 func TestKafkaNodeIsValid(t *testing.T) {
 	bin := testbin.Build(t, "./kafka")
-	for _, mode := range []string{ModeCAS, ModeLeader} {
+	for _, mode := range []string{"cas", "leader"} {
 		for _, nodes := range []int{1, 3} {
 			for _, nemesis := range []bool{false, true} {
 				if nemesis && nodes == 1 {
@@ -77,7 +77,7 @@ func TestKafkaNodeIsValid(t *testing.T) {
 					if !nemesis {
 						assert.Equal(t, total, sends, "no failed sends without faults")
 					}
-					if nodes == 1 && mode == ModeLeader {
+					if nodes == 1 && mode == "leader" {
 						assert.EqualValues(t, 0, out.Net.Servers.MsgCount, "a lone leader talks to nobody")
 					}
 				})
@@ -87,7 +87,7 @@ func TestKafkaNodeIsValid(t *testing.T) {
 }
 
 func TestLeaderModeUsesFewServerMessages(t *testing.T) {
-	out := runKafka(t, kafkaConfig(t, testbin.Build(t, "./kafka"), 2, ModeLeader))
+	out := runKafka(t, kafkaConfig(t, testbin.Build(t, "./kafka"), 2, "leader"))
 	require.Equal(t, check.Valid, harnesstest.Verdict(out))
 	invokes := 0
 	for _, o := range out.History {

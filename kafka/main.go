@@ -1,53 +1,62 @@
 // Command kafka is the node of Gossip Glomers challenges 5a-5c, a
 // Kafka-style log (Maelstrom's kafka workload), in one of two modes:
-// cas (the default: offsets from lin-kv compare-and-set, entries
-// replicated to every node; package casmode) or leader (n0 assigns every
-// offset and pushes entries to followers; package leader). See Config for
-// how to pick a mode; scripts/kafka-cas.sh and scripts/kafka-leader.sh
-// name them for --bin.
+//
+//   - cas (the default, cas.go): offsets from a lin-kv compare-and-swap,
+//     messages and commits replicated to every node;
+//   - leader (leader.go): the first node gives every offset, the others
+//     forward sends to it, and it pushes what it appends to them.
+//
+// The mode is a bare argument ("cas" or "leader": Maelstrom passes the
+// test command's non-option arguments to the binary) or KAFKA_MODE; the
+// argument wins. scripts/kafka-cas.sh and scripts/kafka-leader.sh name
+// them for --bin. server.go holds what both modes share.
 package main
 
 import (
 	"fmt"
 	"os"
 
-	"glomers/kafka/internal/api"
-	"glomers/kafka/internal/casmode"
-	"glomers/kafka/internal/leader"
-	"glomers/kafka/internal/store"
 	"glomers/node"
 )
 
-// backend is a mode: the client API plus its own handlers and ticker.
-type backend interface {
-	api.Backend
-	Register()
-	Run()
-}
-
 func main() {
-	cfg, err := ParseConfig(os.Args[1:], os.Getenv)
+	mode, err := parseMode(os.Args[1:], os.Getenv("KAFKA_MODE"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kafka:", err)
 		os.Exit(2)
 	}
 	n := node.NewNode()
-	var b backend
-	n.Handle("init", func(node.Message) error {
-		st := store.New(cfg.PollMax)
-		st.SetMaxPerPoll(cfg.PollTotal)
-		if cfg.Mode == ModeLeader {
-			b = leader.New(n, cfg.Leader, st)
-		} else {
-			b = casmode.New(n, cfg.CAS, st)
-		}
-		b.Register()
-		api.Register(n, b, api.DefaultSendTimeout)
-		go b.Run()
-		return nil
-	})
+	start(n, mode)
 	if err := n.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "kafka:", err)
 		os.Exit(1)
 	}
+}
+
+// start registers the handlers of a node in mode and starts its
+// replication loop.
+func start(n *node.Node, mode string) {
+	s := newServer(n)
+	s.register()
+	if mode == "leader" {
+		s.mode = newLeaderMode(s)
+	} else {
+		s.mode = newCASMode(s)
+	}
+	go s.replicate(n.Context())
+}
+
+// parseMode picks the mode from the arguments, else from env, else cas.
+func parseMode(args []string, env string) (string, error) {
+	mode := env
+	for _, a := range args {
+		mode = a
+	}
+	switch mode {
+	case "", "cas":
+		return "cas", nil
+	case "leader":
+		return "leader", nil
+	}
+	return "", fmt.Errorf("unknown mode %q: want cas or leader", mode)
 }

@@ -26,15 +26,8 @@ type readOK struct {
 
 // Register wires lin_kv.clj's read, write and cas requests to p.
 func Register(n *node.Node, p *Proxy) {
-	decode := func(msg node.Message) (request, error) {
-		var r request
-		if err := json.Unmarshal(msg.Body, &r); err != nil {
-			return r, node.NewRPCErrorf(node.CodeMalformedRequest, "bad body: %v", err)
-		}
-		return r, nil
-	}
 	n.Handle("read", func(msg node.Message) error {
-		r, err := decode(msg)
+		r, err := node.Decode[request](msg)
 		if err != nil {
 			return err
 		}
@@ -47,7 +40,7 @@ func Register(n *node.Node, p *Proxy) {
 		return n.Reply(msg, readOK{Type: "read_ok", Value: v})
 	})
 	n.Handle("write", func(msg node.Message) error {
-		r, err := decode(msg)
+		r, err := node.Decode[request](msg)
 		if err != nil {
 			return err
 		}
@@ -59,7 +52,7 @@ func Register(n *node.Node, p *Proxy) {
 		return n.Reply(msg, node.MessageBody{Type: "write_ok"})
 	})
 	n.Handle("cas", func(msg node.Message) error {
-		r, err := decode(msg)
+		r, err := node.Decode[request](msg)
 		if err != nil {
 			return err
 		}

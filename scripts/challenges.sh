@@ -8,7 +8,10 @@
 #   --quick      5 s time limits (and on our harness --recovery-time 2, or 5
 #                for runs with partitions)
 #   CHALLENGE    run only these: a name (3d, 5b/leader), a prefix (3 = 3a..3e,
-#                5b = both kafka modes of 5b) or a workload (kafka)
+#                5b = both kafka modes of 5b) or a workload (kafka). The
+#                last row, raft, is not a fly.io challenge: it is the Raft
+#                chapter of Maelstrom's tutorial (lin-kv) under the pause and
+#                kill nemeses Maelstrom lacks, so MAELSTROM=... cannot run it.
 #   MAELSTROM=/path/to/maelstrom
 #                run the same matrix with the real Maelstrom instead of our
 #                harness; its runs land in ./store/<workload>/<time>/ and the
@@ -19,6 +22,9 @@
 #   BIN_DIR=dir  take the node programs from dir instead of bin/
 #   HARNESS=path the harness binary (default bin/harness)
 #   STORE=dir    where our harness's runs and the logs go (default store)
+#
+# Beyond the challenges, rows named after a workload run our nodes for the
+# rest of Maelstrom's workloads (its CRDT and Datomic tutorials).
 #
 # Table columns: challenge; verdict (true, false, unknown, error, SKIP when
 # the node program does not exist yet); server msgs-per-op; latency median
@@ -73,6 +79,10 @@ matrix='
 6a|txn-rw-register|txn|--node-count 1 --time-limit 20 --rate 1000 --concurrency 2n --consistency-models read-uncommitted --availability total|
 6b|txn-rw-register|txn|--node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-uncommitted --availability total --nemesis partition|
 6c|txn-rw-register|txn|--node-count 2 --concurrency 2n --time-limit 20 --rate 1000 --consistency-models read-committed --availability total --nemesis partition|
+raft|lin-kv|raft|--node-count 5 --concurrency 2n --rate 100 --time-limit 60 --nemesis partition,pause,kill|
+g-set|g-set|g-set|--node-count 3 --time-limit 20 --rate 10 --nemesis partition|
+pn-counter|pn-counter|pn-counter|--node-count 3 --time-limit 20 --rate 100 --nemesis partition|
+txn-list-append|txn-list-append|txn-list-append|--node-count 2 --concurrency 2n --time-limit 20 --rate 100 --nemesis partition|
 '
 
 selected() { # name workload
@@ -113,6 +123,10 @@ while IFS='|' read -r name workload prog flags nodeargs; do
 	bin="${BIN_DIR:-bin}/$prog"
 	if [ ! -x "$bin" ]; then
 		rows+=("$name|SKIP|-|-|-|no $bin yet")
+		continue
+	fi
+	if [ -n "${MAELSTROM:-}" ] && [[ $flags =~ (pause|kill) ]]; then
+		rows+=("$name|SKIP|-|-|-|Maelstrom has no pause or kill nemesis")
 		continue
 	fi
 	# shellcheck disable=SC2206 # the flags are words
@@ -190,10 +204,10 @@ round() { # numbers to 2 decimals, anything else as is
 
 {
 	echo "Gossip Glomers challenges on $engine$([ $quick -eq 1 ] && echo ', --quick')"
-	printf '%-10s %-8s %12s  %-30s %8s  %s\n' challenge valid? "msgs/op srv" "latency ms median / max" avail store
+	printf '%-15s %-8s %12s  %-30s %8s  %s\n' challenge valid? "msgs/op srv" "latency ms median / max" avail store
 	for r in "${rows[@]}"; do
 		IFS='|' read -r name verdict mpo lat okf sdir <<<"$r"
-		printf '%-10s %-8s %12s  %-30s %8s  %s\n' "$name" "$verdict" "$(round "$mpo")" "$(round "$lat")" "$okf" "$sdir"
+		printf '%-15s %-8s %12s  %-30s %8s  %s\n' "$name" "$verdict" "$(round "$mpo")" "$(round "$lat")" "$okf" "$sdir"
 	done
 } | tee "$logdir/table.txt"
 echo "(logs and this table: $logdir/)"

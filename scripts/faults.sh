@@ -39,6 +39,9 @@ kafka/cas|kafka|kafka|--node-count 2 --concurrency 2n --rate 1000|cas
 kafka/leader|kafka|kafka|--node-count 2 --concurrency 2n --rate 1000|leader
 txn|txn-rw-register|txn|--node-count 2 --concurrency 2n --rate 1000 --consistency-models read-committed|
 lin-kv-client|lin-kv|lin-kv-client|--node-count 3 --concurrency 2n --rate 100|
+g-set|g-set|g-set|--node-count 3 --rate 10|
+pn-counter|pn-counter|pn-counter|--node-count 3 --rate 100|
+txn-list-append|txn-list-append|txn-list-append|--node-count 2 --concurrency 2n --rate 100|
 '
 logdir="$store/faults/$(date -u +%Y%m%dT%H%M%S)"
 mkdir -p "$logdir"

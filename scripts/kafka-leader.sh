@@ -1,5 +1,5 @@
 #!/bin/sh
 # The kafka node in leader mode, for --bin (e.g. maelstrom test -w kafka --bin scripts/kafka-leader.sh ...).
-# Runs bin/kafka next to this script's directory; extra arguments (name=value tunables) pass through.
+# Runs bin/kafka next to this script's directory.
 dir=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
-exec "$dir/bin/kafka" leader "$@"
+exec "$dir/bin/kafka" leader

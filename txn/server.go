@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"sync"
 	"time"
 
 	"glomers/node"
@@ -36,56 +37,46 @@ type replicateBody struct {
 
 // Register wires the txn-rw-register protocol (txn -> txn_ok) and the
 // node-to-node replicate -> replicate_ok exchange to a Store and a
-// Replicator, both created at init.
+// Replicator, made at init (they need the node ids).
 func Register(n *node.Node, cfg Config) {
-	var (
+	type state struct {
 		store *Store
 		repl  *Replicator
-	)
-	ready := make(chan struct{})
-	n.Handle("init", func(node.Message) error {
+	}
+	get := sync.OnceValue(func() state {
 		ids := n.NodeIDs()
-		store = NewStore(slices.Index(ids, n.ID()))
 		peers := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == n.ID() })
-		repl = NewReplicator(peers, func(ctx context.Context, peer string, ws []Write) error {
+		repl := NewReplicator(peers, func(ctx context.Context, peer string, ws []Write) error {
 			_, err := n.SyncRPC(ctx, peer, replicateBody{Type: "replicate", Writes: ws})
 			return err
 		})
 		go repl.Run(n.Context(), cfg.Interval, cfg.Timeout)
-		close(ready)
+		return state{NewStore(slices.Index(ids, n.ID())), repl}
+	})
+	n.Handle("init", func(node.Message) error {
+		get()
 		return nil
 	})
-	initialised := func() error {
-		select {
-		case <-ready:
-			return nil
-		default:
-			return node.NewRPCError(node.CodeTemporarilyUnavailable, "not initialised")
-		}
-	}
 	n.Handle("txn", func(msg node.Message) error {
-		if err := initialised(); err != nil {
-			return err
-		}
 		txn, err := decodeTxn(msg.Body)
 		if err != nil {
 			return node.Malformed(msg, err)
 		}
-		done, writes := store.Execute(txn)
-		repl.Add(writes)
+		s := get()
+		done, writes := s.store.Execute(txn)
+		s.repl.Add(writes)
 		return n.Reply(msg, txnOK{Type: "txn_ok", Txn: done})
 	})
 	n.Handle("replicate", func(msg node.Message) error {
-		if err := initialised(); err != nil {
-			return err
-		}
+		// Values stay json.Numbers: integers beyond float64's precision
+		// must come back exactly as written.
 		var body replicateBody
 		dec := json.NewDecoder(bytes.NewReader(msg.Body))
 		dec.UseNumber()
 		if err := dec.Decode(&body); err != nil {
 			return node.Malformed(msg, err)
 		}
-		store.Apply(body.Writes)
+		get().store.Apply(body.Writes)
 		return n.Reply(msg, node.MessageBody{Type: "replicate_ok"})
 	})
 }

@@ -22,9 +22,9 @@ import (
 	"strings"
 
 	"glomers/harness/check"
+	"glomers/harness/cli"
 	"glomers/harness/history"
 	"glomers/harness/report"
-	"glomers/harness/run"
 	"glomers/harness/workload"
 )
 
@@ -104,10 +104,10 @@ func Check(dir string, o Options, lookup Lookup) (*Outcome, error) {
 		out.AvailabilityFrom = "none given"
 	}
 	if o.ConsistencyModels != "" {
-		s.ConsistencyModels = run.SplitList(o.ConsistencyModels)
+		s.ConsistencyModels = cli.SplitList(o.ConsistencyModels)
 	}
 	if o.NodeCount > 0 {
-		s.Nodes = run.NodeIDsFor(o.NodeCount)
+		s.Nodes = cli.NodeIDs(o.NodeCount)
 	}
 	out.Settings = s
 	if s.Workload == "" {

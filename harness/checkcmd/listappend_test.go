@@ -10,8 +10,13 @@ import (
 	"glomers/harness/report"
 )
 
-// A txn-list-append store in Maelstrom's format (there is no real one in
-// ../shared/maelstrom-runs): the ops as txn_list_append.clj's client
+// A synthetic txn-list-append store in Maelstrom's format (there is no
+// real one in ../shared/maelstrom-runs): both history.edn and results.edn
+// were written by hand, so "Agrees with Maelstrom" here tests the parsing
+// of a store and the routing to the list-append checker, not agreement
+// with Elle (its :not line was never produced by Elle). The checker's
+// verdicts are tested by the scenarios in workload/listappend. The ops
+// are as txn_list_append.clj's client
 // records them, :f :txn with [:r k nil] and [:append k v] micro-ops, reads
 // filled in on :ok. Process 1 begins reading key 9 after process 0's
 // append of 1 to it completed, yet sees nothing: a stale read, which is

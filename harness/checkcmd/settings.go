@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"glomers/harness/cli"
 	"glomers/harness/history"
-	"glomers/harness/run"
 	"glomers/harness/workload"
 )
 
@@ -144,11 +144,11 @@ func settingsFromCommandLine(line string) Settings {
 			s.Workload = val
 		case "--node-count":
 			if n, err := strconv.Atoi(val); err == nil && n > 0 {
-				s.Nodes = run.NodeIDsFor(n)
+				s.Nodes = cli.NodeIDs(n)
 			}
 		case "--nodes":
 			if s.Nodes == nil {
-				s.Nodes = run.SplitList(val)
+				s.Nodes = cli.SplitList(val)
 			}
 		case "--concurrency":
 			s.Concurrency = val
@@ -161,7 +161,7 @@ func settingsFromCommandLine(line string) Settings {
 		case "--availability":
 			s.Availability = val
 		case "--consistency-models":
-			s.ConsistencyModels = run.SplitList(val)
+			s.ConsistencyModels = cli.SplitList(val)
 		case "--key-count":
 			s.KeyCount, _ = strconv.Atoi(val)
 		case "--max-txn-length":
@@ -209,7 +209,7 @@ func settingsFromMap(v any) Settings {
 		l, ok := history.AsList(x)
 		if !ok {
 			if s, ok := x.(string); ok && s != "" {
-				return run.SplitList(s)
+				return cli.SplitList(s)
 			}
 			return nil
 		}
@@ -235,7 +235,7 @@ func settingsFromMap(v any) Settings {
 		Topology:          str(get("topology")),
 	}
 	if n := num(get("nodecount")); n > 0 && s.Nodes == nil {
-		s.Nodes = run.NodeIDsFor(n)
+		s.Nodes = cli.NodeIDs(n)
 	}
 	if f, ok := get("rate").(float64); ok {
 		s.Rate = f
@@ -264,7 +264,7 @@ func (s Settings) Options() (workload.Options, error) {
 	if conc == "" {
 		conc = defaultConcurrency
 	}
-	c, err := run.ParseConcurrency(conc, len(nodes))
+	c, err := cli.Concurrency(conc, len(nodes))
 	if err != nil {
 		return workload.Options{}, err
 	}

@@ -13,10 +13,10 @@ import (
 	"sync"
 	"time"
 
+	"glomers/harness/errcode"
 	"glomers/harness/netsim"
 	"glomers/harness/workload"
 	"glomers/internal/jsonscan"
-	"glomers/node"
 )
 
 // Conn is one client node. It implements workload.Conn.
@@ -190,11 +190,11 @@ func (c *Conn) RPC(ctx context.Context, dest string, body any) (json.RawMessage,
 				continue // a late reply to a request we gave up on
 			}
 			if h.Type == "error" {
-				code := node.CodeCrash
+				code := errcode.Crash
 				if h.Code != nil {
 					code = *h.Code
 				}
-				return m.Body, &node.RPCError{Code: code, Text: h.Text}
+				return m.Body, &errcode.Error{Code: code, Text: h.Text}
 			}
 			return m.Body, nil
 		}

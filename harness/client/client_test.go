@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"glomers/harness/errcode"
 	"glomers/harness/netsim"
 	"glomers/harness/workload"
-	"glomers/node"
 )
 
 // server answers requests on the network with whatever reply builds.
@@ -56,9 +56,9 @@ func TestRPCErrorRepliesAreTyped(t *testing.T) {
 	})
 	c := Open(net)
 	_, err := c.RPC(context.Background(), "n0", map[string]any{"type": "cas"})
-	var rpcErr *node.RPCError
+	var rpcErr *errcode.Error
 	require.ErrorAs(t, err, &rpcErr)
-	assert.Equal(t, node.CodePreconditionFailed, rpcErr.Code)
+	assert.Equal(t, errcode.PreconditionFailed, rpcErr.Code)
 	assert.True(t, rpcErr.Definite())
 }
 

@@ -28,6 +28,23 @@ type StepExplainer func(rel uint8, a, b int32) (fields map[string]any, why func(
 // VertexOps returns a vertex's invocation and completion.
 type VertexOps func(v int32) (inv, comp history.Op)
 
+// AddCycleAnomalies runs FindCycles and adds what it finds to anomalies,
+// by type: each cycle explained (NewCycleReport), each cycle-exists case
+// as it is. Every transactional checker ends its analysis with it.
+func AddCycleAnomalies(anomalies map[string]any, g *Graph, variant uint8, indices []int, order ExplainerOrder, ops VertexOps, data StepExplainer) {
+	cycles, exists := FindCycles(g, variant, indices, order)
+	for typ, cs := range cycles {
+		out := make([]CycleReport, len(cs))
+		for i, c := range cs {
+			out[i] = NewCycleReport(typ, c, ops, data)
+		}
+		anomalies[typ] = out
+	}
+	for typ, cs := range exists {
+		anomalies[typ] = cs
+	}
+}
+
 // NewCycleReport explains cycle c of type typ. Process and realtime steps
 // are explained here, as elle.core's ProcessExplainer and
 // RealtimeExplainer do; data steps by the workload's explainer.

@@ -119,7 +119,7 @@ var canonicalModelNames = map[string]string{
 
 // friendlyModelNames reverses canonicalModelNames. Two friendly names share
 // PL-3 and PL-SS; Elle picks serializable for PL-3 explicitly, and the real
-// Maelstrom run in /work/shared/maelstrom-runs (Shresth72 ... 143430) shows
+// Maelstrom run Shresth72 ... 143430 (among the shared real runs) shows
 // strong-serializable for PL-SS, so we use those.
 var friendlyModelNames = func() map[string]string {
 	m := map[string]string{}

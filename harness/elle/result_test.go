@@ -32,25 +32,45 @@ func TestResultMap(t *testing.T) {
 	rc, err := NewModels([]string{"read-committed"})
 	require.NoError(t, err)
 
-	res := rc.ResultMap(map[string]any{"G-single-item": []int{1}})
+	res := rc.ResultMap(map[string]any{"G-single-item": []int{1}}, AsElle)
 	assert.Equal(t, check.Valid, res.Valid)
 	assert.Empty(t, res.AnomalyTypes)
 	assert.Nil(t, res.Not)
 	assert.Nil(t, res.Explain())
 
-	res = rc.ResultMap(map[string]any{"G1c": []int{1}, "G-single-item": []int{2}})
+	res = rc.ResultMap(map[string]any{"G1c": []int{1}, "G-single-item": []int{2}}, AsElle)
 	assert.Equal(t, check.Invalid, res.Valid)
 	assert.Equal(t, []string{"G1c"}, res.AnomalyTypes)
 	assert.Equal(t, []string{"read-committed"}, res.Not, "the boundary counts every anomaly found")
 	assert.Contains(t, res.AlsoNot, "serializable")
 
-	res = rc.ResultMap(map[string]any{"empty-transaction-graph": true})
+	res = rc.ResultMap(map[string]any{"empty-transaction-graph": true}, AsElle)
 	assert.Equal(t, check.Unknown, res.Valid)
 	assert.Equal(t, []string{"empty-transaction-graph: no dependency relates any two transactions, so there was nothing to analyse."}, res.Explain())
 
 	// A cycle-exists case that a concrete G1c already explains is dropped.
-	res = rc.ResultMap(map[string]any{"G1c": []int{1}, "PL-2-cycle-exists": []int{1}})
+	res = rc.ResultMap(map[string]any{"G1c": []int{1}, "PL-2-cycle-exists": []int{1}}, AsElle)
 	assert.Equal(t, []string{"G1c"}, res.AnomalyTypes)
+}
+
+// TestResultMapMaelstromRW follows Maelstrom's txn-rw-register wrapper:
+// cycle-search-timeout is never reported, anything else reported is
+// invalid, and the boundary is given whenever anything was found.
+func TestResultMapMaelstromRW(t *testing.T) {
+	rc, err := NewModels([]string{"read-committed"})
+	require.NoError(t, err)
+
+	res := rc.ResultMap(map[string]any{"cycle-search-timeout": []int{1}, "lost-update": []int{2}}, MaelstromRW)
+	assert.Equal(t, check.Valid, res.Valid)
+	assert.Empty(t, res.AnomalyTypes)
+	assert.Contains(t, res.Not, "cursor-stability", "the boundary counts what was found, reported or not")
+
+	res = rc.ResultMap(map[string]any{"empty-transaction-graph": true}, MaelstromRW)
+	assert.Equal(t, check.Invalid, res.Valid, "reported, though no model prohibits it")
+
+	res = rc.ResultMap(map[string]any{}, MaelstromRW)
+	assert.Equal(t, check.Valid, res.Valid)
+	assert.Empty(t, res.Not)
 }
 
 func TestShow(t *testing.T) {

@@ -1,10 +1,23 @@
 package history
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 )
+
+// DecodeJSON decodes one JSON value (a field of a node's reply) into the
+// normalised form, keeping integers exact.
+func DecodeJSON(raw []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return Normalize(v), nil
+}
 
 // Normalize converts a value decoded from JSON (with UseNumber) or built by
 // hand into the normalised form described in the package comment: integers

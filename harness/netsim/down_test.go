@@ -28,3 +28,28 @@ func TestDownNodeDropsItsMessages(t *testing.T) {
 	assert.EqualValues(t, 1, s.Dropped)
 	assert.EqualValues(t, 0, s.Undeliverable)
 }
+
+func TestBootingNodeHearsOnlyItsInitClient(t *testing.T) {
+	net := New(Config{})
+	defer net.Close()
+	got := make(chan Message, 10)
+	for _, id := range []string{"c0", "n1"} {
+		net.Add(id, ReceiverFunc(func(Message) {}))
+	}
+	net.Add("n0", ReceiverFunc(func(m Message) { got <- m }))
+	net.SetDown("n0", true)
+	net.SetBooting("n0", "c0")
+	net.Send("n1", "n0", json.RawMessage(`{"type":"gossip"}`))
+	net.Send("c0", "n0", json.RawMessage(`{"type":"init"}`))
+	net.SetDown("n0", false)
+	net.Send("n1", "n0", json.RawMessage(`{"type":"after"}`))
+	for _, want := range []string{`{"type":"init"}`, `{"type":"after"}`} {
+		select {
+		case m := <-got:
+			assert.JSONEq(t, want, string(m.Body))
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no delivery of %s", want)
+		}
+	}
+	assert.EqualValues(t, 1, net.Stats().Dropped, "the peer's message before init is dropped")
+}

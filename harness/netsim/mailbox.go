@@ -23,6 +23,8 @@ type Mailbox struct {
 	closed bool
 
 	limit     int       // bytes queued before dropping; 0: no limit
+	bound     int       // the limit Bound set, which limit returns to
+	unbounded bool      // between Unbound and Rebound
 	queued    int       // bytes in queue (bodies plus messageOverhead each)
 	lastTaken time.Time // when the handler last took a batch
 	dropped   int64
@@ -55,13 +57,35 @@ func NewBatchMailbox(handle func(batch []Message), idle func()) *Mailbox {
 
 // Bound limits the queue to about maxBytes of messages (bodies plus a small
 // fixed cost each); messages that would pass it are dropped and counted.
-// One message is always accepted into an empty queue, however large. It
-// returns mb, and should be called before the first Deliver.
+// One message is always accepted into an empty queue, however large. The
+// batch the handler holds is not counted, so up to about twice maxBytes
+// can wait in all. It returns mb, and should be called before the first
+// Deliver.
 func (mb *Mailbox) Bound(maxBytes int) *Mailbox {
 	mb.mu.Lock()
-	mb.limit = maxBytes
+	mb.limit, mb.bound = maxBytes, maxBytes
 	mb.mu.Unlock()
 	return mb
+}
+
+// Unbound lifts the limit until Rebound: the queue of a paused node, whose
+// messages a pause delays and never loses, grows as long as it is paused.
+func (mb *Mailbox) Unbound() {
+	mb.mu.Lock()
+	mb.unbounded, mb.limit = true, 0
+	mb.mu.Unlock()
+}
+
+// Rebound ends Unbound. The backlog is kept whole and up to the bound more
+// may join it; once the handler has taken the backlog, Bound's limit
+// applies again.
+func (mb *Mailbox) Rebound() {
+	mb.mu.Lock()
+	mb.unbounded = false
+	if mb.bound > 0 {
+		mb.limit = mb.queued + mb.bound
+	}
+	mb.mu.Unlock()
 }
 
 // Deliver enqueues m, or drops it when the queue is full.
@@ -141,6 +165,9 @@ func (mb *Mailbox) loop(handle func([]Message), idle func()) {
 			batch, mb.queue = mb.queue, batch[:0]
 			if len(batch) > 0 {
 				mb.queued = 0
+				if !mb.unbounded {
+					mb.limit = mb.bound // a backlog let in by Rebound is gone
+				}
 				if mb.limit > 0 {
 					mb.lastTaken = time.Now()
 				}

@@ -32,6 +32,7 @@ type Network struct {
 	receivers  map[string]Receiver
 	partitions map[string]map[string]bool // dest -> sources it cannot hear
 	down       map[string]bool            // nodes whose process is dead
+	booting    map[string]string          // restarted node -> the one client it hears until init_ok
 	rng        *rand.Rand
 	nextMsgID  int64
 	nextClient int64
@@ -60,6 +61,7 @@ func New(cfg Config) *Network {
 		receivers:  map[string]Receiver{},
 		partitions: map[string]map[string]bool{},
 		down:       map[string]bool{},
+		booting:    map[string]string{},
 		rng:        rand.New(rand.NewPCG(cfg.Seed, 0x6e6574)),
 		nextClient: -1,
 		wake:       make(chan struct{}, 1),
@@ -95,6 +97,15 @@ func (n *Network) NewClientID() string {
 	id := n.nextClient
 	n.mu.Unlock()
 	return "c" + strconv.FormatInt(id, 10)
+}
+
+// Known reports whether id is registered (a node, client or service), as
+// Maelstrom's validate-msg asks of a message's src and dest.
+func (n *Network) Known(id string) bool {
+	n.mu.Lock()
+	_, ok := n.receivers[id]
+	n.mu.Unlock()
+	return ok
 }
 
 // Since is the time elapsed since the network's start.
@@ -159,7 +170,7 @@ func (n *Network) Send(src, dest string, body json.RawMessage) bool {
 // messages are counted. n.mu must be held.
 func (n *Network) receiverFor(m Message) (Receiver, bool) {
 	r, ok := n.receivers[m.Dest]
-	if !ok || n.down[m.Dest] || n.partitions[m.Dest][m.Src] {
+	if !ok || n.down[m.Dest] || n.partitions[m.Dest][m.Src] || n.deafWhileBooting(m) {
 		n.stats.Dropped++
 		return nil, false
 	}
@@ -254,7 +265,7 @@ func (n *Network) Partition(grudge map[string][]string) {
 // While it is down, id stays a known address, so messages to it are
 // accepted and then dropped (counted as dropped, like a partition's), as a
 // crashed server's packets are lost; messages already in flight are judged
-// when they fall due.
+// when they fall due. Either way it ends id's booting state.
 func (n *Network) SetDown(id string, down bool) {
 	n.mu.Lock()
 	if down {
@@ -262,7 +273,28 @@ func (n *Network) SetDown(id string, down bool) {
 	} else {
 		delete(n.down, id)
 	}
+	delete(n.booting, id)
 	n.mu.Unlock()
+}
+
+// SetBooting marks id's new process as not yet initialised: it hears only
+// initClient, and every other message to it is dropped as to a down node,
+// until SetDown(id, false) declares it up. Without this, a restarted node
+// would read its peers' gossip before its init message, and a node built
+// on Maelstrom's own libraries can neither answer that (it has no id yet)
+// nor, for a type it has no handler for, survive it.
+func (n *Network) SetBooting(id, initClient string) {
+	n.mu.Lock()
+	delete(n.down, id)
+	n.booting[id] = initClient
+	n.mu.Unlock()
+}
+
+// deafWhileBooting reports whether m goes to a booting node from someone
+// other than its init client. n.mu must be held.
+func (n *Network) deafWhileBooting(m Message) bool {
+	only, ok := n.booting[m.Dest]
+	return ok && m.Src != only
 }
 
 // Heal removes every partition.

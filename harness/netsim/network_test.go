@@ -270,15 +270,49 @@ func TestBoundedMailboxDropsAndCountsPastItsLimit(t *testing.T) {
 }
 
 func TestAbandonDoesNotWaitForABlockedHandler(t *testing.T) {
-	block := make(chan struct{})
+	block, started := make(chan struct{}), make(chan struct{})
 	defer close(block)
-	mb := NewMailbox(func(Message) { <-block })
+	mb := NewMailbox(func(Message) { close(started); <-block })
 	mb.Deliver(Message{ID: 1})
-	time.Sleep(10 * time.Millisecond)
+	<-started    // the handler holds the message
 	mb.Abandon() // returns although the handler is stuck
 	select {
 	case <-mb.Done():
 		t.Fatal("done before the handler returned")
 	default:
 	}
+}
+
+// TestBoundReturnsOnceTheBacklogIsTaken: while unbounded (its node
+// paused) the mailbox keeps everything; after Rebound the backlog is
+// kept, and once the handler has taken it the old bound holds again.
+func TestBoundReturnsOnceTheBacklogIsTaken(t *testing.T) {
+	const cost = 100 + messageOverhead
+	taken := make(chan int)
+	release := make(chan struct{})
+	mb := NewBatchMailbox(func(batch []Message) {
+		taken <- len(batch)
+		<-release
+	}, nil).Bound(10 * cost)
+	defer mb.Close()
+	body := json.RawMessage(strings.Repeat("x", 100))
+	mb.Deliver(Message{Body: body})
+	require.Equal(t, 1, <-taken) // the handler is busy with it
+	mb.Unbound()
+	for range 50 {
+		mb.Deliver(Message{Body: body})
+	}
+	mb.Rebound()
+	mb.Deliver(Message{Body: body})
+	dropped, _ := mb.Overflow()
+	require.Zero(t, dropped, "the backlog and one more are kept")
+	release <- struct{}{}
+	require.Equal(t, 51, <-taken, "the whole backlog")
+	for range 20 {
+		mb.Deliver(Message{Body: body})
+	}
+	dropped, _ = mb.Overflow()
+	assert.EqualValues(t, 10, dropped, "ten fit under the bound again")
+	close(release)
+	<-taken
 }

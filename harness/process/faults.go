@@ -16,18 +16,20 @@ import (
 var ErrNotRunning = errors.New("process is not running")
 
 // Pause stops the process (SIGSTOP). Messages for it keep queueing, with
-// no bound while it is paused: a pause delays messages and loses none.
+// no bound while it is paused: a pause delays messages and loses none, as
+// a paused process's messages wait in Maelstrom's network. So the input
+// bound does not hold for a paused node (see netsim.Mailbox.Unbound).
 func (n *Node) Pause() error {
-	n.mailbox.Bound(0)
+	n.mailbox.Unbound()
 	return n.signal(syscall.SIGSTOP)
 }
 
 // Resume continues a paused process (SIGCONT); it reads its queued input.
-// The input bound comes back on top of the backlog, so that backlog is
-// never cut either.
+// The backlog is never cut; once the node has taken it, the input bound
+// holds again.
 func (n *Node) Resume() error {
 	err := n.signal(syscall.SIGCONT)
-	n.mailbox.BoundAbove(n.opts.InputQueueLimit)
+	n.mailbox.Rebound()
 	return err
 }
 

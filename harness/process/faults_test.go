@@ -64,3 +64,43 @@ func TestCrashIsNoExit(t *testing.T) {
 	assert.Equal(t, ErrNotRunning, n.Pause())
 	assert.True(t, net.Send("c0", "n0", json.RawMessage(`{"type":"ping"}`)), "the address stays known while down")
 }
+
+// TestLineCutShortByAKillIsNoGarbage: the last line a node was writing
+// when the nemesis killed it is half a line; that is the kill's doing, not
+// the node's. The complete line before it is still sent, and a node that
+// ends on its own with half a line is still charged with it.
+func TestLineCutShortByAKillIsNoGarbage(t *testing.T) {
+	const lines = `printf '{"src":"n0","dest":"c0","body":{"type":"pong"}}\n{"src":"n0","dest":"c0","bo'`
+	for _, tc := range []struct {
+		name, then string
+		garbage    int
+	}{
+		{"killed", "; exec sleep 60", 0},
+		{"exited", "; exit 0", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			net := netsim.New(netsim.Config{})
+			defer net.Close()
+			pongs := make(chan struct{}, 1)
+			net.Add("c0", netsim.ReceiverFunc(func(netsim.Message) { pongs <- struct{}{} }))
+			n, err := Start(Options{ID: "n0", Bin: script(t, lines+tc.then), Net: net})
+			require.NoError(t, err)
+			select {
+			case <-pongs:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the complete line was not sent")
+			}
+			var rep Report
+			if tc.garbage == 0 {
+				net.SetDown("n0", true)
+				rep = n.Crash()
+			} else {
+				<-n.Exited()
+				<-n.drained
+				rep = n.Report()
+				n.Stop()
+			}
+			assert.Equal(t, tc.garbage, rep.GarbageCount, "%+v", rep)
+		})
+	}
+}

@@ -11,6 +11,9 @@ func readLine(br *bufio.Reader, max int) (line []byte, skipped int, err error) {
 	frag, err := br.ReadSlice('\n')
 	if err != bufio.ErrBufferFull {
 		// The common case: the whole line was in the buffer.
+		if len(frag) > max {
+			return append([]byte(nil), frag[:min(len(frag), 200)]...), len(frag), err
+		}
 		return append([]byte(nil), frag...), 0, err
 	}
 	line = append([]byte(nil), frag...)

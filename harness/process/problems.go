@@ -55,7 +55,7 @@ func WrongSrcSentence(node string, count int, sample string) string {
 			"A node sends its own messages: a reply to %s has src %q and dest %q. These messages were dropped; the first was: %s",
 			node, src, times, src, node, src, sample)
 	}
-	return fmt.Sprintf("%s sent messages with src %q instead of its own id %q%s. A node's messages must have src %q (its node_id from init). These messages were dropped; the first was: %s",
+	return fmt.Sprintf("%s sent messages with src %q instead of its own id %q%s, and no node, client or service has that id. A node's messages must have src %q (its node_id from init). These messages were dropped; the first was: %s",
 		node, src, node, times, node, sample)
 }
 

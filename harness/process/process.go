@@ -104,8 +104,9 @@ type Report struct {
 	// StdoutClosedAt is when the node closed its stdout while it kept
 	// running (seconds into the test).
 	StdoutClosedAt *float64 `json:"stdout-closed-at,omitempty"`
-	// WrongSrcCount counts messages the node wrote with a src other than
-	// its own id; they were dropped. WrongSrcSample keeps the first.
+	// WrongSrcCount counts messages the node wrote that were dropped for
+	// their src: its input written back to it, or a src the network does
+	// not know. WrongSrcSample keeps the first.
 	WrongSrcCount  int    `json:"wrong-src-count,omitempty"`
 	WrongSrcSample string `json:"wrong-src-sample,omitempty"`
 	// Problems says in words what went wrong, one sentence each.
@@ -240,9 +241,10 @@ func (n *Node) ID() string { return n.opts.ID }
 // Exited is closed when the process has ended.
 func (n *Node) Exited() <-chan struct{} { return n.exited }
 
-// Misbehaved is closed when the node first writes a message whose src is
-// not its own id (a node that echoes its input, as cat does, writes back
-// messages from its senders).
+// Misbehaved is closed when the node first writes a message it cannot
+// have meant: one to itself from someone else (a node that echoes its
+// input, as cat does, writes back messages from its senders), or one from
+// a src the network does not know.
 func (n *Node) Misbehaved() <-chan struct{} { return n.misbehaved }
 
 // writeBatch buffers messages as JSON lines; the mailbox's idle hook
@@ -368,9 +370,11 @@ func (n *Node) readStdout(r io.Reader) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	for {
 		line, skipped, err := readLine(br, n.opts.MaxLineBytes)
-		if n.detached.Load() {
-			// Stopping: later lines, and a last one cut short by the
-			// kill, are not the node's doing.
+		if n.detached.Load() || (err != nil && n.killedByHarness()) {
+			// Detached: later lines are not the node's part of the test.
+			// Killed by the harness (Stop, or the kill nemesis's Crash):
+			// the unterminated tail, read at EOF, is a line the kill cut
+			// short (a large write to a full pipe is done in pieces).
 		} else if skipped > 0 {
 			n.noteGarbage(line, fmt.Errorf("a line of %d bytes, longer than the %d a message may have; skipped", skipped, n.opts.MaxLineBytes))
 		} else if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 {
@@ -378,7 +382,15 @@ func (n *Node) readStdout(r io.Reader) {
 			switch {
 			case perr != nil:
 				n.noteGarbage(trimmed, perr)
-			case src != n.opts.ID:
+			case src != n.opts.ID && (dest == n.opts.ID || !n.opts.Net.Known(src)):
+				// Maelstrom delivers a message whose src is any known
+				// party (its raft.py demo forwards a client's request to
+				// the leader under the client's src, so the leader
+				// replies to the client directly). Two cases are not
+				// the node speaking: an unknown src, which Maelstrom
+				// refuses too, and a message to the node itself from
+				// someone else, which is its input written back (cat)
+				// and would loop forever.
 				n.noteWrongSrc(trimmed)
 			default:
 				n.opts.Net.Send(src, dest, body)
@@ -391,9 +403,18 @@ func (n *Node) readStdout(r io.Reader) {
 	}
 }
 
-// noteWrongSrc counts a message the node wrote as someone else; it is not
-// sent: a node can only speak for itself (Maelstrom checks only that src
-// is some known node, so there a node echoing its input loops forever).
+// killedByHarness reports whether halt has begun: from then on the
+// process dies by the harness's SIGKILL, not of its own accord.
+func (n *Node) killedByHarness() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.stopping
+}
+
+// noteWrongSrc counts a message the node wrote that is not sent: its own
+// input written back to it, or a message from an unknown src (Maelstrom
+// checks only that src is some known node, so there a node echoing its
+// input loops forever).
 func (n *Node) noteWrongSrc(line []byte) {
 	n.mu.Lock()
 	n.wrongSrc++

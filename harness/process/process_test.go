@@ -3,9 +3,12 @@ package process
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -155,7 +158,29 @@ func TestWrongSrcIsNamed(t *testing.T) {
 	<-n.Misbehaved()
 	rep := n.Stop()
 	require.Len(t, rep.Problems, 1)
-	assert.Contains(t, rep.Problems[0], `n0 sent messages with src "n1" instead of its own id "n0"`)
+	assert.Contains(t, rep.Problems[0], `n0 sent messages with src "n1" instead of its own id "n0", and no node, client or service has that id`)
+}
+
+// A node may send under another known party's src, as Maelstrom allows:
+// its raft.py forwards a client's request to the leader under the client's
+// src so that the leader answers the client directly.
+func TestForwardingUnderAKnownSrcIsDelivered(t *testing.T) {
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	got := make(chan netsim.Message, 1)
+	net.Add("c0", netsim.ReceiverFunc(func(netsim.Message) {}))
+	net.Add("n1", netsim.ReceiverFunc(func(m netsim.Message) { got <- m }))
+	n, err := Start(Options{ID: "n0", Bin: script(t, `echo '{"src":"c0","dest":"n1","body":{"type":"write","msg_id":7}}'; exec sleep 60`), Net: net})
+	require.NoError(t, err)
+	select {
+	case m := <-got:
+		assert.Equal(t, "c0", m.Src)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the forwarded message was not delivered")
+	}
+	rep := n.Stop()
+	assert.Zero(t, rep.WrongSrcCount)
+	assert.Empty(t, rep.Problems)
 }
 
 func TestClosedStdoutIsNamed(t *testing.T) {
@@ -234,4 +259,33 @@ func TestThousands(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 184000: "184,000", 1234567: "1,234,567", -1500: "-1,500"} {
 		assert.Equal(t, want, thousands(n))
 	}
+}
+
+// TestStopClosesPipesHeldOutsideTheGroup: a child that left the node's
+// process group (setsid) survives the group kill and keeps the pipes
+// open; Stop closes its own read ends rather than wait for it.
+func TestStopClosesPipesHeldOutsideTheGroup(t *testing.T) {
+	if _, err := exec.LookPath("setsid"); err != nil {
+		t.Skip("no setsid")
+	}
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	pidFile := filepath.Join(t.TempDir(), "child")
+	n, err := Start(Options{ID: "n0", Bin: script(t, "setsid sleep 60 &\necho $! > "+pidFile+"\necho bye >&2\nexit 4\n"), Net: net})
+	require.NoError(t, err)
+	var child int
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(pidFile)
+		child, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		return err == nil && child > 0
+	}, 5*time.Second, 10*time.Millisecond)
+	defer syscall.Kill(child, syscall.SIGKILL)
+	<-n.Exited()
+	start := time.Now()
+	rep := n.Stop()
+	assert.Less(t, time.Since(start), 4*stopGrace, "Stop's waits are bounded")
+	assert.True(t, rep.Exited)
+	assert.Contains(t, rep.ExitStatus, "4")
+	assert.Equal(t, []string{"bye"}, rep.StderrTail)
+	assert.NoError(t, syscall.Kill(child, 0), "the child outside the group outlived the kill, so the pipes were held")
 }

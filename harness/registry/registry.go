@@ -10,6 +10,7 @@ import (
 	"glomers/harness/workload/broadcast"
 	"glomers/harness/workload/counter"
 	"glomers/harness/workload/echo"
+	"glomers/harness/workload/gset"
 	"glomers/harness/workload/kafka"
 	"glomers/harness/workload/linkv"
 	"glomers/harness/workload/listappend"
@@ -21,6 +22,7 @@ var factories = map[string]workload.Factory{
 	"broadcast":       broadcast.New,
 	"echo":            echo.New,
 	"g-counter":       counter.NewGCounter,
+	"g-set":           gset.New,
 	"kafka":           kafka.New,
 	"lin-kv":          linkv.NewLinKV,
 	"pn-counter":      counter.NewPNCounter,

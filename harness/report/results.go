@@ -15,6 +15,7 @@ import (
 	"glomers/harness/check"
 	"glomers/harness/netsim"
 	"glomers/harness/process"
+	"glomers/internal/atomicfile"
 )
 
 // FileName is the name of the results file in a store directory.
@@ -84,6 +85,11 @@ type Results struct {
 	Nodes        *NodesResult              `json:"nodes,omitempty"`
 	Error        string                    `json:"error,omitempty"`
 	Interrupted  bool                      `json:"interrupted,omitempty"`
+	// Explanations say in words why the workload is invalid, one sentence
+	// or short paragraph per anomaly (from check.Explainer); kept in
+	// results.json so that index.html, drawn later from the file, shows
+	// them too.
+	Explanations []string `json:"explanations,omitempty"`
 }
 
 // New assembles the results and merges the verdict.
@@ -98,6 +104,9 @@ func New(p Parts) *Results {
 	}
 	if p.Workload != nil {
 		r.Workload = p.Workload
+		if e, ok := p.Workload.(check.Explainer); ok && p.Workload.Validity() != check.Valid {
+			r.Explanations = e.Explain()
+		}
 	}
 	if p.Net != nil {
 		r.Net = &NetResult{Verdict: check.Verdict{Valid: check.Valid}, Stats: *p.Net}
@@ -216,7 +225,7 @@ func WriteFile(dir string, r *Results) error {
 	if err := Write(&buf, r); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, FileName), buf.Bytes(), 0o644)
+	return atomicfile.WriteBytes(filepath.Join(dir, FileName), buf.Bytes())
 }
 
 // ReadFile reads dir/results.json.

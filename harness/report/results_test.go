@@ -219,6 +219,49 @@ func TestAnalyse(t *testing.T) {
 	assert.Nil(t, Analyse(h, check.AvailabilityTarget{}, nil).Net)
 }
 
+type explainedResult struct {
+	echoResult
+	why []string
+}
+
+func (e explainedResult) Explain() []string { return e.why }
+
+func TestExplanationsReachResultsAndSummary(t *testing.T) {
+	why := []string{"op 3 read 5, which nobody wrote.", "a second anomaly\nover two lines"}
+	h := echoHistory(3, history.OK)
+	r := New(parts(h, check.AvailabilityTarget{}, explainedResult{wl(check.Invalid).(echoResult), why}))
+	assert.Equal(t, why, r.Explanations)
+
+	var b bytes.Buffer
+	require.NoError(t, Summary(&b, r))
+	assert.Contains(t, b.String(), "\nWhy the workload is invalid:\n  - op 3 read 5, which nobody wrote.\n  - a second anomaly\n    over two lines\n"+
+		"  (Ops are lines of history.jsonl; `harness report --from S --to S STORE_DIR` draws the messages around a time.)\n\nvalid? false\n",
+		"the explanations come last, just before the verdict")
+
+	var js bytes.Buffer
+	require.NoError(t, Write(&js, r))
+	back, err := Read(&js)
+	require.NoError(t, err)
+	assert.Equal(t, why, back.Explanations, "kept in results.json for index.html")
+
+	// A valid result explains nothing, whatever it says.
+	r = New(parts(h, check.AvailabilityTarget{}, explainedResult{wl(check.Valid).(echoResult), why}))
+	assert.Empty(t, r.Explanations)
+	b.Reset()
+	require.NoError(t, Summary(&b, r))
+	assert.NotContains(t, b.String(), "Why")
+
+	// Many: the console shows the first MaxExplanations.
+	many := make([]string, MaxExplanations+3)
+	for i := range many {
+		many[i] = "x"
+	}
+	r = New(parts(h, check.AvailabilityTarget{}, explainedResult{wl(check.Invalid).(echoResult), many}))
+	b.Reset()
+	require.NoError(t, Summary(&b, r))
+	assert.Contains(t, b.String(), "... and 3 more (results.json, index.html)")
+}
+
 func TestNodeProblemsAreToldAndInvalidate(t *testing.T) {
 	p := parts(echoHistory(3, history.OK), check.AvailabilityTarget{}, wl(check.Valid))
 	sentence := "n0 stopped reading its input at 0.5 s; 184,000 messages to it were dropped"

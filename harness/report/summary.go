@@ -152,8 +152,34 @@ func Details(w io.Writer, r *Results) error {
 	if r.Error != "" {
 		fmt.Fprintf(&b, "\n%s\n", r.Error)
 	}
+	writeExplanations(&b, r.Explanations)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// MaxExplanations caps how many explanations the console shows; all of
+// them are in results.json and index.html.
+const MaxExplanations = 10
+
+// writeExplanations prints why the workload is invalid, in words, last,
+// where the eye lands after the run.
+func writeExplanations(b *strings.Builder, es []string) {
+	if len(es) == 0 {
+		return
+	}
+	b.WriteString("\nWhy the workload is invalid:\n")
+	for i, e := range es {
+		if i == MaxExplanations {
+			fmt.Fprintf(b, "  ... and %d more (results.json, index.html)\n", len(es)-i)
+			break
+		}
+		lines := strings.Split(e, "\n")
+		fmt.Fprintf(b, "  - %s\n", lines[0])
+		for _, l := range lines[1:] {
+			fmt.Fprintf(b, "    %s\n", l)
+		}
+	}
+	b.WriteString("  (Ops are lines of history.jsonl; `harness report --from S --to S STORE_DIR` draws the messages around a time.)\n")
 }
 
 // MaxValueWidth caps each workload field on the console; the whole of it

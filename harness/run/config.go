@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -57,10 +56,6 @@ type Config struct {
 	RecoveryTime time.Duration
 	// InitTimeout bounds the wait for init_ok (Maelstrom: 10 s).
 	InitTimeout time.Duration
-	// InputQueueLimit bounds the bytes waiting for one node's stdin; past
-	// it, messages to a node that stopped reading are dropped and counted
-	// (0: process.DefaultInputQueueLimit).
-	InputQueueLimit int
 	// Progress, when true, redraws a one-line status on stderr.
 	Progress bool
 }
@@ -84,16 +79,6 @@ func Defaults() Config {
 		RecoveryTime: 10 * time.Second,
 		InitTimeout:  10 * time.Second,
 	}
-}
-
-// NodeIDsFor returns Maelstrom's node ids for --node-count: n0 .. n(k-1)
-// (core.clj parse-node-count).
-func NodeIDsFor(k int) []string {
-	ids := make([]string, k)
-	for i := range ids {
-		ids[i] = "n" + strconv.Itoa(i)
-	}
-	return ids
 }
 
 // HasNemesis reports whether the named fault is on.
@@ -139,36 +124,4 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
-}
-
-// ParseConcurrency reads Maelstrom's --concurrency: an integer, or a
-// multiple of the node count written "2n".
-func ParseConcurrency(s string, nodeCount int) (int, error) {
-	s = strings.TrimSpace(s)
-	if strings.HasSuffix(s, "n") {
-		k, err := strconv.Atoi(strings.TrimSuffix(s, "n"))
-		if err != nil || k <= 0 {
-			return 0, fmt.Errorf("--concurrency %q: expected an integer or a multiple of n such as 2n", s)
-		}
-		return k * nodeCount, nil
-	}
-	k, err := strconv.Atoi(s)
-	if err != nil || k <= 0 {
-		return 0, fmt.Errorf("--concurrency %q: expected a positive integer or a multiple of n such as 2n", s)
-	}
-	return k, nil
-}
-
-// SplitList splits Maelstrom's comma-separated lists. Maelstrom's
-// --consistency-models splits only on commas surrounded by whitespace
-// (a quirk of its regex); plain commas are accepted too. A leading colon
-// (an EDN keyword, as stores record them) is dropped.
-func SplitList(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ",") {
-		if p := strings.TrimPrefix(strings.TrimSpace(part), ":"); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }

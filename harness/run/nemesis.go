@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"glomers/harness/history"
@@ -54,6 +55,9 @@ type nodeFaults struct {
 	past []process.Report
 	// restartErr is why the last restart failed, if it did.
 	restartErr error
+	// uninit: restarted, but the end of the main phase cut its init
+	// short; the final start sends init again.
+	uninit bool
 }
 
 // merge folds the earlier processes of a node into the report of its last
@@ -202,8 +206,19 @@ func (t *test) dbLoop(ctx context.Context, stop <-chan struct{}, rng *rand.Rand,
 		modes = append(modes, &flipFlop{fault: "pause", cure: "resume", act: t.pauseNode, undo: t.resumeNode})
 	}
 	if kill {
+		// A restart's init wait ends on stop too, so the main phase ends
+		// on time; the final start then sends init again.
+		restartCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-stop:
+				cancel()
+			case <-restartCtx.Done():
+			}
+		}()
 		modes = append(modes, &flipFlop{fault: "kill", cure: "start", act: t.killNode,
-			undo: func(id string) string { return t.restartNode(ctx, id) }})
+			undo: func(id string) string { return t.restartNode(restartCtx, id) }})
 	}
 	for t.stagger(ctx, stop, rng) {
 		m := modes[rng.IntN(len(modes))]
@@ -223,17 +238,29 @@ func (t *test) nemesisOp(f, spec string, act func(id string) string) {
 	t.nemesisOpOn(f, spec, t.cfg.NodeIDs, act)
 }
 
-// nemesisOpOn records f's request, applies act to each target in turn,
-// and records the per-node results.
+// nemesisOpOn records f's request, applies act to every target at once
+// (as Jepsen's db nemesis does, through control/on-nodes), and records the
+// per-node results once all are done: restarting many nodes takes one
+// init wait, not one per node.
 func (t *test) nemesisOpOn(f, spec string, targets []string, act func(id string) string) {
 	var request any = spec
 	if spec == "" {
 		request = nil // Jepsen's nil node spec: a random non-empty subset
 	}
 	t.rec.add(history.Op{Type: history.Info, Process: history.NemesisProcess, F: f, Value: request})
+	each := make([]string, len(targets))
+	var wg sync.WaitGroup
+	for i, id := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			each[i] = act(id)
+		}()
+	}
+	wg.Wait()
 	results := map[string]any{}
-	for _, id := range targets {
-		results[id] = act(id)
+	for i, id := range targets {
+		results[id] = each[i]
 	}
 	t.rec.add(history.Op{Type: history.Info, Process: history.NemesisProcess, F: f, Value: results})
 	ids := make([]string, 0, len(results))
@@ -303,7 +330,7 @@ func (t *test) killNode(id string) string {
 		return "down"
 	}
 	t.nodes[i] = nil
-	f.down, f.paused = true, false
+	f.down, f.paused, f.uninit = true, false, false
 	t.nodesMu.Unlock()
 	t.net.SetDown(id, true)
 	rep := n.Crash()
@@ -314,33 +341,41 @@ func (t *test) killNode(id string) string {
 }
 
 // restartNode starts a killed node again under its id and sends it init,
-// as Maelstrom's setup does for a new node. A node that was not killed is
-// left alone. Restarts are skipped once the test is interrupted.
+// as Maelstrom's setup does for a new node; until init_ok only init
+// reaches it. A node that was not killed is left alone, unless ctx cut
+// its last init short: then it is sent init again. Restarts are skipped
+// once ctx has ended.
 func (t *test) restartNode(ctx context.Context, id string) string {
 	t.nodesMu.Lock()
-	_, f, i := t.node(id)
-	down := f.down
+	n, f, i := t.node(id)
+	down, uninit := f.down, f.uninit
 	t.nodesMu.Unlock()
-	if !down || i < 0 {
+	if i < 0 || (!down && !uninit) {
 		return "running"
 	}
 	if ctx.Err() != nil {
 		return "interrupted"
 	}
-	n, err := t.startNode(id, true)
-	t.nodesMu.Lock()
-	f.restartErr = err
-	if err == nil {
-		t.nodes[i] = n
-		f.down = false
-		f.restarts++
+	if down {
+		var err error
+		n, err = t.startNode(id, true)
+		t.nodesMu.Lock()
+		f.restartErr = err
+		if err == nil {
+			t.nodes[i] = n
+			f.down = false
+			f.restarts++
+		}
+		t.nodesMu.Unlock()
+		if err != nil {
+			return fmt.Sprintf("could not start: %v", err)
+		}
 	}
+	err := t.initNode(ctx, n, true)
+	t.nodesMu.Lock()
+	f.uninit = err != nil && ctx.Err() != nil
 	t.nodesMu.Unlock()
 	if err != nil {
-		return fmt.Sprintf("could not start: %v", err)
-	}
-	t.net.SetDown(id, false)
-	if err := t.initNode(ctx, n); err != nil {
 		return fmt.Sprintf("started, but init failed: %v", err)
 	}
 	return "started"

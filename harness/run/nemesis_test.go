@@ -102,3 +102,27 @@ func TestAllFaultsTogether(t *testing.T) {
 		assert.True(t, seen[f], "no %s in the history", f)
 	}
 }
+
+// TestRestartedNodeHearsInitFirst: a restarted node is sent nothing but
+// init until it answers init_ok, although its peer gossips to it all the
+// time; strict-init exits on any other message before init.
+func TestRestartedNodeHearsInitFirst(t *testing.T) {
+	cfg := harnesstest.Config("echo", testbin.Build(t, "./harness/run/testdata/strict-init"))
+	cfg = harnesstest.WithNodes(cfg, 2, 1)
+	cfg.Nemesis = []string{"kill"}
+	cfg.NemesisInterval = 100 * time.Millisecond
+	out, v, err := harnesstest.Run(t, cfg)
+	require.NoError(t, err)
+	assert.Equal(t, check.Valid, v)
+	restarts := 0
+	for _, n := range out.Nodes {
+		assert.False(t, n.Exited, "%s: %s %v", n.Node, n.ExitStatus, n.StderrTail)
+		restarts += n.Restarts
+	}
+	assert.Positive(t, restarts)
+	for _, r := range nemesisResults(out.History, "start") {
+		for id, res := range r {
+			assert.Contains(t, []string{"started", "running"}, res, id)
+		}
+	}
+}

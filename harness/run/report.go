@@ -6,10 +6,11 @@ import (
 )
 
 // Report composes a finished test's analyses the way Maelstrom's
-// core.clj composes its checkers: perf (latency), stats (with Jepsen
-// kafka's stats-checker relaxation), availability, net and workload, plus
-// our report on the node processes. err is the runner's error, if any: a
-// test that could not start or finish has an unknown verdict at best.
+// core.clj composes its checkers: the shared ones (report.Analyse, the
+// same path `harness check` takes: perf, stats, availability, net) plus
+// the workload's and our report on the node processes. err is the
+// runner's error, if any: a test that could not start or finish has an
+// unknown verdict at best.
 func Report(out *Outcome, err error) *report.Results {
 	parts := report.Parts{Test: testSummary(out)}
 	if out != nil {
@@ -27,25 +28,13 @@ func Report(out *Outcome, err error) *report.Results {
 	if err != nil {
 		return report.New(parts)
 	}
-	ops := 0
-	for _, o := range out.History {
-		if o.IsClient() && o.IsInvoke() {
-			ops++
-		}
-	}
-	stats := check.MaelstromStats(out.History)
 	target, aerr := check.ParseAvailability(out.Config.Availability)
 	if aerr != nil {
 		parts.Error = aerr.Error()
 	}
-	avail := check.Availability(out.History, target)
-	net := out.Net.WithMsgsPerOp(ops)
-	perf := check.Latency(out.History, nil)
+	shared := report.Analyse(out.History, target, &out.Net)
+	parts.Stats, parts.Availability, parts.Perf, parts.Net = shared.Stats, shared.Availability, shared.Perf, shared.Net
 	parts.Workload = out.Workload
-	parts.Stats = &stats
-	parts.Availability = &avail
-	parts.Net = &net
-	parts.Perf = &perf
 	if out.Interrupted {
 		parts.Error = "the test was interrupted before it finished: the history so far is in the store, unchecked"
 	}

@@ -19,6 +19,7 @@ import (
 	"glomers/harness/netsim"
 	"glomers/harness/process"
 	"glomers/harness/workload"
+	"glomers/internal/atomicfile"
 )
 
 // Outcome is everything a finished test produced, for the checkers and
@@ -65,6 +66,10 @@ type Env struct {
 	// Processes, if set, tracks the running node processes, so a signal
 	// handler can kill them all (a second Ctrl-C).
 	Processes *process.Group
+	// NodesStopped, if set, is called once every node has been stopped,
+	// before the history is written: a signal handler's grace period for
+	// hung nodes can end there.
+	NodesStopped func()
 }
 
 // Run executes one test. ctx ending (Ctrl-C) cuts the test short but still
@@ -73,8 +78,10 @@ type Env struct {
 //
 // A run ends within a bounded time whatever the nodes do: the init
 // timeout, the setup deadline, the time limit, opDrainLimit for operations
-// still in flight, the recovery time and the final phase's limit, and then
-// a few seconds to stop the nodes (process.Node.Stop never waits on one).
+// still in flight, under the kill nemesis one more init timeout (the final
+// start restarts every killed node at once), the recovery time and the
+// final phase's limit, and then a few seconds to stop the nodes
+// (process.Node.Stop never waits on one).
 func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -145,6 +152,9 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 		t.services.Close()
 	}
 	net.Close()
+	if env.NodesStopped != nil {
+		env.NodesStopped()
+	}
 	out.Elapsed = time.Since(start)
 	out.HarnessCPU = selfCPU() - cpuStart
 	out.Net = net.Stats()
@@ -274,9 +284,7 @@ func (t *test) startNode(id string, restart bool) (*process.Node, error) {
 		Env:          []string{DataDirEnv + "=" + dataDir},
 		EchoStderr:   echo,
 		Net:          t.net,
-
-		InputQueueLimit: t.cfg.InputQueueLimit,
-		Group:           t.env.Processes,
+		Group:        t.env.Processes,
 	})
 }
 
@@ -329,7 +337,7 @@ func (t *test) initNodes(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = t.initNode(ctx, node)
+			errs[i] = t.initNode(ctx, node, false)
 		}()
 	}
 	wg.Wait()
@@ -340,8 +348,11 @@ func (t *test) initNodes(ctx context.Context) error {
 }
 
 // initNode sends the node its init message and waits for init_ok, giving
-// up at once if the node exits or misbehaves first.
-func (t *test) initNode(ctx context.Context, node *process.Node) error {
+// up at once if the node exits or misbehaves first. A restarted node is
+// booting until then: the network lets only the init client reach it (see
+// netsim.SetBooting), and marks it up when initNode returns, unless ctx
+// cut the wait short (the final start sends init again).
+func (t *test) initNode(ctx context.Context, node *process.Node, restart bool) error {
 	id := node.ID()
 	nodeCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -367,6 +378,14 @@ func (t *test) initNode(ctx context.Context, node *process.Node) error {
 	}()
 	conn := client.Open(t.net).WithTimeout(t.cfg.InitTimeout)
 	defer conn.Close()
+	if restart {
+		t.net.SetBooting(id, conn.ID())
+		defer func() {
+			if ctx.Err() == nil { // else it stays booting until init is sent again
+				t.net.SetDown(id, false)
+			}
+		}()
+	}
 	reply, err := conn.RPC(nodeCtx, id, initBody{Type: "init", NodeID: id, NodeIDs: t.cfg.NodeIDs})
 	switch {
 	case err != nil && ctx.Err() != nil:
@@ -427,16 +446,10 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// writeHistory writes h through a temporary file, so that a harness
+// quitting on a second Ctrl-C leaves no half-written history.
 func writeHistory(path string, h history.History) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := history.WriteJSONLines(f, h); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return atomicfile.Write(path, func(w io.Writer) error { return history.WriteJSONLines(w, h) })
 }
 
 func writeJSON(path string, v any) error {
@@ -444,5 +457,5 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	return atomicfile.WriteBytes(path, append(b, '\n'))
 }

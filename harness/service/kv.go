@@ -3,7 +3,7 @@ package service
 import (
 	"fmt"
 
-	"glomers/node"
+	"glomers/harness/errcode"
 )
 
 // kvOp is a parsed read, write or cas request.
@@ -82,7 +82,7 @@ func applyKV(op kvOp, cur value, exists bool) kvResult {
 }
 
 func preconditionFailed(cur, from value) reply {
-	return errorReply(node.CodePreconditionFailed,
+	return errorReply(errcode.PreconditionFailed,
 		fmt.Sprintf("current value %s is not %s", cur.raw, from.raw))
 }
 

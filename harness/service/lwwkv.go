@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"glomers/node"
+	"glomers/harness/errcode"
 )
 
 // lwwKV is Maelstrom's lww-kv: `(eventual (lww-kv))` from service.clj.
@@ -102,7 +102,7 @@ func (s *lwwKV) handle(_ string, req *request) reply {
 		}
 		if cur.val.canon != op.from.canon {
 			// service.clj prints the current value readably but `from` plainly.
-			return errorReply(node.CodePreconditionFailed,
+			return errorReply(errcode.PreconditionFailed,
 				fmt.Sprintf("current value %s is not %s", cur.val.raw, plain(op.from)))
 		}
 		r.m[key] = lwwEntry{ts: r.clock, val: op.to}

@@ -39,8 +39,8 @@ import (
 	"math/rand/v2"
 	"sync"
 
+	"glomers/harness/errcode"
 	"glomers/harness/netsim"
-	"glomers/node"
 )
 
 // Service node ids, as Maelstrom's default-services names them.
@@ -170,7 +170,7 @@ func answer(h handler, src string, body json.RawMessage) (json.RawMessage, bool)
 func safeHandle(h handler, src string, req *request) (rep reply) {
 	defer func() {
 		if p := recover(); p != nil {
-			rep = errorReply(node.CodeCrash, fmt.Sprintf("service crashed: %v", p))
+			rep = errorReply(errcode.Crash, fmt.Sprintf("service crashed: %v", p))
 		}
 	}()
 	return h.handle(src, req)
@@ -187,7 +187,7 @@ type request struct {
 func parseRequest(body json.RawMessage) (request, *reply) {
 	var req request
 	if err := json.Unmarshal(body, &req.fields); err != nil || req.fields == nil {
-		r := errorReply(node.CodeMalformedRequest, "malformed request: body is not a JSON object")
+		r := errorReply(errcode.MalformedRequest, "malformed request: body is not a JSON object")
 		return req, &r
 	}
 	if id, ok := req.fields["msg_id"]; ok {
@@ -198,7 +198,7 @@ func parseRequest(body json.RawMessage) (request, *reply) {
 	}
 	t, ok := req.fields["type"]
 	if !ok || isNull(t) || json.Unmarshal(t, &req.typ) != nil {
-		r := errorReply(node.CodeMalformedRequest, "malformed request: type must be a string")
+		r := errorReply(errcode.MalformedRequest, "malformed request: type must be a string")
 		return req, &r
 	}
 	if req.typ == "error" {
@@ -211,12 +211,12 @@ func parseRequest(body json.RawMessage) (request, *reply) {
 func (r *request) field(name string) (value, *reply) {
 	raw, ok := r.fields[name]
 	if !ok {
-		e := errorReply(node.CodeMalformedRequest, fmt.Sprintf("malformed %s request: missing %s", r.typ, name))
+		e := errorReply(errcode.MalformedRequest, fmt.Sprintf("malformed %s request: missing %s", r.typ, name))
 		return value{}, &e
 	}
 	v, err := newValue(raw)
 	if err != nil {
-		e := errorReply(node.CodeMalformedRequest, fmt.Sprintf("malformed %s request: bad %s", r.typ, name))
+		e := errorReply(errcode.MalformedRequest, fmt.Sprintf("malformed %s request: bad %s", r.typ, name))
 		return value{}, &e
 	}
 	return v, nil
@@ -250,11 +250,11 @@ func errorReply(code int, text string) reply {
 }
 
 func unsupported(service, typ string) reply {
-	return errorReply(node.CodeNotSupported, fmt.Sprintf("%s does not support %q requests", service, typ))
+	return errorReply(errcode.NotSupported, fmt.Sprintf("%s does not support %q requests", service, typ))
 }
 
 func keyDoesNotExist() reply {
-	return errorReply(node.CodeKeyDoesNotExist, "key does not exist")
+	return errorReply(errcode.KeyDoesNotExist, "key does not exist")
 }
 
 // tso is Maelstrom's persistent-tso under the linearizable wrapper.

@@ -3,8 +3,8 @@ package workload
 import (
 	"errors"
 
+	"glomers/harness/errcode"
 	"glomers/harness/history"
-	"glomers/node"
 )
 
 // Complete turns the outcome of an RPC into op's completion the way
@@ -18,7 +18,7 @@ func Complete(op history.Op, value any, err error, idempotent bool) history.Op {
 		op.Value = value
 		return op
 	}
-	var rpcErr *node.RPCError
+	var rpcErr *errcode.Error
 	switch {
 	case errors.Is(err, ErrTimeout):
 		op.Error = "net-timeout"

@@ -60,7 +60,7 @@ type Conn interface {
 	// RPC sends body (a struct or map with a "type" field; msg_id is filled
 	// in) to dest and waits for the reply. It waits at most
 	// DefaultRPCTimeout, or less if ctx ends first. An error reply returns a
-	// *node.RPCError; no reply returns an error wrapping ErrTimeout.
+	// *errcode.Error; no reply returns an error wrapping ErrTimeout.
 	RPC(ctx context.Context, dest string, body any) (json.RawMessage, error)
 }
 
@@ -129,3 +129,17 @@ type Visualizer interface {
 // Factory builds a workload from the test's options; it returns an error
 // for options the workload cannot accept.
 type Factory func(opts Options) (Workload, error)
+
+// EachThreadOnce is a final phase of one op per client thread, Jepsen's
+// (gen/each-thread op): the final reads of broadcast, g-set and the
+// counters.
+func EachThreadOnce(op history.Op) *Final {
+	done := map[int]bool{}
+	return &Final{Generator: GeneratorFunc(func(w Worker, _ *history.Op) (history.Op, bool) {
+		if done[w.Thread] {
+			return history.Op{}, false
+		}
+		done[w.Thread] = true
+		return op, true
+	})}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"glomers/harness/check"
+	"glomers/harness/cli"
 	"glomers/harness/netsim"
 	"glomers/harness/registry"
 	"glomers/harness/run"
@@ -21,7 +22,7 @@ func Config(workload, bin string) run.Config {
 	cfg := run.Defaults()
 	cfg.Workload = workload
 	cfg.Bin = bin
-	cfg.NodeIDs = run.NodeIDsFor(3)
+	cfg.NodeIDs = cli.NodeIDs(3)
 	cfg.Concurrency = 3
 	cfg.Rate = 50
 	cfg.TimeLimit = 2 * time.Second
@@ -76,7 +77,7 @@ func WithPartitions(cfg run.Config) run.Config {
 // WithNodes sets the cluster to n nodes with perNode client threads each
 // (Maelstrom's --node-count n --concurrency perNode·n).
 func WithNodes(cfg run.Config, n, perNode int) run.Config {
-	cfg.NodeIDs = run.NodeIDsFor(n)
+	cfg.NodeIDs = cli.NodeIDs(n)
 	cfg.Concurrency = perNode * n
 	return cfg
 }

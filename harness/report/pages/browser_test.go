@@ -3,6 +3,7 @@ package pages
 import (
 	"context"
 	"image/png"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,9 +44,13 @@ func runChromium(t *testing.T, bin, page string, extra ...string) string {
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--no-first-run", "--user-data-dir=" + t.TempDir()}
 	args = append(args, extra...)
-	abs, err := filepath.Abs(page)
-	require.NoError(t, err)
-	args = append(args, "file://"+abs)
+	if strings.HasPrefix(page, "http://") {
+		args = append(args, page)
+	} else {
+		abs, err := filepath.Abs(page)
+		require.NoError(t, err)
+		args = append(args, "file://"+abs)
+	}
 	cmd := exec.CommandContext(ctx, bin, args...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -110,4 +115,35 @@ func TestIndexInBrowser(t *testing.T) {
 			os.WriteFile(out, b, 0o644)
 		}
 	})
+}
+
+// TestServeInBrowser opens `harness serve`'s listing of a store in headless
+// Chromium, filtered, and then a run's index.html through the server, with
+// every picture loaded.
+func TestServeInBrowser(t *testing.T) {
+	bin := findChromium(t)
+	store := makeStore(t, 6)
+	srv := httptest.NewServer(NewStore(store).Handler())
+	defer srv.Close()
+
+	dom := runChromium(t, bin, srv.URL+"/", "--dump-dom")
+	assert.Contains(t, dom, `<p id="count">6 of 6 runs, newest first.</p>`)
+	assert.Equal(t, 6, strings.Count(dom, `<tr class="run"`))
+	first := strings.Index(dom, `data-path="g-counter/20260102T030905.000"`)
+	last := strings.Index(dom, `data-path="broadcast/20260102T030405.000"`)
+	assert.True(t, first >= 0 && last > first, "newest first")
+
+	dom = runChromium(t, bin, srv.URL+"/?workload=broadcast&verdict=false", "--dump-dom")
+	assert.Contains(t, dom, `<p id="count">1 of 6 runs, newest first.</p>`)
+	assert.Equal(t, 1, strings.Count(dom, `<td class="v-false">false</td>`))
+	assert.Contains(t, dom, `<option selected="">broadcast</option>`, "the filter shows what it selects")
+	assert.NotContains(t, dom, `data-path="g-counter/`)
+
+	// Follow a run's index link: the page, its explanation and its
+	// pictures come through the server.
+	dom = runChromium(t, bin, srv.URL+"/runs/broadcast/20260102T030405.000/index.html", "--dump-dom")
+	assert.Contains(t, dom, "valid? false")
+	assert.Contains(t, dom, `<li class="explanation">element 7 was lost.</li>`)
+	assert.Contains(t, dom, "4 of 4 pictures shown.")
+	assert.NotContains(t, dom, `data-loaded="false"`)
 }

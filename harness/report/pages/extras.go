@@ -2,8 +2,8 @@
 // store directory and its index.html, a static page (no scripts from the
 // network, no fonts, images by relative path) showing the verdict, the
 // statistics, the workload checker's findings and the plots together,
-// much as Jepsen's web view of a store does. It also reads a store's
-// headline figures (Row) for scripts/challenges.sh and scripts/sweep.sh.
+// much as Jepsen's web view of a store does. A store's headline figures,
+// one row per run, are package runrow's.
 package pages
 
 import (
@@ -32,6 +32,22 @@ const (
 // journal leaves out its pictures (the page says so) and is reported in
 // the returned error, which never concerns the verdict.
 func WriteExtras(dir string) error {
+	return WriteExtrasWith(dir, Options{})
+}
+
+// Options choose what WriteExtrasWith draws.
+type Options struct {
+	// Window is the stretch of the test messages.svg covers (zero: from
+	// the start), so that the messages around an anomaly can be seen.
+	Window plot.Window
+}
+
+// MaxWindowMessages caps messages.svg when a window is chosen: enough for
+// a few seconds of a small test, few enough for a browser.
+const MaxWindowMessages = 1000
+
+// WriteExtrasWith is WriteExtras with options.
+func WriteExtrasWith(dir string, opts Options) error {
 	var errs []error
 	res, err := report.ReadFile(dir)
 	if err != nil {
@@ -75,16 +91,25 @@ func WriteExtras(dir string) error {
 		}
 	}
 
-	msgs, err := plot.ReadMessagesFile(filepath.Join(dir, "net-journal.jsonl"), plot.MaxMessages)
+	limit := plot.MaxMessages
+	if !opts.Window.IsZero() {
+		limit = MaxWindowMessages
+	}
+	msgs, err := plot.ReadMessagesFileIn(filepath.Join(dir, "net-journal.jsonl"), opts.Window, limit)
 	if err != nil {
 		errs = append(errs, err)
 	} else if len(msgs) > 0 {
-		if err := writeFile(filepath.Join(dir, MessagesFile), func(f *os.File) error { return plot.Lamport(f, msgs) }); err != nil {
+		if err := writeFile(filepath.Join(dir, MessagesFile), func(f *os.File) error { return plot.LamportIn(f, msgs, opts.Window) }); err != nil {
 			errs = append(errs, err)
 		} else {
 			page.Messages = MessagesFile
 			page.MessageCount = len(msgs)
+			if !opts.Window.IsZero() {
+				page.MessageWindow = opts.Window.String()
+			}
 		}
+	} else if !opts.Window.IsZero() {
+		errs = append(errs, fmt.Errorf("no message was sent %s: messages.svg not drawn", opts.Window))
 	}
 
 	if err := writeFile(filepath.Join(dir, IndexFile), func(f *os.File) error { return writeIndex(f, page) }); err != nil {

@@ -34,6 +34,9 @@ type pageData struct {
 	Nemesis      []plot.Interval // fault periods: partitions, pauses, kills
 	Messages     string
 	MessageCount int
+	// MessageWindow describes the window messages.svg covers ("" for the
+	// first messages of the test).
+	MessageWindow string
 }
 
 type kv struct{ Key, Value string }
@@ -62,29 +65,31 @@ type anomaly struct {
 }
 
 type view struct {
-	Title        string
-	Dir          string
-	Verdict      string
-	Closing      string
-	Error        string
-	Test         []kv
-	Parts        []part
-	Stats        []statRow
-	Net          []netRow
-	NetNote      string
-	Rate         string
-	WorkloadOK   string
-	Scalars      []kv
-	Anomalies    []anomaly
-	EmptyFields  string
-	OpenDetails  bool
-	Nodes        []kv
-	NodeVerdict  string
-	Plots        []plotRef
-	Faults       []string
-	Messages     string
-	MessageCount int
-	Missing      string
+	Title         string
+	Dir           string
+	Verdict       string
+	Closing       string
+	Error         string
+	Test          []kv
+	Parts         []part
+	Stats         []statRow
+	Net           []netRow
+	NetNote       string
+	Rate          string
+	WorkloadOK    string
+	Scalars       []kv
+	Anomalies     []anomaly
+	EmptyFields   string
+	OpenDetails   bool
+	Nodes         []kv
+	NodeVerdict   string
+	Plots         []plotRef
+	Faults        []string
+	Messages      string
+	MessageCount  int
+	MessageWindow string
+	Missing       string
+	Explanations  []string
 }
 
 // faultLines lists each fault's periods, one line per fault, with what
@@ -130,7 +135,7 @@ func perOp(p *float64) string {
 
 func buildView(d pageData) view {
 	v := view{Dir: d.Dir, Title: filepath.Base(filepath.Clean(d.Dir)), Plots: d.Plots,
-		Messages: d.Messages, MessageCount: d.MessageCount, Verdict: "unknown",
+		Messages: d.Messages, MessageCount: d.MessageCount, MessageWindow: d.MessageWindow, Verdict: "unknown",
 		Closing: report.Closing(check.Unknown)}
 	v.Faults = faultLines(d.Nemesis)
 	var missing []string
@@ -219,6 +224,7 @@ func buildView(d pageData) view {
 	v.WorkloadOK = r.WorkloadValidity().String()
 	v.OpenDetails = r.WorkloadValidity() != check.Valid
 	v.Scalars, v.Anomalies, v.EmptyFields = workloadFields(r.Workload)
+	v.Explanations = r.Explanations
 	return v
 }
 
@@ -400,6 +406,7 @@ figure { margin: 1em 0; } figcaption { color: #555; font-size: 0.9em; }
 .lamport { overflow: auto; max-height: 900px; border: 1px solid #ddd; }
 .missing { color: #c62828; }
 .dir { color: #666; font-family: monospace; }
+#explanations li { margin: 0.4em 0; white-space: pre-wrap; max-width: 60em; }
 </style>
 </head>
 <body>
@@ -408,6 +415,10 @@ figure { margin: 1em 0; } figcaption { color: #555; font-size: 0.9em; }
 <p><span id="verdict" class="verdict v-{{.Verdict}}">valid? {{.Verdict}}</span></p>
 <p id="closing">{{.Closing}}</p>
 {{if .Error}}<p class="error">{{.Error}}</p>{{end}}
+{{if .Explanations}}<h2>Why the workload is invalid</h2>
+<ol id="explanations">
+{{range .Explanations}}<li class="explanation">{{.}}</li>
+{{end}}</ol>{{end}}
 
 <h2>Verdict by part</h2>
 <table id="parts">
@@ -456,7 +467,7 @@ figure { margin: 1em 0; } figcaption { color: #555; font-size: 0.9em; }
 {{range .Plots}}<figure><img data-plot src="{{.File}}" alt="{{.File}}" width="900" height="400"><figcaption>{{.Caption}} ({{.File}})</figcaption></figure>
 {{end}}
 {{if .Messages}}<h2>Messages</h2>
-<p>A Lamport diagram of the first {{.MessageCount}} messages: one line per node, service and client; arrows from send to receipt (dashed: replies; red cross: never received). Hover an arrow for its times.</p>
+<p>A Lamport diagram of the first {{.MessageCount}} messages{{if .MessageWindow}} sent {{.MessageWindow}}{{end}}: one line per node, service and client; arrows from send to receipt (dashed: replies; red cross: never received). Hover an arrow for its times.</p>
 <div class="lamport"><img data-plot src="{{.Messages}}" alt="{{.Messages}}"></div>{{end}}
 
 <h2>Files</h2>

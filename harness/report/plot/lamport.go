@@ -12,9 +12,37 @@ import (
 	"strings"
 )
 
-// MaxMessages is how many messages messages.svg draws: the first ones
-// sent, which show the init handshake and the start of the workload.
+// MaxMessages is how many messages messages.svg draws: by default the
+// first ones sent, which show the init handshake and the start of the
+// workload; with a Window, the first ones sent inside it.
 const MaxMessages = 250
+
+// Window is the stretch of the test a Lamport diagram covers, in
+// nanoseconds since the test started (the clock of history.jsonl and
+// net-journal.jsonl). A zero To means "to the end".
+type Window struct {
+	From, To int64
+}
+
+// Contains reports whether a send at t falls inside the window.
+func (w Window) Contains(t int64) bool {
+	return t >= w.From && (w.To <= 0 || t <= w.To)
+}
+
+// IsZero reports whether w is the whole test.
+func (w Window) IsZero() bool { return w.From <= 0 && w.To <= 0 }
+
+// String describes the window for captions, in seconds.
+func (w Window) String() string {
+	switch {
+	case w.IsZero():
+		return "the whole test"
+	case w.To <= 0:
+		return fmt.Sprintf("from %.3f s to the end", float64(w.From)/1e9)
+	default:
+		return fmt.Sprintf("from %.3f s to %.3f s", float64(w.From)/1e9, float64(w.To)/1e9)
+	}
+}
 
 // Message is one message of the journal as the diagram needs it. Recv is
 // negative when the message was never received (dropped by a partition,
@@ -48,6 +76,13 @@ type journalEvent struct {
 // been received, or after a bounded number of further lines, so it costs
 // little however long the journal is.
 func ReadMessages(r io.Reader, limit int) ([]Message, error) {
+	return ReadMessagesIn(r, Window{}, limit)
+}
+
+// ReadMessagesIn is ReadMessages for the messages sent inside w: it skips
+// (without decoding) every line before the window, so a window late in a
+// long journal costs one pass over the file and no more.
+func ReadMessagesIn(r io.Reader, w Window, limit int) ([]Message, error) {
 	var msgs []Message
 	index := map[int64]int{}
 	waiting := 0
@@ -59,6 +94,11 @@ func ReadMessages(r io.Reader, limit int) ([]Message, error) {
 		if len(b) == 0 {
 			continue
 		}
+		if w.From > 0 && len(msgs) == 0 {
+			if t, ok := lineTime(b); ok && t < w.From {
+				continue
+			}
+		}
 		var ev journalEvent
 		if err := json.Unmarshal(b, &ev); err != nil {
 			return nil, fmt.Errorf("journal: %w", err)
@@ -66,7 +106,7 @@ func ReadMessages(r io.Reader, limit int) ([]Message, error) {
 		m := ev.Message
 		switch ev.Type {
 		case "send":
-			if len(msgs) >= limit {
+			if len(msgs) >= limit || !w.Contains(ev.Time) {
 				break
 			}
 			if _, seen := index[m.ID]; seen {
@@ -84,7 +124,9 @@ func ReadMessages(r io.Reader, limit int) ([]Message, error) {
 				waiting--
 			}
 		}
-		if len(msgs) >= limit {
+		// Once the diagram is full, or the journal has passed the window,
+		// read on only for the receipts still missing.
+		if len(msgs) >= limit || (w.To > 0 && ev.Time > w.To) {
 			if waiting == 0 {
 				break
 			}
@@ -98,14 +140,35 @@ func ReadMessages(r io.Reader, limit int) ([]Message, error) {
 	return msgs, sc.Err()
 }
 
+// lineTime reads the "time" field of a journal line cheaply, without
+// decoding the message.
+func lineTime(b []byte) (int64, bool) {
+	i := bytes.Index(b, []byte(`"time":`))
+	if i < 0 {
+		return 0, false
+	}
+	b = b[i+len(`"time":`):]
+	j := 0
+	for j < len(b) && (b[j] == '-' || (b[j] >= '0' && b[j] <= '9')) {
+		j++
+	}
+	t, err := strconv.ParseInt(string(b[:j]), 10, 64)
+	return t, err == nil
+}
+
 // ReadMessagesFile is ReadMessages on a file.
 func ReadMessagesFile(path string, limit int) ([]Message, error) {
+	return ReadMessagesFileIn(path, Window{}, limit)
+}
+
+// ReadMessagesFileIn is ReadMessagesIn on a file.
+func ReadMessagesFileIn(path string, w Window, limit int) ([]Message, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return ReadMessages(f, limit)
+	return ReadMessagesIn(f, w, limit)
 }
 
 // Diagram geometry, in SVG pixels.
@@ -150,6 +213,12 @@ func actorOrder(ids []string) {
 // their times), so bursts stay readable. A message never received ends in
 // a red cross half-way to its destination.
 func Lamport(w io.Writer, msgs []Message) error {
+	return LamportIn(w, msgs, Window{})
+}
+
+// LamportIn is Lamport with a caption naming the window msgs were read
+// from.
+func LamportIn(w io.Writer, msgs []Message, win Window) error {
 	actorSet := map[string]bool{}
 	var times []int64
 	for _, m := range msgs {
@@ -187,7 +256,11 @@ func Lamport(w io.Writer, msgs []Message) error {
 		`<marker id="a" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="context-stroke"/></marker>` +
 		`</defs>` + "\n")
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", width, height)
-	fmt.Fprintf(&b, `<text x="8" y="16" font-size="12">first %d messages (time runs down; event order, not to scale)</text>`+"\n", len(msgs))
+	caption := fmt.Sprintf("first %d messages", len(msgs))
+	if !win.IsZero() {
+		caption = fmt.Sprintf("first %d messages sent %s", len(msgs), win)
+	}
+	fmt.Fprintf(&b, `<text x="8" y="16" font-size="12">%s (time runs down; event order, not to scale)</text>`+"\n", esc(caption))
 	for _, a := range actors {
 		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="11" font-weight="bold">%s</text>`+"\n", x(a), topPad, esc(a))
 		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#999" stroke-width="1"/>`+"\n", x(a), topPad+6, x(a), height-20)

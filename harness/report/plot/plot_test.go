@@ -326,3 +326,33 @@ func TestJSONShapeOfJournal(t *testing.T) {
 	assert.Equal(t, int64(9), e.Message.ID)
 	require.NotNil(t, e.Message.Body.InReplyTo)
 }
+
+func TestReadMessagesInWindow(t *testing.T) {
+	j := journal(
+		ev("send", 10, 1, "c0", "n0", `{"type":"init"}`),
+		ev("recv", 12, 1, "c0", "n0", `{"type":"init"}`),
+		ev("send", 100, 2, "n0", "n1", `{"type":"gossip","time":5}`),
+		ev("send", 150, 3, "n1", "n0", `{"type":"gossip"}`),
+		ev("recv", 160, 3, "n1", "n0", `{"type":"gossip"}`),
+		ev("recv", 210, 2, "n0", "n1", `{"type":"gossip"}`),
+		ev("send", 300, 4, "n0", "n1", `{"type":"late"}`),
+		ev("recv", 301, 4, "n0", "n1", `{"type":"late"}`),
+	)
+	msgs, err := ReadMessagesIn(strings.NewReader(j), Window{From: 50, To: 200}, 100)
+	require.NoError(t, err)
+	require.Len(t, msgs, 2, "only the messages sent inside the window")
+	assert.Equal(t, Message{ID: 2, Src: "n0", Dest: "n1", Type: "gossip", Send: 100, Recv: 210}, msgs[0],
+		"a receipt after the window's end still counts")
+	assert.Equal(t, int64(3), msgs[1].ID)
+
+	msgs, err = ReadMessagesIn(strings.NewReader(j), Window{From: 250}, 100)
+	require.NoError(t, err)
+	require.Len(t, msgs, 1, "to the end")
+	assert.Equal(t, "late", msgs[0].Type)
+
+	var svg bytes.Buffer
+	require.NoError(t, LamportIn(&svg, msgs, Window{From: 250_000_000, To: 2_500_000_000}))
+	assert.Contains(t, svg.String(), "first 1 messages sent from 0.250 s to 2.500 s")
+	assert.Equal(t, "the whole test", Window{}.String())
+	assert.Equal(t, "from 1.000 s to the end", Window{From: 1e9}.String())
+}

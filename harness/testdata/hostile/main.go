@@ -3,7 +3,8 @@
 // Every mode that answers init serves the echo workload unless it says
 // otherwise. With HOSTILE_PID_DIR set, the process leaves an empty file
 // named after its pid there, so a test can check that none outlives the
-// harness.
+// harness, and a flood leaves the file "flooded" there once it has
+// written 48 MB.
 package main
 
 import (

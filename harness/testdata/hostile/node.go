@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 )
@@ -100,11 +102,25 @@ func (n *node) serve(reply func(m message)) {
 	}
 }
 
+// floodedMark is how many bytes a flood has written when it leaves the
+// file "flooded" in HOSTILE_PID_DIR: three times the harness's 16 MB input
+// bound, so a receiver that stopped reading has had messages dropped (its
+// pipe, the batch being written and the queue hold at most about twice
+// the bound).
+const floodedMark = 48 << 20
+
 // flood sends count messages of size bytes of padding to dest.
 func (n *node) flood(dest string, count, size int) {
 	pad := strings.Repeat("x", size)
+	written := 0
 	for i := range count {
 		b, _ := json.Marshal(map[string]any{"src": n.id, "dest": dest, "body": map[string]any{"type": "flood", "seq": i, "pad": pad}})
 		n.line(string(b), i%64 == 63 || i == count-1)
+		if written < floodedMark && written+len(b)+1 >= floodedMark {
+			if dir := os.Getenv("HOSTILE_PID_DIR"); dir != "" {
+				os.WriteFile(filepath.Join(dir, "flooded"), nil, 0o644)
+			}
+		}
+		written += len(b) + 1
 	}
 }

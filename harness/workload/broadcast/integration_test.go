@@ -20,7 +20,7 @@ import (
 	"glomers/harness/check"
 	"glomers/harness/netsim"
 	"glomers/harness/run"
-	"glomers/harness/workload/broadcast"
+	"glomers/harness/workload/setfull"
 	"glomers/internal/harnesstest"
 	"glomers/internal/testbin"
 	"glomers/node"
@@ -93,11 +93,11 @@ func brokenNode(mode string) error {
 
 // runTest runs cfg through the harness and returns the outcome, the
 // overall verdict and set-full's result.
-func runTest(t *testing.T, cfg run.Config) (*run.Outcome, check.Validity, broadcast.SetFullResult) {
+func runTest(t *testing.T, cfg run.Config) (*run.Outcome, check.Validity, setfull.Result) {
 	t.Helper()
 	out, v, err := harnesstest.Run(t, cfg)
 	require.NoError(t, err)
-	res, ok := out.Workload.(broadcast.SetFullResult)
+	res, ok := out.Workload.(setfull.Result)
 	require.True(t, ok, "workload result is %T", out.Workload)
 	t.Logf("attempts %d stable %d lost %d never-read %d stale %d stable-latencies %v servers %d msgs",
 		res.AttemptCount, res.StableCount, res.LostCount, res.NeverReadCount, res.StaleCount, res.StableLatencies, out.Net.Servers.MsgCount)
@@ -111,7 +111,7 @@ func config(bin string, nodes int) run.Config {
 	cfg.TimeLimit = 2 * time.Second
 	cfg.RecoveryTime = time.Second
 	// Short retries, so the node recovers within the short recovery time.
-	cfg.Args = []string{"retry=300ms", "ack-delay=100ms"}
+	cfg.Args = []string{"retry=300ms"}
 	return cfg
 }
 

@@ -1,6 +1,7 @@
 package broadcast
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"testing"
 
@@ -13,7 +14,7 @@ import (
 
 // TestRealMaelstromRuns checks two store directories written by the real
 // Maelstrom (testdata/maelstrom/<run>/history.edn and results.edn, copied
-// from /work/shared/maelstrom-runs): our set-full must reproduce the
+// from the shared real Maelstrom runs): our set-full must reproduce the
 // :workload map of results.edn key by key.
 func TestRealMaelstromRuns(t *testing.T) {
 	dirs, err := filepath.Glob("testdata/maelstrom/*")
@@ -69,4 +70,13 @@ func TestRealMaelstromRuns(t *testing.T) {
 			assert.Equal(t, wantValid, res.Validity())
 		})
 	}
+}
+
+func toMap(t *testing.T, v any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	m := map[string]any{}
+	require.NoError(t, json.Unmarshal(b, &m))
+	return m
 }

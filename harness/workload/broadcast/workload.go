@@ -3,11 +3,10 @@
 // message at the start, then a random mix of `broadcast` (unique integers)
 // and `read` operations, and a final `read` on every client thread; the
 // result is judged by Jepsen's set-full checker with `broadcast` as its add
-// (see SetFull).
+// (package setfull).
 package broadcast
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"glomers/harness/check"
 	"glomers/harness/history"
 	"glomers/harness/workload"
+	"glomers/harness/workload/setfull"
 )
 
 // Request and response bodies, as broadcast.clj's defrpc schemas define
@@ -97,14 +97,7 @@ func (w *Workload) Generator() workload.Generator {
 // Final is (gen/each-thread {:f :read, :final? true}): one final read per
 // client thread.
 func (w *Workload) Final() *workload.Final {
-	done := map[int]bool{}
-	return &workload.Final{Generator: workload.GeneratorFunc(func(wk workload.Worker, _ *history.Op) (history.Op, bool) {
-		if done[wk.Thread] {
-			return history.Op{}, false
-		}
-		done[wk.Thread] = true
-		return history.Op{F: "read", Final: true}, true
-	})}
+	return workload.EachThreadOnce(history.Op{F: "read", Final: true})
 }
 
 // NewClient makes a client talking to the worker's node.
@@ -118,7 +111,7 @@ func (w *Workload) Check(h history.History) check.Result {
 }
 
 // Checker is the checker Maelstrom uses for this workload.
-func Checker() SetFull { return SetFull{AddF: "broadcast"} }
+func Checker() setfull.Checker { return setfull.Checker{AddF: "broadcast"} }
 
 type client struct {
 	conn workload.Conn
@@ -142,13 +135,11 @@ func (c *client) Invoke(ctx context.Context, op history.Op) history.Op {
 		}
 		var msgs any
 		if len(resp.Messages) > 0 {
-			dec := json.NewDecoder(bytes.NewReader(resp.Messages))
-			dec.UseNumber()
-			if err := dec.Decode(&msgs); err != nil {
+			if msgs, err = history.DecodeJSON(resp.Messages); err != nil {
 				return workload.Complete(op, nil, fmt.Errorf("malformed read_ok: %w", err), true)
 			}
 		}
-		return workload.Complete(op, history.Normalize(msgs), nil, true)
+		return workload.Complete(op, msgs, nil, true)
 	}
 	return workload.Complete(op, nil, fmt.Errorf("unknown f %q", op.F), true)
 }

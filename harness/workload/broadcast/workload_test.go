@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"glomers/harness/errcode"
 	"glomers/harness/history"
 	"glomers/harness/workload"
-	"glomers/node"
 )
 
 func nodes(n int) []string {
@@ -181,7 +181,7 @@ func TestSetupSendsTopologyToEveryNode(t *testing.T) {
 	// A node that refuses the topology aborts the setup.
 	failing := func() workload.Conn {
 		return &fakeConn{reply: func(string, map[string]any) (json.RawMessage, error) {
-			return nil, node.NewRPCError(node.CodeNotSupported, "no")
+			return nil, errcode.New(errcode.NotSupported, "no")
 		}}
 	}
 	assert.Error(t, w.Setup(context.Background(), failing))
@@ -202,7 +202,7 @@ func TestClient(t *testing.T) {
 		case "read":
 			return readReply, readErr
 		}
-		return nil, node.NewRPCError(node.CodeNotSupported, "?")
+		return nil, errcode.New(errcode.NotSupported, "?")
 	}}
 	c := w.NewClient(conn, workload.Worker{Node: "n0"}, nil)
 	ctx := context.Background()

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cockroachdb/datadriven"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -13,13 +14,15 @@ import (
 	"glomers/internal/scenario"
 )
 
-// TestScenarios checks each hand-made history in testdata against its
-// expected analysis; the file name says the expected verdict.
+// TestScenarios runs testdata/checker: hand-made histories in the
+// scenario notation (internal/scenario); `check` prints the whole
+// analysis. The file name says the expected verdict.
 func TestScenarios(t *testing.T) {
-	scenario.Each(t, "testdata/*.jsonl", func(t *testing.T, name string, h history.History, expected string) {
+	scenario.Walk(t, "testdata/checker", func(t *testing.T, d *datadriven.TestData, h history.History) string {
+		require.Equal(t, "check", d.Cmd)
 		res := Check(h)
-		assert.Equal(t, check.Of(strings.HasSuffix(name, "-valid")), res.Validity())
-		scenario.ExpectJSON(t, expected, res)
+		assert.Equal(t, check.Of(strings.Contains(d.Pos, "-valid:")), res.Validity(), d.Pos)
+		return scenario.JSON(t, res)
 	})
 }
 

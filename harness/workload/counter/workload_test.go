@@ -9,9 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"glomers/harness/errcode"
 	"glomers/harness/history"
 	"glomers/harness/workload"
-	"glomers/node"
 )
 
 func opts() workload.Options {
@@ -100,7 +100,7 @@ func TestClient(t *testing.T) {
 	assert.JSONEq(t, `{"type":"add","delta":3}`, string(b))
 
 	// Every error is info, as Maelstrom's client without with-errors.
-	conn = &fakeConn{err: node.NewRPCError(node.CodeTemporarilyUnavailable, "x")}
+	conn = &fakeConn{err: errcode.New(errcode.TemporarilyUnavailable, "x")}
 	out = w.NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(ctx, history.Op{Type: history.Invoke, F: "add", Value: int64(3)})
 	assert.Equal(t, history.Info, out.Type)
 	assert.Equal(t, []any{"temporarily-unavailable", "x"}, out.Error)

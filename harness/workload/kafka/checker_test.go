@@ -1,121 +1,55 @@
 package kafka
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
-	"os"
+	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/cockroachdb/datadriven"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"glomers/harness/check"
 	"glomers/harness/history"
+	"glomers/internal/scenario"
 )
 
-// scenario is one file of testdata/scenarios: a hand-made history whose
-// header comments state what the checker must find.
-type scenario struct {
-	h          history.History
-	errorTypes []string
-	valid      bool
-	worstLag   []string // seconds, process, key
-	infoCauses int
-}
-
-func loadScenario(t *testing.T, path string) scenario {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	var s scenario
-	s.infoCauses = -1
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if !strings.HasPrefix(line, "#") {
-			continue
-		}
-		k, v, ok := strings.Cut(strings.TrimSpace(strings.TrimPrefix(line, "#")), ":")
-		if !ok {
-			continue
-		}
-		v = strings.TrimSpace(v)
-		switch k {
-		case "error-types":
-			s.errorTypes = strings.Fields(v)
-		case "valid":
-			s.valid = v == "true"
-		case "worst-lag":
-			s.worstLag = strings.Fields(v)
-		case "info-txn-causes":
-			s.infoCauses, err = strconv.Atoi(v)
-			require.NoError(t, err)
-		}
-	}
-	s.h, err = history.ReadJSONLines(bytes.NewReader(b))
-	require.NoError(t, err)
-	s.h.Reindex()
-	timed := false
-	for _, o := range s.h {
-		timed = timed || o.Time != 0
-	}
-	if !timed {
-		for i := range s.h {
-			s.h[i].Time = int64(i+1) * 1_000_000
-		}
-	}
-	return s
-}
-
-// TestScenarios runs the checker on every hand-made history under
-// testdata/scenarios: one with each anomaly, and clean ones next to them.
+// TestScenarios runs testdata/checker: hand-made histories in the
+// scenario notation (internal/scenario), one anomaly each and clean ones
+// beside them; `check` prints the verdict, the error types, the worst
+// realtime lag when there is one, and the number of info-txn causes.
 func TestScenarios(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "scenarios", "*.jsonl"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, f := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(f), ".jsonl"), func(t *testing.T) {
-			s := loadScenario(t, f)
-			r := Check(s.h)
-			want := s.errorTypes
-			if want == nil {
-				want = []string{}
-			}
-			assert.Equal(t, want, r.ErrorTypes)
-			assert.Equal(t, check.Of(s.valid), r.Valid)
-			if s.worstLag != nil {
-				sec, err := strconv.ParseFloat(s.worstLag[0], 64)
-				require.NoError(t, err)
-				assert.InDelta(t, sec, r.WorstRealtimeLag.Lag, 1e-9)
-				require.NotNil(t, r.WorstRealtimeLag.Process)
-				assert.Equal(t, s.worstLag[1], strconv.Itoa(*r.WorstRealtimeLag.Process))
-				assert.Equal(t, s.worstLag[2], *r.WorstRealtimeLag.Key)
-			}
-			if s.infoCauses >= 0 {
-				assert.Len(t, r.InfoTxnCauses, s.infoCauses)
-			}
-			// The result must serialise with Jepsen's names.
-			b, err := json.Marshal(r)
-			require.NoError(t, err)
-			var m map[string]any
-			require.NoError(t, json.Unmarshal(b, &m))
-			for _, k := range []string{"valid?", "worst-realtime-lag", "bad-error-types", "error-types", "info-txn-causes"} {
-				assert.Contains(t, m, k)
-			}
-			for _, et := range r.ErrorTypes {
-				assert.Contains(t, m, et, "each error type has its entry")
-			}
-		})
-	}
+	scenario.Walk(t, "testdata/checker", func(t *testing.T, d *datadriven.TestData, h history.History) string {
+		require.Equal(t, "check", d.Cmd)
+		r := Check(h)
+		// The result must serialise with Jepsen's names.
+		b, err := json.Marshal(r)
+		require.NoError(t, err)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(b, &m))
+		for _, k := range []string{"valid?", "worst-realtime-lag", "bad-error-types", "error-types", "info-txn-causes"} {
+			assert.Contains(t, m, k)
+		}
+		for _, et := range r.ErrorTypes {
+			assert.Contains(t, m, et, "each error type has its entry")
+		}
+		var out strings.Builder
+		fmt.Fprintf(&out, "valid? %s\nerror-types: %v\n", r.Valid, r.ErrorTypes)
+		if w := r.WorstRealtimeLag; w.Process != nil && w.Key != nil {
+			fmt.Fprintf(&out, "worst-lag: %gs process %d key %s\n", w.Lag, *w.Process, *w.Key)
+		}
+		if len(r.InfoTxnCauses) > 0 {
+			fmt.Fprintf(&out, "info-txn-causes: %d\n", len(r.InfoTxnCauses))
+		}
+		return out.String()
+	})
 }
 
 func scenarioResult(t *testing.T, name string) Result {
 	t.Helper()
-	return Check(loadScenario(t, filepath.Join("testdata", "scenarios", name+".jsonl")).h)
+	return Check(scenario.FirstHistory(t, filepath.Join("testdata", "checker", name)))
 }
 
 // The details of a few anomalies, as Jepsen reports them.

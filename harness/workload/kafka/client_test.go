@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"glomers/harness/errcode"
 	"glomers/harness/history"
 	"glomers/harness/workload"
-	"glomers/node"
 )
 
 // fakeKafka is a correct single-node log behind a workload.Conn, recording
@@ -152,7 +152,7 @@ func TestClientErrors(t *testing.T) {
 	assert.Equal(t, "net-timeout", op.Error)
 	assert.Equal(t, []any{[]any{"send", "1", int64(5)}}, op.Value, "an indefinite send keeps its invocation value")
 
-	kf.failOn, kf.err = "list_committed_offsets", node.NewRPCError(node.CodeTemporarilyUnavailable, "later")
+	kf.failOn, kf.err = "list_committed_offsets", errcode.New(errcode.TemporarilyUnavailable, "later")
 	op = invoke(c, "assign", []any{"1"}, false)
 	assert.Equal(t, history.Fail, op.Type)
 	assert.Equal(t, []any{"temporarily-unavailable", "later"}, op.Error)

@@ -12,6 +12,7 @@ import (
 
 	"glomers/harness/check"
 	"glomers/harness/history"
+	"glomers/internal/testbin"
 )
 
 // loadGz reads a gzipped JSON-lines history converted from a real
@@ -20,7 +21,7 @@ func loadGz(t testing.TB, name string) history.History {
 	return scenarios.ReadHistory(t, filepath.Join("testdata", "real", name))
 }
 
-// TestRealRuns checks the two kafka runs in /work/shared/maelstrom-runs:
+// TestRealRuns checks the two real kafka runs (testbin.MaelstromRuns):
 // Maelstrom judged both valid with no error types, and reported these
 // worst realtime lags (results.edn, :workload).
 func TestRealRuns(t *testing.T) {
@@ -50,10 +51,10 @@ func TestRealRuns(t *testing.T) {
 }
 
 // The same runs read straight from their history.edn with the project's
-// EDN importer (skipped where /work/shared is not present) give the same
+// EDN importer (skipped where the real runs are not present) give the same
 // results as the converted copies.
 func TestRealRunsEDN(t *testing.T) {
-	dirs, _ := filepath.Glob("/work/shared/maelstrom-runs/*__kafka__*")
+	dirs, _ := filepath.Glob(filepath.Join(testbin.MaelstromRuns(t), "*__kafka__*"))
 	if len(dirs) == 0 {
 		t.Skip("no Maelstrom kafka runs on this machine")
 	}

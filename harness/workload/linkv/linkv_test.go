@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"glomers/harness/errcode"
 	"glomers/harness/history"
 	"glomers/harness/workload"
-	"glomers/node"
 )
 
 func opts(nodes, concurrency int) workload.Options {
@@ -123,10 +123,10 @@ func TestClient(t *testing.T) {
 		err  error
 		want history.Type
 	}{
-		{"cas", []any{int64(1), []any{int64(1), int64(2)}}, node.NewRPCError(node.CodePreconditionFailed, "no"), history.Fail},
-		{"cas", []any{int64(1), []any{int64(1), int64(2)}}, node.NewRPCError(node.CodeKeyDoesNotExist, "no"), history.Fail},
-		{"read", []any{int64(1), nil}, node.NewRPCError(node.CodeKeyDoesNotExist, "no"), history.Fail},
-		{"write", []any{int64(1), int64(1)}, node.NewRPCError(node.CodeCrash, "?"), history.Info},
+		{"cas", []any{int64(1), []any{int64(1), int64(2)}}, errcode.New(errcode.PreconditionFailed, "no"), history.Fail},
+		{"cas", []any{int64(1), []any{int64(1), int64(2)}}, errcode.New(errcode.KeyDoesNotExist, "no"), history.Fail},
+		{"read", []any{int64(1), nil}, errcode.New(errcode.KeyDoesNotExist, "no"), history.Fail},
+		{"write", []any{int64(1), int64(1)}, errcode.New(errcode.Crash, "?"), history.Info},
 		{"cas", []any{int64(1), []any{int64(1), int64(2)}}, workload.ErrTimeout, history.Info},
 		{"read", []any{int64(1), nil}, workload.ErrTimeout, history.Fail},
 		{"write", []any{int64(1), int64(1)}, context.DeadlineExceeded, history.Info},

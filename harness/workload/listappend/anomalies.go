@@ -16,7 +16,7 @@ import (
 
 var show = elle.Show
 
-func opName(o history.Op) string { return fmt.Sprintf("op %d (process %d)", o.Index, o.Process) }
+var opName = elle.OpName
 
 // readCase: a committed read that saw an element appended by a failed
 // transaction (G1a), or whose last element was not its appender's last
@@ -78,19 +78,7 @@ func g1aCases(txns []*txn) []readCase {
 // then followed with another append to the same key. Every transaction
 // (ok, failed or indeterminate) contributes its intermediate appends.
 func g1bCases(txns []*txn) []readCase {
-	inter := map[keyElem]*txn{}
-	for _, t := range txns {
-		final := map[any]any{}
-		for _, m := range t.mops {
-			if !m.append {
-				continue
-			}
-			if prev, ok := final[m.key]; ok {
-				inter[keyElem{m.key, prev}] = t
-			}
-			final[m.key] = m.value
-		}
-	}
+	inter := elle.IntermediateWrites(txns, txnMops)
 	if len(inter) == 0 {
 		return nil
 	}
@@ -104,7 +92,7 @@ func g1bCases(txns []*txn) []readCase {
 				continue
 			}
 			e := last(m.list)
-			if w, ok := inter[keyElem{m.key, e}]; ok && w != t {
+			if w, ok := inter[elle.KeyValue{Key: m.key, Value: e}]; ok && w != t {
 				out = append(out, readCase{Type: "G1b", Op: t.comp, Mop: m.asAny(), Writer: w.comp, Element: e})
 			}
 		}
@@ -510,60 +498,15 @@ func (c lostUpdateCase) Explain() string {
 		strings.Join(names, ", "), show(c.Key), show(c.Value))
 }
 
-// lostUpdateCases follows elle.txn/lost-update-cases, including its quirk:
-// a key's "read value" is its first read in the transaction, even when
-// that read follows an append to the key.
+// lostUpdateCases: elle.LostUpdates (elle.txn/lost-update-cases).
 func lostUpdateCases(txns []*txn) []lostUpdateCase {
-	type group struct {
-		k, v any
-		ops  []history.Op
-	}
-	type kv struct {
-		k any
-		v string
-	}
-	idx := map[kv]*group{}
-	var order []*group
-	for _, t := range txns {
-		if t.typ != history.OK {
-			continue
-		}
-		type read struct {
-			v  any
-			id string
-		}
-		reads := map[any]read{}
-		writes := map[any]bool{}
-		for _, m := range t.mops {
-			rv, isRead := reads[m.key]
-			if m.append && !writes[m.key] {
-				if !isRead {
-					continue
-				}
-				writes[m.key] = true
-				g := idx[kv{m.key, rv.id}]
-				if g == nil {
-					g = &group{k: m.key, v: rv.v}
-					idx[kv{m.key, rv.id}] = g
-					order = append(order, g)
-				}
-				g.ops = append(g.ops, t.comp)
-				continue
-			}
-			if !m.append && !isRead {
-				r := read{v: m.asAny()[2], id: "nil"}
-				if !m.nilRead {
-					r.id = "[" + listID(m.list) + "]"
-				}
-				reads[m.key] = r
-			}
-		}
-	}
 	var out []lostUpdateCase
-	for _, g := range order {
-		if len(g.ops) >= 2 {
-			out = append(out, lostUpdateCase{Key: g.k, Value: g.v, Txns: g.ops})
+	for _, c := range elle.LostUpdates(txns, func(t *txn) bool { return t.typ == history.OK }, txnMops) {
+		ops := make([]history.Op, len(c.Txns))
+		for i, t := range c.Txns {
+			ops[i] = t.comp
 		}
+		out = append(out, lostUpdateCase{Key: c.Key, Value: c.Value, Txns: ops})
 	}
 	return out
 }

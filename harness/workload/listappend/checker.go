@@ -76,16 +76,6 @@ func Check(h history.History, opts CheckOptions) *Result {
 	for i, t := range dg.vertices {
 		indices[i] = t.comp.Index
 	}
-	cycles, exists := elle.FindCycles(dg.g, ms.Order, indices, elle.ListAppendOrder)
-	for typ, cs := range cycles {
-		out := make([]elle.CycleReport, len(cs))
-		for i, c := range cs {
-			out[i] = elle.NewCycleReport(typ, c, dg.ops, dg.explainStep)
-		}
-		anomalies[typ] = out
-	}
-	for typ, cs := range exists {
-		anomalies[typ] = cs
-	}
-	return ms.ResultMap(anomalies)
+	elle.AddCycleAnomalies(anomalies, dg.g, ms.Order, indices, elle.ListAppendOrder, dg.ops, dg.explainStep)
+	return ms.ResultMap(anomalies, elle.AsElle)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"glomers/harness/history"
+	"glomers/internal/scenario"
 )
 
 // The scenario files in testdata/checker/ hold hand-made histories, one
@@ -26,67 +27,45 @@ import (
 // `check ... json` prints the whole result.
 
 func parseScenario(t *testing.T, input string) history.History {
-	var h history.History
-	pending := map[int]bool{}
-	for _, line := range strings.Split(input, "\n") {
-		f := strings.Fields(line)
-		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
-			continue
+	return scenario.Txns(t, input, appendOp)
+}
+
+// appendOp reads ax5 (append 5 to x), rx:1,2 (read [1 2] from x), rx:
+// (read []) and rx_ (read nil).
+func appendOp(tok string) (completion, invocation []any, err error) {
+	if len(tok) < 3 {
+		return nil, nil, fmt.Errorf("want <f><key><value>")
+	}
+	fn, key, val := tok[:1], tok[1:2], tok[2:]
+	switch fn {
+	case "a":
+		n, err := strconv.ParseInt(val, 10, 64)
+		if err != nil {
+			return nil, nil, err
 		}
-		require.GreaterOrEqual(t, len(f), 2, "line %q", line)
-		p, err := strconv.Atoi(f[1])
-		require.NoError(t, err, "line %q", line)
-		var txn, inv []any
-		for _, tok := range f[2:] {
-			require.GreaterOrEqual(t, len(tok), 3, "micro-op %q", tok)
-			fn, key, val := tok[:1], tok[1:2], tok[2:]
-			switch fn {
-			case "a":
-				n, err := strconv.ParseInt(val, 10, 64)
-				require.NoError(t, err, "micro-op %q", tok)
-				txn = append(txn, []any{"append", key, n})
-				inv = append(inv, []any{"append", key, n})
-			case "r":
-				var v any
-				if val != "_" {
-					require.True(t, strings.HasPrefix(val, ":"), "micro-op %q", tok)
-					l := []any{}
-					for _, s := range strings.Split(val[1:], ",") {
-						if s == "" {
-							continue
-						}
-						n, err := strconv.ParseInt(s, 10, 64)
-						require.NoError(t, err, "micro-op %q", tok)
-						l = append(l, n)
-					}
-					v = l
-				}
-				txn = append(txn, []any{"r", key, v})
-				inv = append(inv, []any{"r", key, nil})
-			default:
-				txn = append(txn, []any{fn, key, val})
-				inv = append(inv, []any{fn, key, val})
+		return []any{"append", key, n}, []any{"append", key, n}, nil
+	case "r":
+		var v any
+		if val != "_" {
+			if !strings.HasPrefix(val, ":") {
+				return nil, nil, fmt.Errorf("a read is rx:1,2, rx: or rx_")
 			}
+			l := []any{}
+			for _, s := range strings.Split(val[1:], ",") {
+				if s == "" {
+					continue
+				}
+				n, err := strconv.ParseInt(s, 10, 64)
+				if err != nil {
+					return nil, nil, err
+				}
+				l = append(l, n)
+			}
+			v = l
 		}
-		typ := history.Type(f[0])
-		if f[0] == "inv" {
-			typ = history.Invoke
-		}
-		if typ != history.Invoke && !pending[p] {
-			h = append(h, history.Op{Type: history.Invoke, Process: p, F: "txn", Value: inv})
-		}
-		pending[p] = typ == history.Invoke
-		val := any(txn)
-		if typ == history.Invoke {
-			val = inv
-		}
-		h = append(h, history.Op{Type: typ, Process: p, F: "txn", Value: val})
+		return []any{"r", key, v}, []any{"r", key, nil}, nil
 	}
-	for i := range h {
-		h[i].Index = i
-		h[i].Time = int64(i) * 1_000_000
-	}
-	return h
+	return []any{fn, key, val}, []any{fn, key, val}, nil
 }
 
 func TestCheckerScenarios(t *testing.T) {

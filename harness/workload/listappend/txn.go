@@ -38,6 +38,23 @@ func (m mop) asAny() []any {
 	return []any{"r", m.key, m.list}
 }
 
+// The mop as elle's shared checks see it (elle.Mop).
+func (m mop) MopKey() any   { return m.key }
+func (m mop) IsWrite() bool { return m.append }
+func (m mop) Written() any  { return m.value }
+
+// ReadName names the list read: "nil" for a null read, else its elements.
+func (m mop) ReadName() any {
+	if m.nilRead {
+		return "nil"
+	}
+	return "[" + listID(m.list) + "]"
+}
+
+func (m mop) ReadShown() any { return m.asAny()[2] }
+
+func txnMops(t *txn) []mop { return t.mops }
+
 // scalar makes a key or element usable as a map key.
 func scalar(v any) any {
 	if i, ok := history.AsInt(v); ok {

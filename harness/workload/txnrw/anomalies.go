@@ -103,19 +103,7 @@ func g1aCases(txns []*txn) []readCase {
 // transaction (ok, fail or info) contributes its intermediate writes, and a
 // transaction reading its own intermediate write is not an anomaly.
 func g1bCases(txns []*txn) []readCase {
-	inter := map[keyValue]*txn{}
-	for _, t := range txns {
-		last := map[any]any{}
-		for _, m := range t.mops {
-			if !m.write {
-				continue
-			}
-			if prev, ok := last[m.key]; ok {
-				inter[keyValue{m.key, prev}] = t
-			}
-			last[m.key] = m.value
-		}
-	}
+	inter := elle.IntermediateWrites(txns, txnMops)
 	if len(inter) == 0 {
 		return nil
 	}
@@ -128,7 +116,7 @@ func g1bCases(txns []*txn) []readCase {
 			if m.write {
 				continue
 			}
-			if w, ok := inter[keyValue{m.key, m.value}]; ok && w != t {
+			if w, ok := inter[elle.KeyValue{Key: m.key, Value: m.value}]; ok && w != t {
 				out = append(out, readCase{kind: "G1b", Op: t.opJSON(), Mop: m.asAny(), Writer: w.opJSON()})
 			}
 		}
@@ -136,54 +124,20 @@ func g1bCases(txns []*txn) []readCase {
 	return out
 }
 
-// lostUpdateCases follows elle.txn/lost-update-cases exactly, including its
-// quirk: a key's "read value" is its first read in the transaction, even
-// when that read follows a write of the key.
+// lostUpdateCases: elle.LostUpdates (elle.txn/lost-update-cases).
 func lostUpdateCases(txns []*txn) []lostUpdateCase {
-	type group struct {
-		k, v any
-		ops  []history.Op
-	}
-	idx := map[keyValue]*group{}
-	var order []*group
-	for _, t := range txns {
-		if t.typ != history.OK {
-			continue
-		}
-		reads := map[any]any{}
-		writes := map[any]bool{}
-		for _, m := range t.mops {
-			rv, read := reads[m.key]
-			if m.write && !writes[m.key] {
-				if !read {
-					continue
-				}
-				writes[m.key] = true
-				kvk := keyValue{m.key, rv}
-				g := idx[kvk]
-				if g == nil {
-					g = &group{k: m.key, v: rv}
-					idx[kvk] = g
-					order = append(order, g)
-				}
-				g.ops = append(g.ops, t.opJSON())
-				continue
-			}
-			if !m.write && !read {
-				reads[m.key] = m.value
-			}
-		}
-	}
 	var out []lostUpdateCase
-	for _, g := range order {
-		if len(g.ops) >= 2 {
-			out = append(out, lostUpdateCase{Key: g.k, Value: g.v, Txns: g.ops})
+	for _, c := range elle.LostUpdates(txns, func(t *txn) bool { return t.typ == history.OK }, txnMops) {
+		ops := make([]history.Op, len(c.Txns))
+		for i, t := range c.Txns {
+			ops[i] = t.opJSON()
 		}
+		out = append(out, lostUpdateCase{Key: c.Key, Value: c.Value, Txns: ops})
 	}
 	return out
 }
 
-func opName(o history.Op) string { return fmt.Sprintf("op %d (process %d)", o.Index, o.Process) }
+var opName = elle.OpName
 
 // Explain says what the case means (check.Explainer, through elle.Result).
 func (c internalCase) Explain() string {

@@ -3,9 +3,7 @@ package txnrw
 import (
 	"errors"
 	"fmt"
-	"sort"
 
-	"glomers/harness/check"
 	"glomers/harness/elle"
 	"glomers/harness/history"
 )
@@ -85,51 +83,9 @@ func Check(h history.History, opts CheckOptions) *Result {
 	for i, t := range dg.oks {
 		indices[i] = t.comp.Index
 	}
-	cycles, exists := elle.FindCycles(dg.g, extra, indices, elle.RWRegisterOrder)
-	for typ, cs := range cycles {
-		out := make([]elle.CycleReport, len(cs))
-		for i, c := range cs {
-			out[i] = elle.NewCycleReport(typ, c, dg.ops, dg.explainStep)
-		}
-		anomalies[typ] = out
-	}
-	for typ, cs := range exists {
-		anomalies[typ] = cs
-	}
+	elle.AddCycleAnomalies(anomalies, dg.g, extra, indices, elle.RWRegisterOrder, dg.ops, dg.explainStep)
 
-	return resultMap(anomalies, ms.Reportable)
-}
-
-// resultMap is elle.txn/result-map followed by Maelstrom's wrapper.
-func resultMap(anomalies map[string]any, reportable map[string]bool) *Result {
-	all := make([]string, 0, len(anomalies))
-	for a := range anomalies {
-		all = append(all, a)
-	}
-	sort.Strings(all)
-	var rep []string
-	for _, a := range all {
-		if reportable[a] {
-			rep = append(rep, a)
-		}
-	}
-	drop := elle.RedundantCycleExists(rep)
-	res := &Result{AnomalyTypes: []string{}}
-	for _, a := range rep {
-		if drop[a] || a == "cycle-search-timeout" {
-			continue
-		}
-		res.AnomalyTypes = append(res.AnomalyTypes, a)
-		if res.Anomalies == nil {
-			res.Anomalies = map[string]any{}
-		}
-		res.Anomalies[a] = anomalies[a]
-	}
-	if len(all) > 0 {
-		res.Not, res.AlsoNot = elle.Boundary(all)
-	}
-	res.Valid = check.Of(len(res.AnomalyTypes) == 0)
-	return res
+	return ms.ResultMap(anomalies, elle.MaelstromRW)
 }
 
 // ops gives a vertex's invocation and completion, for cycle reports.

@@ -13,6 +13,7 @@ import (
 
 	"glomers/harness/elle"
 	"glomers/harness/history"
+	"glomers/internal/scenario"
 )
 
 // The scenario files in testdata/checker/ hold hand-made histories, one
@@ -28,52 +29,27 @@ import (
 // prints the whole result.
 
 func parseScenario(t *testing.T, input string) history.History {
-	var h history.History
-	pending := map[int]bool{}
-	for _, line := range strings.Split(input, "\n") {
-		f := strings.Fields(line)
-		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
-			continue
-		}
-		require.GreaterOrEqual(t, len(f), 2, "line %q", line)
-		p, err := strconv.Atoi(f[1])
-		require.NoError(t, err, "line %q", line)
-		var txn, inv []any
-		for _, tok := range f[2:] {
-			require.GreaterOrEqual(t, len(tok), 3, "micro-op %q", tok)
-			fn, key, val := tok[:1], tok[1:2], tok[2:]
-			var v any
-			if val != "_" {
-				n, err := strconv.ParseInt(val, 10, 64)
-				require.NoError(t, err, "micro-op %q", tok)
-				v = n
-			}
-			txn = append(txn, []any{fn, key, v})
-			if fn == "r" {
-				inv = append(inv, []any{fn, key, nil})
-			} else {
-				inv = append(inv, []any{fn, key, v})
-			}
-		}
-		typ := history.Type(f[0])
-		if f[0] == "inv" {
-			typ = history.Invoke
-		}
-		if typ != history.Invoke && !pending[p] {
-			h = append(h, history.Op{Type: history.Invoke, Process: p, F: "txn", Value: inv})
-		}
-		pending[p] = typ == history.Invoke
-		val := any(txn)
-		if typ == history.Invoke {
-			val = inv
-		}
-		h = append(h, history.Op{Type: typ, Process: p, F: "txn", Value: val})
+	return scenario.Txns(t, input, registerOp)
+}
+
+// registerOp reads wx1 (write 1 to x), ry2 (read 2 from y), rx_ (read nil).
+func registerOp(tok string) (completion, invocation []any, err error) {
+	if len(tok) < 3 {
+		return nil, nil, fmt.Errorf("want <f><key><value>")
 	}
-	for i := range h {
-		h[i].Index = i
-		h[i].Time = int64(i) * 1_000_000
+	fn, key, val := tok[:1], tok[1:2], tok[2:]
+	var v any
+	if val != "_" {
+		n, err := strconv.ParseInt(val, 10, 64)
+		if err != nil {
+			return nil, nil, err
+		}
+		v = n
 	}
-	return h
+	if fn == "r" {
+		return []any{fn, key, v}, []any{fn, key, nil}, nil
+	}
+	return []any{fn, key, v}, []any{fn, key, v}, nil
 }
 
 func TestCheckerScenarios(t *testing.T) {

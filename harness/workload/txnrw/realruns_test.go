@@ -19,7 +19,7 @@ func loadGz(t testing.TB, name string) history.History {
 }
 
 // TestRealRuns checks the three txn-rw-register runs in
-// /work/shared/maelstrom-runs against Maelstrom's verdicts (results.edn,
+// the shared real Maelstrom runs (testbin.MaelstromRuns) against Maelstrom's verdicts (results.edn,
 // :workload), all run with --consistency-models read-uncommitted.
 func TestRealRuns(t *testing.T) {
 	ru := CheckOptions{ConsistencyModels: []string{"read-uncommitted"}}

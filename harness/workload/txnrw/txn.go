@@ -26,6 +26,15 @@ func (m mop) f() string {
 // asAny renders the mop in the history's value form.
 func (m mop) asAny() []any { return []any{m.f(), m.key, m.value} }
 
+// The mop as elle's shared checks see it (elle.Mop).
+func (m mop) MopKey() any    { return m.key }
+func (m mop) IsWrite() bool  { return m.write }
+func (m mop) Written() any   { return m.value }
+func (m mop) ReadName() any  { return m.value }
+func (m mop) ReadShown() any { return m.value }
+
+func txnMops(t *txn) []mop { return t.mops }
+
 // kv is a key and a value.
 type kv struct {
 	key   any

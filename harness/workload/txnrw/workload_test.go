@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"glomers/harness/errcode"
 	"glomers/harness/history"
 	"glomers/harness/workload"
-	"glomers/node"
 )
 
 func TestGeneratorDefaults(t *testing.T) {
@@ -79,7 +79,7 @@ func TestClient(t *testing.T) {
 	assert.JSONEq(t, `{"type":"txn","txn":[["w",1,5],["r",1,null],["r",2,null]]}`, string(conn.got[0]))
 
 	// txn-conflict is definite: the txn failed.
-	conn = &fakeConn{err: node.NewRPCError(node.CodeTxnConflict, "nope")}
+	conn = &fakeConn{err: errcode.New(errcode.TxnConflict, "nope")}
 	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Fail, out.Type)
 	assert.Equal(t, inv.Value, out.Value)
@@ -90,7 +90,7 @@ func TestClient(t *testing.T) {
 	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Info, out.Type)
 	assert.Equal(t, "net-timeout", out.Error)
-	conn = &fakeConn{err: node.NewRPCError(node.CodeCrash, "boom")}
+	conn = &fakeConn{err: errcode.New(errcode.Crash, "boom")}
 	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Info, out.Type)
 

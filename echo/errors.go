@@ -1,5 +1,0 @@
-package main
-
-import "errors"
-
-var errMissingEcho = errors.New(`field "echo" is missing`)

@@ -1,5 +1,0 @@
-//go:build race
-
-package txnrw
-
-const raceEnabled = true

@@ -1,0 +1,190 @@
+package crdt
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// maxState is the smallest CRDT there is: a number whose merge is max.
+type maxState struct {
+	mu      sync.Mutex
+	v       int
+	version uint64
+}
+
+func (s *maxState) set(v int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v > s.v {
+		s.v = v
+		s.version++
+	}
+}
+
+func (s *maxState) get() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.v
+}
+
+func (s *maxState) Snapshot() (any, uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.v, s.version
+}
+
+func (s *maxState) Merge(raw json.RawMessage) (bool, uint64, error) {
+	var v int
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return false, 0, err
+	}
+	s.set(v)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return v == s.v, s.version, nil
+}
+
+// recorder is a Send that records each call and answers with err.
+type recorder struct {
+	mu    sync.Mutex
+	sent  []string
+	err   error
+	block chan struct{}
+	wg    sync.WaitGroup
+}
+
+func (r *recorder) send(_ context.Context, peer string, body ReplicateBody) error {
+	defer r.wg.Done()
+	r.mu.Lock()
+	r.sent = append(r.sent, peer)
+	err := r.err
+	r.mu.Unlock()
+	if r.block != nil {
+		<-r.block
+	}
+	return err
+}
+
+// tick ticks and waits for the sends it started.
+func tick(r *Replicator, rec *recorder) []string {
+	rec.mu.Lock()
+	rec.sent = nil
+	rec.mu.Unlock()
+	rec.wg.Add(len(r.Pending()))
+	r.Tick(context.Background(), rec.send)
+	rec.wg.Wait()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return append([]string(nil), rec.sent...)
+}
+
+func TestTickSendsOnlyWhatPeersLack(t *testing.T) {
+	s := &maxState{}
+	r := NewReplicator(s)
+	r.SetPeers([]string{"n1", "n2"})
+	rec := &recorder{}
+	assert.Empty(t, tick(r, rec), "an empty state is not sent")
+
+	s.set(5)
+	assert.ElementsMatch(t, []string{"n1", "n2"}, tick(r, rec))
+	assert.Empty(t, tick(r, rec), "both acknowledged version 1")
+
+	s.set(7)
+	rec.err = errors.New("partitioned")
+	assert.ElementsMatch(t, []string{"n1", "n2"}, tick(r, rec))
+	assert.ElementsMatch(t, []string{"n1", "n2"}, tick(r, rec), "unacknowledged states are resent")
+
+	// n1 sends a state that covers ours: it needs nothing from us.
+	rec.err = nil
+	require.NoError(t, r.Receive("n1", json.RawMessage(`9`)))
+	assert.Equal(t, []string{"n2"}, tick(r, rec))
+	// n2 sends an older state: merging keeps ours, and n2 still lacks it.
+	require.NoError(t, r.Receive("n2", json.RawMessage(`3`)))
+	s.set(10)
+	assert.ElementsMatch(t, []string{"n1", "n2"}, tick(r, rec))
+	assert.Error(t, r.Receive("n2", json.RawMessage(`"x"`)))
+}
+
+func TestNoSecondSendWhileOneIsInFlight(t *testing.T) {
+	s := &maxState{}
+	r := NewReplicator(s)
+	r.SetPeers([]string{"n1"})
+	rec := &recorder{block: make(chan struct{})}
+	s.set(1)
+	rec.wg.Add(1)
+	r.Tick(context.Background(), rec.send)
+	s.set(2)
+	r.Tick(context.Background(), rec.send) // n1 is still busy
+	close(rec.block)
+	rec.wg.Wait()
+	assert.Equal(t, []string{"n1"}, rec.sent)
+	assert.Equal(t, []string{"n1"}, r.Pending(), "the ack was for version 1")
+}
+
+// TestConvergesOverALossyNetwork: three replicas tick over a network that
+// drops half the replicates (before or after delivery) until every
+// replica holds every value; then nothing more is sent.
+func TestConvergesOverALossyNetwork(t *testing.T) {
+	ids := []string{"n0", "n1", "n2"}
+	states := map[string]*maxState{}
+	reps := map[string]*Replicator{}
+	for _, id := range ids {
+		states[id] = &maxState{}
+		reps[id] = NewReplicator(states[id])
+		var peers []string
+		for _, p := range ids {
+			if p != id {
+				peers = append(peers, p)
+			}
+		}
+		reps[id].SetPeers(peers)
+	}
+	var mu sync.Mutex
+	rng := rand.New(rand.NewPCG(1, 2))
+	lossy := true
+	var wg sync.WaitGroup
+	sendFrom := func(from string) Send {
+		return func(_ context.Context, peer string, body ReplicateBody) error {
+			defer wg.Done()
+			mu.Lock()
+			drop := lossy && rng.IntN(2) == 0
+			ackLost := lossy && rng.IntN(2) == 0
+			mu.Unlock()
+			if drop {
+				return errors.New("dropped")
+			}
+			b, _ := json.Marshal(body.State)
+			if err := reps[peer].Receive(from, b); err != nil {
+				return err
+			}
+			if ackLost {
+				return errors.New("ack dropped")
+			}
+			return nil
+		}
+	}
+	states["n0"].set(3)
+	states["n1"].set(8)
+	states["n2"].set(5)
+	for round := 0; round < 50; round++ {
+		if round == 30 {
+			lossy = false
+		}
+		for _, id := range ids {
+			wg.Add(len(reps[id].Pending()))
+			reps[id].Tick(context.Background(), sendFrom(id))
+			wg.Wait()
+		}
+	}
+	for _, id := range ids {
+		assert.Equal(t, 8, states[id].get(), id)
+		assert.Empty(t, reps[id].Pending(), id)
+	}
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"encoding/json"
+	"sync"
+)
+
+// maxPerKey bounds the messages one poll returns per key. The workload
+// moves to a new key after a few sends (--max-writes-per-key, 16 by
+// default), so only a reader far behind ever hits it.
+const maxPerKey = 1024
+
+// record is one fact a node replicates: a message at an offset of a key,
+// or (Commit set) a committed offset of a key. Both are idempotent to
+// apply: an offset never changes its message, and committed offsets are
+// max-registers. So records may be applied twice, in any order.
+type record struct {
+	Key    string          `json:"key"`
+	Offset int64           `json:"offset"`
+	Msg    json.RawMessage `json:"msg,omitempty"`
+	// SendID (CAS mode) names the send that took this offset, so a node
+	// whose compare-and-set went unanswered can tell whether it was its own.
+	SendID string `json:"send_id,omitempty"`
+	Commit bool   `json:"commit,omitempty"`
+}
+
+// keyLog is one key's log. msgs[i] is the message at offset i, or nil
+// while it is not known yet (in CAS mode messages can arrive out of order).
+// The frontier is the first unknown offset; polls read only below it, so a
+// reader never skips an offset that is filled in later.
+type keyLog struct {
+	msgs     []json.RawMessage
+	sendIDs  []string
+	frontier int
+}
+
+// logs is a node's copy of every key's log and of the committed offsets.
+type logs struct {
+	mu        sync.Mutex
+	keys      map[string]*keyLog
+	committed map[string]int64
+}
+
+func newLogs() *logs {
+	return &logs{keys: map[string]*keyLog{}, committed: map[string]int64{}}
+}
+
+func (l *logs) log(key string) *keyLog {
+	k := l.keys[key]
+	if k == nil {
+		k = &keyLog{}
+		l.keys[key] = k
+	}
+	return k
+}
+
+// apply stores a record and tells whether it was news.
+func (l *logs) apply(r record) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if r.Commit {
+		if cur, ok := l.committed[r.Key]; ok && r.Offset <= cur {
+			return false
+		}
+		l.committed[r.Key] = r.Offset
+		return true
+	}
+	if r.Offset < 0 || r.Msg == nil {
+		return false
+	}
+	k, off := l.log(r.Key), int(r.Offset)
+	for len(k.msgs) <= off {
+		k.msgs = append(k.msgs, nil)
+		k.sendIDs = append(k.sendIDs, "")
+	}
+	if k.msgs[off] != nil {
+		return false
+	}
+	k.msgs[off], k.sendIDs[off] = r.Msg, r.SendID
+	for k.frontier < len(k.msgs) && k.msgs[k.frontier] != nil {
+		k.frontier++
+	}
+	return true
+}
+
+// append adds msg at the end of key's log (leader mode, where the log has
+// no holes) and returns its record.
+func (l *logs) append(key string, msg json.RawMessage) record {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := l.log(key)
+	k.msgs = append(k.msgs, msg)
+	k.sendIDs = append(k.sendIDs, "")
+	k.frontier = len(k.msgs)
+	return record{Key: key, Offset: int64(k.frontier - 1), Msg: msg}
+}
+
+// at returns the record at key's offset, if known.
+func (l *logs) at(key string, off int64) (record, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := l.keys[key]
+	if k == nil || off < 0 || off >= int64(len(k.msgs)) || k.msgs[off] == nil {
+		return record{}, false
+	}
+	return record{Key: key, Offset: off, Msg: k.msgs[off], SendID: k.sendIDs[off]}, true
+}
+
+// last returns the record at key's highest known offset, if any.
+func (l *logs) last(key string) (record, bool) {
+	l.mu.Lock()
+	n := 0
+	if k := l.keys[key]; k != nil {
+		n = len(k.msgs)
+	}
+	l.mu.Unlock()
+	return l.at(key, int64(n-1))
+}
+
+// entry is one [offset, message] pair of a poll reply.
+type entry [2]any
+
+// poll returns, per requested key, the messages from the requested offset
+// up to the frontier (at most maxPerKey). Keys with nothing to return are
+// left out.
+func (l *logs) poll(from map[string]int64) map[string][]entry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string][]entry{}
+	for key, off := range from {
+		k := l.keys[key]
+		if k == nil || off < 0 {
+			continue
+		}
+		for o := int(off); o < k.frontier && o < int(off)+maxPerKey; o++ {
+			out[key] = append(out[key], entry{o, k.msgs[o]})
+		}
+	}
+	return out
+}
+
+// committedOffsets returns the committed offsets of keys; keys never
+// committed are left out, as Maelstrom's kafka workload allows.
+func (l *logs) committedOffsets(keys []string) map[string]int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string]int64{}
+	for _, k := range keys {
+		if off, ok := l.committed[k]; ok {
+			out[k] = off
+		}
+	}
+	return out
+}

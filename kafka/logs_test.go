@@ -1,0 +1,50 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func msgAt(key string, off int64, m string) record {
+	return record{Key: key, Offset: off, Msg: json.RawMessage(m)}
+}
+
+func TestPollsStopAtTheFirstUnknownOffset(t *testing.T) {
+	l := newLogs()
+	assert.True(t, l.apply(msgAt("k", 0, "10")))
+	assert.True(t, l.apply(msgAt("k", 2, "12")))
+	assert.Equal(t, map[string][]entry{"k": {{0, json.RawMessage("10")}}}, l.poll(map[string]int64{"k": 0}),
+		"offset 2 is hidden while 1 is unknown")
+	assert.Empty(t, l.poll(map[string]int64{"k": 1, "other": 0}))
+	assert.True(t, l.apply(msgAt("k", 1, "11")))
+	assert.Len(t, l.poll(map[string]int64{"k": 0})["k"], 3)
+	assert.False(t, l.apply(msgAt("k", 1, "99")), "an offset never changes its message")
+	assert.Equal(t, entry{1, json.RawMessage("11")}, l.poll(map[string]int64{"k": 1})["k"][0])
+	last, ok := l.last("k")
+	assert.True(t, ok)
+	assert.EqualValues(t, 2, last.Offset)
+}
+
+func TestCommittedOffsetsOnlyRise(t *testing.T) {
+	l := newLogs()
+	assert.True(t, l.apply(record{Key: "k", Offset: 0, Commit: true}), "the first commit, even of 0, is news")
+	assert.True(t, l.apply(record{Key: "k", Offset: 5, Commit: true}))
+	assert.False(t, l.apply(record{Key: "k", Offset: 3, Commit: true}))
+	assert.Equal(t, map[string]int64{"k": 5}, l.committedOffsets([]string{"k", "never"}))
+}
+
+func TestParseMode(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  string
+		want string
+	}{{nil, "", "cas"}, {[]string{"leader"}, "", "leader"}, {nil, "leader", "leader"}, {[]string{"cas"}, "leader", "cas"}} {
+		got, err := parseMode(tc.args, tc.env)
+		assert.NoError(t, err)
+		assert.Equal(t, tc.want, got, "%v %q", tc.args, tc.env)
+	}
+	_, err := parseMode([]string{"interval=5ms"}, "")
+	assert.Error(t, err)
+}

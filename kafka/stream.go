@@ -1,0 +1,114 @@
+package main
+
+import (
+	"sync"
+	"time"
+)
+
+// stream is how a node replicates: an append-only list of the records it
+// must share, and per peer how far the peer has acknowledged them and how
+// far the peer's own records have reached us. Every interval each peer
+// gets at most one message (a push) carrying the records it has not been
+// sent yet and our acknowledgement of its records, so acknowledgements
+// cost no messages of their own when both sides have news.
+//
+// What a lost push does: nothing is lost. The peer applies every record
+// it gets (records allow any order), but acknowledges only the prefix it
+// holds without a gap, so after a lost push its acknowledgement stops
+// advancing; once that has lasted retry, the records from the
+// acknowledged position are sent again. The peer meanwhile serves what it
+// has: its logs lag but, thanks to the frontier, never skip. A lost
+// acknowledgement is made good by the next one, which covers it.
+//
+// stream touches no network: tick returns the pushes to send and receive
+// takes a peer's push, so tests drive it with a fake clock.
+type stream struct {
+	retry      time.Duration
+	maxPerPush int
+
+	mu      sync.Mutex
+	records []record
+	peers   map[string]*cursor
+}
+
+type cursor struct {
+	acked   int       // records[:acked] the peer has applied
+	sent    int       // records[:sent] have been sent to it
+	waiting time.Time // since when acked < sent without progress
+	// received: the peer's records up to here have reached us without a
+	// gap; ackSent is the last acknowledgement we sent it.
+	received, ackSent int
+}
+
+// push carries records[From:Upto] of the sender's stream, and Ack, how
+// far the sender holds the receiver's own stream without a gap.
+type push struct {
+	Type    string   `json:"type"`
+	From    int      `json:"from"`
+	Upto    int      `json:"upto"`
+	Records []record `json:"records,omitempty"`
+	Ack     int      `json:"ack"`
+}
+
+func newStream(retry time.Duration, maxPerPush int) *stream {
+	return &stream{retry: retry, maxPerPush: maxPerPush, peers: map[string]*cursor{}}
+}
+
+// setPeers names the peers (at init, once the node ids are known).
+func (s *stream) setPeers(peers []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range peers {
+		if s.peers[p] == nil {
+			s.peers[p] = &cursor{}
+		}
+	}
+}
+
+// add queues records for every peer.
+func (s *stream) add(rs ...record) {
+	s.mu.Lock()
+	s.records = append(s.records, rs...)
+	s.mu.Unlock()
+}
+
+// tick returns, per peer, the push due at now: the records not sent yet
+// (from the acknowledged position again if the acknowledgement has not
+// moved for retry), and our acknowledgement if it moved since the last.
+func (s *stream) tick(now time.Time) map[string]push {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]push{}
+	for id, c := range s.peers {
+		if c.acked < c.sent && now.Sub(c.waiting) >= s.retry {
+			c.sent, c.waiting = c.acked, now
+		}
+		from, upto := c.sent, min(len(s.records), c.sent+s.maxPerPush)
+		if upto == from && c.received == c.ackSent {
+			continue
+		}
+		if c.acked == c.sent && upto > from {
+			c.waiting = now
+		}
+		c.sent, c.ackSent = upto, c.received
+		out[id] = push{Type: "replicate", From: from, Upto: upto, Records: s.records[from:upto], Ack: c.received}
+	}
+	return out
+}
+
+// receive takes peer's push: its acknowledgement of our records, and the
+// position its records have reached. The caller applies the records.
+func (s *stream) receive(peer string, p push, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.peers[peer]
+	if c == nil {
+		return
+	}
+	if p.Ack > c.acked && p.Ack <= len(s.records) {
+		c.acked, c.sent, c.waiting = p.Ack, max(c.sent, p.Ack), now
+	}
+	if p.From <= c.received {
+		c.received = max(c.received, p.Upto)
+	}
+}

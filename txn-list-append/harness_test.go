@@ -1,0 +1,97 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"glomers/harness/check"
+	"glomers/harness/run"
+	"glomers/harness/workload/listappend"
+	"glomers/internal/harnesstest"
+	"glomers/internal/testbin"
+)
+
+// These tests run real node processes through the harness, checked for
+// strict serializability (the workload's default, as Maelstrom's).
+
+func appendConfig(bin string, nodes int) run.Config {
+	cfg := harnesstest.Config("txn-list-append", bin)
+	cfg = harnesstest.WithNodes(cfg, nodes, 2)
+	cfg.Rate = 100
+	cfg.TimeLimit = 2 * time.Second
+	return cfg
+}
+
+func TestNodeIsValid(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the harness")
+	}
+	bin := testbin.Build(t, "./txn-list-append")
+	for _, tc := range []struct {
+		name    string
+		nodes   int
+		nemesis string
+	}{
+		{"1 node", 1, ""},
+		{"2 nodes under partitions", 2, "partition"},
+		{"3 nodes under partitions", 3, "partition"},
+		// The state lives in the services, so killed nodes lose only the
+		// transactions in flight; restarted ones must not reuse thunk ids.
+		{"2 nodes killed and restarted", 2, "kill"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := appendConfig(bin, tc.nodes)
+			switch tc.nemesis {
+			case "partition":
+				cfg = harnesstest.WithPartitions(cfg)
+			case "kill":
+				cfg.Nemesis = []string{"kill"}
+				cfg.NemesisInterval = 400 * time.Millisecond
+			}
+			out, v, err := harnesstest.Run(t, cfg)
+			require.NoError(t, err)
+			res := harnesstest.Result[*listappend.Result](t, out)
+			assert.Equal(t, check.Valid, v, "%+v", res)
+			assert.Empty(t, res.AnomalyTypes)
+			ok := 0
+			for _, o := range out.History {
+				if o.IsClient() && o.IsOK() {
+					ok++
+				}
+			}
+			minOK := 100 // of about 200
+			if tc.nemesis == "kill" {
+				minOK = 20 // dead nodes answer nothing
+			}
+			assert.Greater(t, ok, minOK, "transactions commit")
+		})
+	}
+}
+
+// TestBrokenNodesAreInvalid: each deliberately broken node under
+// testdata is judged invalid, with the anomaly its fault makes.
+func TestBrokenNodesAreInvalid(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the harness")
+	}
+	for _, tc := range []struct {
+		program string
+		nodes   int
+		anomaly string
+	}{
+		{"ignores-own-appends", 1, "internal"},
+		{"duplicates-appends", 1, "duplicate-elements"},
+		{"replicates-later", 2, "incompatible-order"},
+	} {
+		t.Run(tc.program, func(t *testing.T) {
+			cfg := appendConfig(testbin.Build(t, "./txn-list-append/testdata/"+tc.program), tc.nodes)
+			out, v, err := harnesstest.Run(t, cfg)
+			require.NoError(t, err)
+			assert.Equal(t, check.Invalid, v)
+			assert.Contains(t, harnesstest.Result[*listappend.Result](t, out).AnomalyTypes, tc.anomaly)
+		})
+	}
+}

@@ -87,7 +87,7 @@ func totalKey(id string) string { return "total-" + id }
 // Add acknowledges delta; the next flush stores it.
 func (c *Counter) Add(delta int64) error {
 	if delta < 0 {
-		return node.NewRPCErrorf(node.CodeMalformedRequest, "g-counter delta must not be negative, got %d", delta)
+		return node.NewRPCErrorf(node.MalformedRequest, "g-counter delta must not be negative, got %d", delta)
 	}
 	c.mu.Lock()
 	c.local += delta
@@ -141,7 +141,7 @@ func (c *Counter) flushLocked(ctx context.Context) (changed bool, err error) {
 			c.stored = target
 			return true, nil
 		}
-		if !node.HasCode(err, node.CodePreconditionFailed) {
+		if !node.HasCode(err, node.PreconditionFailed) {
 			return false, err
 		}
 		// Our key holds another total: an earlier CAS that timed out
@@ -149,7 +149,7 @@ func (c *Counter) flushLocked(ctx context.Context) (changed bool, err error) {
 		// Read it (the failed CAS moved our view forward) and retry.
 		v, rerr := c.store.ReadInt(ctx, key)
 		switch {
-		case node.HasCode(rerr, node.CodeKeyDoesNotExist):
+		case node.HasCode(rerr, node.KeyDoesNotExist):
 			v = 0
 		case rerr != nil:
 			return false, rerr
@@ -190,7 +190,7 @@ func (c *Counter) refresh(ctx context.Context, arrived time.Time) error {
 	for i, p := range c.peers {
 		wg.Go(func() {
 			v, err := c.store.ReadInt(ctx, totalKey(p))
-			if node.HasCode(err, node.CodeKeyDoesNotExist) {
+			if node.HasCode(err, node.KeyDoesNotExist) {
 				v, err = 0, nil
 			}
 			totals[i], errs[i] = int64(v), err

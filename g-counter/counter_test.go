@@ -38,7 +38,7 @@ type seqClient struct {
 	lose func(op string) string
 }
 
-var errTimeout = node.NewRPCError(node.CodeTimeout, "fake timeout")
+var errTimeout = node.NewRPCError(node.Timeout, "fake timeout")
 
 func (c *seqClient) pick() int {
 	last := len(c.b.states) - 1
@@ -69,7 +69,7 @@ func (c *seqClient) ReadInt(_ context.Context, key string) (int, error) {
 	c.idx = i
 	v, ok := c.b.states[i][key]
 	if !ok {
-		return 0, node.NewRPCError(node.CodeKeyDoesNotExist, "missing")
+		return 0, node.NewRPCError(node.KeyDoesNotExist, "missing")
 	}
 	return int(v.(int64)), nil
 }
@@ -103,9 +103,9 @@ func casOn(m map[string]any, key string, from, to any, create bool) (bool, error
 	v, ok := m[key]
 	switch {
 	case !ok && !create:
-		return false, node.NewRPCError(node.CodeKeyDoesNotExist, "missing")
+		return false, node.NewRPCError(node.KeyDoesNotExist, "missing")
 	case ok && v != from:
-		return false, node.NewRPCErrorf(node.CodePreconditionFailed, "is %v not %v", v, from)
+		return false, node.NewRPCErrorf(node.PreconditionFailed, "is %v not %v", v, from)
 	}
 	return true, nil
 }
@@ -283,5 +283,5 @@ func TestReadsUseTheViewWhileFresh(t *testing.T) {
 
 func TestRejectsNegativeDelta(t *testing.T) {
 	c := NewCounter("n0", nodes(1), &seqClient{b: newSeqBackend(1)}, DefaultConfig)
-	assert.True(t, node.HasCode(c.Add(-1), node.CodeMalformedRequest))
+	assert.True(t, node.HasCode(c.Add(-1), node.MalformedRequest))
 }

@@ -37,7 +37,7 @@ func Register(n *node.Node, cfg Config) {
 	n.Handle("add", func(msg node.Message) error {
 		body, err := node.Decode[addBody](msg)
 		if err != nil || body.Delta == nil {
-			return node.NewRPCError(node.CodeMalformedRequest, "add needs an integer delta")
+			return node.NewRPCError(node.MalformedRequest, "add needs an integer delta")
 		}
 		if err := counter().Add(*body.Delta); err != nil {
 			return err
@@ -50,7 +50,7 @@ func Register(n *node.Node, cfg Config) {
 		v, err := counter().Read(ctx)
 		if err != nil {
 			// A read changes nothing: say so definitely.
-			return node.NewRPCErrorf(node.CodeTemporarilyUnavailable, "read: %v", err)
+			return node.NewRPCErrorf(node.TemporarilyUnavailable, "read: %v", err)
 		}
 		return n.Reply(msg, readOKBody{Type: "read_ok", Value: v})
 	})

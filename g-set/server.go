@@ -39,13 +39,13 @@ func Register(n *node.Node, cfg Config) *Set {
 	n.Handle("add", func(msg node.Message) error {
 		var req addReq
 		if err := json.Unmarshal(msg.Body, &req); err != nil || len(req.Element) == 0 {
-			return node.NewRPCError(node.CodeMalformedRequest, "add needs an element")
+			return node.NewRPCError(node.MalformedRequest, "add needs an element")
 		}
 		if err := s.Add(req.Element); err != nil {
-			return node.NewRPCErrorf(node.CodeMalformedRequest, "add: %v", err)
+			return node.NewRPCErrorf(node.MalformedRequest, "add: %v", err)
 		}
 		if err := rep.Save(); err != nil {
-			return node.NewRPCErrorf(node.CodeCrash, "add: saving: %v", err)
+			return node.NewRPCErrorf(node.Crash, "add: saving: %v", err)
 		}
 		return n.Reply(msg, node.MessageBody{Type: "add_ok"})
 	})

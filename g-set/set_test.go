@@ -71,8 +71,8 @@ func TestHandlers(t *testing.T) {
 	}
 	assert.Equal(t, "add_ok", replies[2]["type"])
 	assert.Equal(t, "replicate_ok", replies[3]["type"])
-	assert.EqualValues(t, node.CodeMalformedRequest, replies[4]["code"])
-	assert.EqualValues(t, node.CodeMalformedRequest, replies[5]["code"])
+	assert.EqualValues(t, node.MalformedRequest, replies[4]["code"])
+	assert.EqualValues(t, node.MalformedRequest, replies[5]["code"])
 	assert.Equal(t, []string{"7", "8"}, texts(s.Elements()))
 }
 

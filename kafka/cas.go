@@ -95,13 +95,13 @@ func (m *casMode) send(ctx context.Context, key string, msg json.RawMessage) (in
 		case err == nil:
 			m.won(key, from, to)
 			return to.Next - 1, nil
-		case node.HasCode(err, node.CodePreconditionFailed), node.HasCode(err, node.CodeKeyDoesNotExist):
+		case node.HasCode(err, node.PreconditionFailed), node.HasCode(err, node.KeyDoesNotExist):
 			m.read(ctx, key) // someone else took it: learn the newest value
 			if attempt > 0 {
 				pause(ctx, time.Duration(rand.Int64N(int64(time.Millisecond)<<min(attempt, 4))))
 			}
 		case node.IsDefiniteError(err):
-			return 0, node.NewRPCErrorf(node.CodeTemporarilyUnavailable, "lin-kv refused the offset: %v", err)
+			return 0, node.NewRPCErrorf(node.TemporarilyUnavailable, "lin-kv refused the offset: %v", err)
 		default:
 			ours := make(chan bool, 1)
 			go m.resolve(key, from, to, ours)
@@ -112,12 +112,12 @@ func (m *casMode) send(ctx context.Context, key string, msg json.RawMessage) (in
 				}
 				// Someone else took the offset; ours took none: try again.
 			case <-ctx.Done():
-				return 0, node.NewRPCErrorf(node.CodeTimeout, "offset of key %q still uncertain", key)
+				return 0, node.NewRPCErrorf(node.Timeout, "offset of key %q still uncertain", key)
 			}
 		}
 	}
 	// Every compare-and-swap so far failed definitely: nothing was sent.
-	return 0, node.NewRPCErrorf(node.CodeTemporarilyUnavailable, "no offset for key %q in time; nothing sent", key)
+	return 0, node.NewRPCErrorf(node.TemporarilyUnavailable, "no offset for key %q in time; nothing sent", key)
 }
 
 // won records that the counter went from from to to: both offsets are now

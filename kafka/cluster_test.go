@@ -195,7 +195,7 @@ func TestTheNextSenderPublishesAnUncertainOffset(t *testing.T) {
 		return m.Dest == "n1" && m.Src == service.LinKV
 	})
 	r := c.send("n1", "k", 7)
-	assert.EqualValues(t, node.CodeTimeout, r["code"], "n1 cannot know: %v", r)
+	assert.EqualValues(t, node.Timeout, r["code"], "n1 cannot know: %v", r)
 	assert.EqualValues(t, 1, c.send("n0", "k", 8)["offset"])
 	c.converges("k", 7, 8)
 }

@@ -48,7 +48,7 @@ func newLeaderMode(s *server) *leaderMode {
 	m := &leaderMode{s}
 	s.n.Handle("forward_send", func(msg node.Message) error {
 		if !s.isHub() {
-			return node.NewRPCErrorf(node.CodeTemporarilyUnavailable, "%s is not the leader", s.n.ID())
+			return node.NewRPCErrorf(node.TemporarilyUnavailable, "%s is not the leader", s.n.ID())
 		}
 		req, err := node.Decode[forwardReq](msg)
 		if err != nil {
@@ -78,11 +78,11 @@ func (m *leaderMode) send(ctx context.Context, key string, msg json.RawMessage) 
 		if node.IsDefiniteError(err) {
 			return 0, err // the leader refused it
 		}
-		return 0, node.NewRPCErrorf(node.CodeTimeout, "send forwarded to leader %s: %v", m.hub(), err)
+		return 0, node.NewRPCErrorf(node.Timeout, "send forwarded to leader %s: %v", m.hub(), err)
 	}
 	ok, err := node.Decode[sendOK](reply)
 	if err != nil {
-		return 0, node.NewRPCErrorf(node.CodeCrash, "unreadable reply from the leader: %v", err)
+		return 0, node.NewRPCErrorf(node.Crash, "unreadable reply from the leader: %v", err)
 	}
 	// The message is the leader's at ok.Offset: storing it now (not
 	// streaming it: the leader has it) lets the sender's own next poll see

@@ -39,11 +39,11 @@ func NewProxy(store Store) *Proxy { return &Proxy{store: store} }
 func serviceKey(key json.RawMessage) (string, error) {
 	var v any
 	if len(key) == 0 || json.Unmarshal(key, &v) != nil {
-		return "", node.NewRPCError(node.CodeMalformedRequest, "missing or invalid key")
+		return "", node.NewRPCError(node.MalformedRequest, "missing or invalid key")
 	}
 	b, err := json.Marshal(v) // canonical text: 1 and 1.0 differ, whitespace does not
 	if err != nil {
-		return "", node.NewRPCErrorf(node.CodeMalformedRequest, "invalid key: %v", err)
+		return "", node.NewRPCErrorf(node.MalformedRequest, "invalid key: %v", err)
 	}
 	return string(b), nil
 }
@@ -65,7 +65,7 @@ func (p *Proxy) Write(ctx context.Context, key, value json.RawMessage) error {
 		return err
 	}
 	if len(value) == 0 {
-		return node.NewRPCError(node.CodeMalformedRequest, "write needs a value")
+		return node.NewRPCError(node.MalformedRequest, "write needs a value")
 	}
 	return faithful(p.store.Write(ctx, k, value))
 }
@@ -77,7 +77,7 @@ func (p *Proxy) CAS(ctx context.Context, key, from, to json.RawMessage) error {
 		return err
 	}
 	if len(from) == 0 || len(to) == 0 {
-		return node.NewRPCError(node.CodeMalformedRequest, "cas needs from and to")
+		return node.NewRPCError(node.MalformedRequest, "cas needs from and to")
 	}
 	return faithful(p.store.CompareAndSwap(ctx, k, from, to, false))
 }
@@ -95,7 +95,7 @@ func faithful(err error) error {
 		return rpcErr
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return node.NewRPCErrorf(node.CodeTimeout, "lin-kv did not answer: %v", err)
+		return node.NewRPCErrorf(node.Timeout, "lin-kv did not answer: %v", err)
 	}
-	return node.NewRPCErrorf(node.CodeCrash, "lin-kv call failed: %v", err)
+	return node.NewRPCErrorf(node.Crash, "lin-kv call failed: %v", err)
 }

@@ -28,7 +28,7 @@ func (f *fakeStore) answer(ctx context.Context, call string) error {
 	if f.block {
 		<-ctx.Done()
 		// As node.SyncRPC reports a call that ran out of time.
-		return fmt.Errorf("%w: %w", node.NewRPCError(node.CodeTimeout, "no reply"), ctx.Err())
+		return fmt.Errorf("%w: %w", node.NewRPCError(node.Timeout, "no reply"), ctx.Err())
 	}
 	return f.err
 }
@@ -74,12 +74,12 @@ func TestErrorsKeepTheirDefiniteness(t *testing.T) {
 		code     int
 		definite bool
 	}{
-		{"missing key", &fakeStore{err: node.NewRPCError(node.CodeKeyDoesNotExist, "no")}, node.CodeKeyDoesNotExist, true},
-		{"cas mismatch", &fakeStore{err: node.NewRPCError(node.CodePreconditionFailed, "no")}, node.CodePreconditionFailed, true},
-		{"service crash", &fakeStore{err: node.NewRPCError(node.CodeCrash, "boom")}, node.CodeCrash, false},
-		{"no answer", &fakeStore{block: true}, node.CodeTimeout, false},
-		{"local failure", &fakeStore{err: errors.New("unreadable reply")}, node.CodeCrash, false},
-		{"bare deadline", &fakeStore{err: context.DeadlineExceeded}, node.CodeTimeout, false},
+		{"missing key", &fakeStore{err: node.NewRPCError(node.KeyDoesNotExist, "no")}, node.KeyDoesNotExist, true},
+		{"cas mismatch", &fakeStore{err: node.NewRPCError(node.PreconditionFailed, "no")}, node.PreconditionFailed, true},
+		{"service crash", &fakeStore{err: node.NewRPCError(node.Crash, "boom")}, node.Crash, false},
+		{"no answer", &fakeStore{block: true}, node.Timeout, false},
+		{"local failure", &fakeStore{err: errors.New("unreadable reply")}, node.Crash, false},
+		{"bare deadline", &fakeStore{err: context.DeadlineExceeded}, node.Timeout, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := NewProxy(tc.store)
@@ -104,9 +104,9 @@ func TestMalformedRequests(t *testing.T) {
 	s := &fakeStore{}
 	p := NewProxy(s)
 	_, err := p.Read(ctx, nil)
-	assert.True(t, node.HasCode(err, node.CodeMalformedRequest))
-	assert.True(t, node.HasCode(p.Write(ctx, raw(`1`), nil), node.CodeMalformedRequest))
-	assert.True(t, node.HasCode(p.CAS(ctx, raw(`1`), raw(`2`), nil), node.CodeMalformedRequest))
+	assert.True(t, node.HasCode(err, node.MalformedRequest))
+	assert.True(t, node.HasCode(p.Write(ctx, raw(`1`), nil), node.MalformedRequest))
+	assert.True(t, node.HasCode(p.CAS(ctx, raw(`1`), raw(`2`), nil), node.MalformedRequest))
 	assert.Empty(t, s.calls)
 	// An explicit null is a value.
 	require.NoError(t, p.Write(ctx, raw(`1`), raw(`null`)))

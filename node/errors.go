@@ -7,21 +7,22 @@ import (
 	"fmt"
 )
 
-// Error codes from Maelstrom's doc/protocol.md and resources/errors.edn.
-// Codes below 1000 are reserved by Maelstrom; 1000 and above are custom and
-// always indefinite.
+// Error codes from Maelstrom's doc/protocol.md and resources/errors.edn,
+// under the names Maelstrom's Go library (demo/go/rpc_error.go) gives them,
+// so that code written against it reads the same here. Codes below 1000 are
+// reserved by Maelstrom; 1000 and above are custom and always indefinite.
 const (
-	CodeTimeout                = 0
-	CodeNodeNotFound           = 1
-	CodeNotSupported           = 10
-	CodeTemporarilyUnavailable = 11
-	CodeMalformedRequest       = 12
-	CodeCrash                  = 13
-	CodeAbort                  = 14
-	CodeKeyDoesNotExist        = 20
-	CodeKeyAlreadyExists       = 21
-	CodePreconditionFailed     = 22
-	CodeTxnConflict            = 30
+	Timeout                = 0
+	NodeNotFound           = 1
+	NotSupported           = 10
+	TemporarilyUnavailable = 11
+	MalformedRequest       = 12
+	Crash                  = 13
+	Abort                  = 14
+	KeyDoesNotExist        = 20
+	KeyAlreadyExists       = 21
+	PreconditionFailed     = 22
+	TxnConflict            = 30
 )
 
 type codeInfo struct {
@@ -31,17 +32,17 @@ type codeInfo struct {
 
 // codes is the registry of errors.edn: the name and definiteness of each code.
 var codes = map[int]codeInfo{
-	CodeTimeout:                {"timeout", false},
-	CodeNodeNotFound:           {"node-not-found", true},
-	CodeNotSupported:           {"not-supported", true},
-	CodeTemporarilyUnavailable: {"temporarily-unavailable", true},
-	CodeMalformedRequest:       {"malformed-request", true},
-	CodeCrash:                  {"crash", false},
-	CodeAbort:                  {"abort", true},
-	CodeKeyDoesNotExist:        {"key-does-not-exist", true},
-	CodeKeyAlreadyExists:       {"key-already-exists", true},
-	CodePreconditionFailed:     {"precondition-failed", true},
-	CodeTxnConflict:            {"txn-conflict", true},
+	Timeout:                {"timeout", false},
+	NodeNotFound:           {"node-not-found", true},
+	NotSupported:           {"not-supported", true},
+	TemporarilyUnavailable: {"temporarily-unavailable", true},
+	MalformedRequest:       {"malformed-request", true},
+	Crash:                  {"crash", false},
+	Abort:                  {"abort", true},
+	KeyDoesNotExist:        {"key-does-not-exist", true},
+	KeyAlreadyExists:       {"key-already-exists", true},
+	PreconditionFailed:     {"precondition-failed", true},
+	TxnConflict:            {"txn-conflict", true},
 }
 
 // CodeName is the Maelstrom name of an error code ("unknown" for codes
@@ -96,25 +97,25 @@ func (e *RPCError) MarshalJSON() ([]byte, error) {
 // CodeName for Maelstrom's own kebab-case names.
 func ErrorCodeText(code int) string {
 	switch code {
-	case CodeTimeout:
+	case Timeout:
 		return "Timeout"
-	case CodeNotSupported:
+	case NotSupported:
 		return "NotSupported"
-	case CodeTemporarilyUnavailable:
+	case TemporarilyUnavailable:
 		return "TemporarilyUnavailable"
-	case CodeMalformedRequest:
+	case MalformedRequest:
 		return "MalformedRequest"
-	case CodeCrash:
+	case Crash:
 		return "Crash"
-	case CodeAbort:
+	case Abort:
 		return "Abort"
-	case CodeKeyDoesNotExist:
+	case KeyDoesNotExist:
 		return "KeyDoesNotExist"
-	case CodeKeyAlreadyExists:
+	case KeyAlreadyExists:
 		return "KeyAlreadyExists"
-	case CodePreconditionFailed:
+	case PreconditionFailed:
 		return "PreconditionFailed"
-	case CodeTxnConflict:
+	case TxnConflict:
 		return "TxnConflict"
 	}
 	return fmt.Sprintf("ErrorCode<%d>", code)
@@ -138,8 +139,8 @@ func ErrorCode(err error) int {
 }
 
 // CodeOf returns the Maelstrom code a node should answer err with: its
-// own code for an *RPCError anywhere in the chain, CodeTimeout for a
-// context deadline, and CodeCrash for anything else. ok is false when err
+// own code for an *RPCError anywhere in the chain, Timeout for a
+// context deadline, and Crash for anything else. ok is false when err
 // is nil.
 func CodeOf(err error) (code int, ok bool) {
 	if err == nil {
@@ -150,9 +151,9 @@ func CodeOf(err error) (code int, ok bool) {
 		return rpcErr.Code, true
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return CodeTimeout, true
+		return Timeout, true
 	}
-	return CodeCrash, true
+	return Crash, true
 }
 
 // HasCode reports whether err carries the given Maelstrom code.
@@ -167,19 +168,3 @@ func IsDefiniteError(err error) bool {
 	c, ok := CodeOf(err)
 	return ok && IsDefinite(c)
 }
-
-// Aliases with the names Maelstrom's Go library (demo/go/rpc_error.go)
-// uses, so that code written against it reads the same here.
-const (
-	Timeout                = CodeTimeout
-	NodeNotFound           = CodeNodeNotFound
-	NotSupported           = CodeNotSupported
-	TemporarilyUnavailable = CodeTemporarilyUnavailable
-	MalformedRequest       = CodeMalformedRequest
-	Crash                  = CodeCrash
-	Abort                  = CodeAbort
-	KeyDoesNotExist        = CodeKeyDoesNotExist
-	KeyAlreadyExists       = CodeKeyAlreadyExists
-	PreconditionFailed     = CodePreconditionFailed
-	TxnConflict            = CodeTxnConflict
-)

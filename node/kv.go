@@ -221,7 +221,7 @@ func (kv *KV) Update(ctx context.Context, key string, fn func(old any, exists bo
 		raw, err := kv.ReadRaw(ctx, key)
 		exists := true
 		switch {
-		case HasCode(err, CodeKeyDoesNotExist):
+		case HasCode(err, KeyDoesNotExist):
 			exists, raw = false, nil
 		case err != nil:
 			return nil, err
@@ -244,7 +244,7 @@ func (kv *KV) Update(ctx context.Context, key string, fn func(old any, exists bo
 		switch {
 		case err == nil:
 			return next, nil
-		case HasCode(err, CodePreconditionFailed), HasCode(err, CodeKeyDoesNotExist):
+		case HasCode(err, PreconditionFailed), HasCode(err, KeyDoesNotExist):
 			// Lost a race; read again after a short jittered pause.
 		default:
 			return nil, err
@@ -255,7 +255,7 @@ func (kv *KV) Update(ctx context.Context, key string, fn func(old any, exists bo
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("%w: %w", NewRPCErrorf(CodeTimeout, "%s: update of key %q did not complete", kv.service, key), ctx.Err())
+			return nil, fmt.Errorf("%w: %w", NewRPCErrorf(Timeout, "%s: update of key %q did not complete", kv.service, key), ctx.Err())
 		}
 	}
 }

@@ -106,7 +106,7 @@ func (m Message) RPCError() *RPCError {
 	}
 	if err := json.Unmarshal(m.Body, &b); err != nil {
 		// Unreadable: indefinite, as Maelstrom treats unknown errors.
-		return &RPCError{Code: CodeCrash, Text: "unreadable error body: " + err.Error()}
+		return &RPCError{Code: Crash, Text: "unreadable error body: " + err.Error()}
 	}
 	return &RPCError{Code: b.Code, Text: b.Text}
 }
@@ -137,7 +137,7 @@ func Decode[T any](msg Message) (T, error) {
 func Malformed(msg Message, cause error) *RPCError {
 	typ := msg.Type()
 	if cause == nil {
-		return NewRPCErrorf(CodeMalformedRequest, "malformed %q request", typ)
+		return NewRPCErrorf(MalformedRequest, "malformed %q request", typ)
 	}
-	return NewRPCErrorf(CodeMalformedRequest, "malformed %q request: %v", typ, cause)
+	return NewRPCErrorf(MalformedRequest, "malformed %q request: %v", typ, cause)
 }

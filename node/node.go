@@ -322,7 +322,7 @@ func (n *Node) handleLine(line []byte) {
 	if err != nil {
 		pe, _ := isParseError(err)
 		if pe != nil && pe.reply {
-			n.replyError(msg, NewRPCErrorf(CodeMalformedRequest, "%s", pe.msg))
+			n.replyError(msg, NewRPCErrorf(MalformedRequest, "%s", pe.msg))
 			return
 		}
 		n.Logf("skipping input: %v: %.200q", err, line)
@@ -337,12 +337,12 @@ func (n *Node) handleLine(line []byte) {
 		n.handleInit(msg)
 		return
 	case !n.Initialized():
-		n.replyError(msg, NewRPCError(CodeTemporarilyUnavailable, "node has not received init yet"))
+		n.replyError(msg, NewRPCError(TemporarilyUnavailable, "node has not received init yet"))
 		return
 	}
 	fn := n.handler(h.typ)
 	if fn == nil {
-		n.replyError(msg, NewRPCErrorf(CodeNotSupported, "unsupported message type %q", h.typ))
+		n.replyError(msg, NewRPCErrorf(NotSupported, "unsupported message type %q", h.typ))
 		return
 	}
 	n.wg.Add(1)
@@ -370,7 +370,7 @@ func (n *Node) call(fn HandlerFunc, msg Message) (err error) {
 			if n.logger.Load() != nil {
 				n.Logf("handler for %q panicked: %v\n%s", msg.Type(), p, debug.Stack())
 			}
-			err = NewRPCErrorf(CodeCrash, "handler panicked: %v", p)
+			err = NewRPCErrorf(Crash, "handler panicked: %v", p)
 		}
 	}()
 	return fn(msg)

@@ -210,7 +210,7 @@ func (n *Node) SyncRPC(ctx context.Context, dest string, body any) (Message, err
 	select {
 	case r := <-cb.ch:
 		if r.timedOut {
-			return Message{}, fmt.Errorf("%w: %w", NewRPCErrorf(CodeTimeout, "no reply from %s to msg_id %d within %v", dest, id, n.RPCTimeout()), context.DeadlineExceeded)
+			return Message{}, fmt.Errorf("%w: %w", NewRPCErrorf(Timeout, "no reply from %s to msg_id %d within %v", dest, id, n.RPCTimeout()), context.DeadlineExceeded)
 		}
 		if rpcErr := r.msg.RPCError(); rpcErr != nil {
 			return r.msg, rpcErr
@@ -221,7 +221,7 @@ func (n *Node) SyncRPC(ctx context.Context, dest string, body any) (Message, err
 		return Message{}, ctx.Err()
 	case <-n.done:
 		n.take(id)
-		return Message{}, fmt.Errorf("%w: %w", NewRPCErrorf(CodeTimeout, "no reply from %s to msg_id %d", dest, id), ErrNodeClosed)
+		return Message{}, fmt.Errorf("%w: %w", NewRPCErrorf(Timeout, "no reply from %s to msg_id %d", dest, id), ErrNodeClosed)
 	}
 }
 

@@ -76,7 +76,7 @@ func TestHandlers(t *testing.T) {
 	assert.Equal(t, "add_ok", replies[2]["type"])
 	assert.Equal(t, "replicate_ok", replies[3]["type"])
 	for _, id := range []int{4, 5, 6} {
-		assert.EqualValues(t, node.CodeMalformedRequest, replies[id]["code"], "msg %d", id)
+		assert.EqualValues(t, node.MalformedRequest, replies[id]["code"], "msg %d", id)
 	}
 	assert.Equal(t, int64(6), c.Value())
 }

@@ -41,12 +41,12 @@ func Register(n *node.Node, cfg Config) *Counter {
 	n.Handle("add", func(msg node.Message) error {
 		var req addReq
 		if err := json.Unmarshal(msg.Body, &req); err != nil || req.Delta == nil {
-			return node.NewRPCError(node.CodeMalformedRequest, "add needs an integer delta")
+			return node.NewRPCError(node.MalformedRequest, "add needs an integer delta")
 		}
 		c.SetID(n.ID())
 		c.Add(*req.Delta)
 		if err := rep.Save(); err != nil {
-			return node.NewRPCErrorf(node.CodeCrash, "add: saving: %v", err)
+			return node.NewRPCErrorf(node.Crash, "add: saving: %v", err)
 		}
 		return n.Reply(msg, node.MessageBody{Type: "add_ok"})
 	})

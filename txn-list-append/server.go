@@ -57,11 +57,11 @@ func Register(n *node.Node, cfg StoreConfig) {
 	n.Handle("txn", func(msg node.Message) error {
 		var req txnReq
 		if err := json.Unmarshal(msg.Body, &req); err != nil || len(req.Txn) == 0 {
-			return node.NewRPCError(node.CodeMalformedRequest, "txn needs a list of micro-ops")
+			return node.NewRPCError(node.MalformedRequest, "txn needs a list of micro-ops")
 		}
 		txn, err := ParseTxn(req.Txn)
 		if err != nil {
-			return node.NewRPCErrorf(node.CodeMalformedRequest, "%v", err)
+			return node.NewRPCErrorf(node.MalformedRequest, "%v", err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), n.RPCTimeout())
 		defer cancel()

@@ -39,7 +39,7 @@ func TestMalformedRequests(t *testing.T) {
 	}
 	assert.Equal(t, "init_ok", replies[1]["type"])
 	for _, id := range []int{2, 3, 4} {
-		assert.EqualValues(t, node.CodeMalformedRequest, replies[id]["code"], "msg %d", id)
+		assert.EqualValues(t, node.MalformedRequest, replies[id]["code"], "msg %d", id)
 	}
 	assert.Len(t, replies, 4, "pushes are never answered")
 }

@@ -147,13 +147,13 @@ func (s *Store) Transact(ctx context.Context, txn []Mop) ([]Completed, error) {
 	select {
 	case s.queue <- r:
 	default:
-		return nil, node.NewRPCError(node.CodeTemporarilyUnavailable, "too many transactions queued")
+		return nil, node.NewRPCError(node.TemporarilyUnavailable, "too many transactions queued")
 	}
 	select {
 	case res := <-r.done:
 		return res.txn, res.err
 	case <-ctx.Done():
-		return nil, node.NewRPCErrorf(node.CodeTimeout, "transaction outcome unknown: %v", ctx.Err())
+		return nil, node.NewRPCErrorf(node.Timeout, "transaction outcome unknown: %v", ctx.Err())
 	}
 }
 
@@ -208,7 +208,7 @@ func (s *Store) commit(ctx context.Context, batch []*request) {
 	deadline := now.Add(s.cfg.Deadline)
 	for _, r := range batch {
 		if now.After(r.deadline) {
-			r.done <- result{err: node.NewRPCError(node.CodeTemporarilyUnavailable, "queued past its deadline")}
+			r.done <- result{err: node.NewRPCError(node.TemporarilyUnavailable, "queued past its deadline")}
 			continue
 		}
 		if r.deadline.Before(deadline) {
@@ -333,9 +333,9 @@ func (s *Store) commitWrites(ctx context.Context, batch []*request) {
 				r.done <- results[i]
 			}
 			return
-		case node.HasCode(err, node.CodePreconditionFailed), node.HasCode(err, node.CodeKeyDoesNotExist):
+		case node.HasCode(err, node.PreconditionFailed), node.HasCode(err, node.KeyDoesNotExist):
 			if attempt >= s.cfg.MaxAttempts {
-				failAll(batch, node.NewRPCErrorf(node.CodeTxnConflict, "root moved on %d times", attempt))
+				failAll(batch, node.NewRPCErrorf(node.TxnConflict, "root moved on %d times", attempt))
 				return
 			}
 			if _, err := s.readRoot(ctx); err != nil {
@@ -353,7 +353,7 @@ func (s *Store) commitWrites(ctx context.Context, batch []*request) {
 			s.mu.Lock()
 			s.root = nil
 			s.mu.Unlock()
-			failAll(batch, node.NewRPCErrorf(node.CodeTimeout, "commit outcome unknown: %v", err))
+			failAll(batch, node.NewRPCErrorf(node.Timeout, "commit outcome unknown: %v", err))
 			return
 		}
 	}
@@ -377,7 +377,7 @@ func (s *Store) rewrite(id string, seg Segment) {
 // readRoot reads the root from lin-kv and makes it this node's newest.
 func (s *Store) readRoot(ctx context.Context) (*Root, error) {
 	raw, err := s.lin.ReadRaw(ctx, RootKey)
-	if node.HasCode(err, node.CodeKeyDoesNotExist) {
+	if node.HasCode(err, node.KeyDoesNotExist) {
 		s.mu.Lock()
 		s.root = nil
 		s.mu.Unlock()
@@ -388,7 +388,7 @@ func (s *Store) readRoot(ctx context.Context) (*Root, error) {
 	}
 	var root Root
 	if err := json.Unmarshal(raw, &root); err != nil {
-		return nil, node.NewRPCErrorf(node.CodeCrash, "root is not a root: %v", err)
+		return nil, node.NewRPCErrorf(node.Crash, "root is not a root: %v", err)
 	}
 	s.mu.Lock()
 	s.root = &root
@@ -441,18 +441,18 @@ func (s *Store) segment(ctx context.Context, id string) (Segment, error) {
 		raw, err := s.lww.ReadRaw(ctx, id)
 		if err == nil {
 			if err := json.Unmarshal(raw, &seg); err != nil {
-				return nil, node.NewRPCErrorf(node.CodeCrash, "segment %s: %v", id, err)
+				return nil, node.NewRPCErrorf(node.Crash, "segment %s: %v", id, err)
 			}
 			s.mu.Lock()
 			s.cacheLocked(id, seg)
 			s.mu.Unlock()
 			return seg, nil
 		}
-		if !node.HasCode(err, node.CodeKeyDoesNotExist) {
+		if !node.HasCode(err, node.KeyDoesNotExist) {
 			return nil, err
 		}
 		if !sleep(ctx, time.Millisecond<<min(attempt, 5)) {
-			return nil, node.NewRPCErrorf(node.CodeTemporarilyUnavailable, "segment %s not in lww-kv yet", id)
+			return nil, node.NewRPCErrorf(node.TemporarilyUnavailable, "segment %s not in lww-kv yet", id)
 		}
 	}
 }
@@ -476,7 +476,7 @@ func definite(err error) error {
 	if errors.As(err, &rpcErr) && rpcErr.Definite() {
 		return rpcErr
 	}
-	return node.NewRPCErrorf(node.CodeTemporarilyUnavailable, "transaction not committed: %v", err)
+	return node.NewRPCErrorf(node.TemporarilyUnavailable, "transaction not committed: %v", err)
 }
 
 func failAll(batch []*request, err error) {

@@ -51,7 +51,7 @@ func (kv *memKV) ReadRaw(_ context.Context, key string) (json.RawMessage, error)
 		ok = false
 	}
 	if !ok {
-		return nil, node.NewRPCErrorf(node.CodeKeyDoesNotExist, "no %s", key)
+		return nil, node.NewRPCErrorf(node.KeyDoesNotExist, "no %s", key)
 	}
 	return json.RawMessage(v), nil
 }
@@ -71,19 +71,19 @@ func (kv *memKV) CompareAndSwap(_ context.Context, key string, from, to any, cre
 		kv.casTimeouts.Add(-1)
 		lost = "after"
 		if kv.rng.IntN(2) == 0 {
-			return node.NewRPCError(node.CodeTimeout, "lost before")
+			return node.NewRPCError(node.Timeout, "lost before")
 		}
 	}
 	cur, ok := kv.data[key]
 	switch {
 	case !ok && !create:
-		return node.NewRPCErrorf(node.CodeKeyDoesNotExist, "no %s", key)
+		return node.NewRPCErrorf(node.KeyDoesNotExist, "no %s", key)
 	case ok && cur != canon(from):
-		return node.NewRPCErrorf(node.CodePreconditionFailed, "not %v", from)
+		return node.NewRPCErrorf(node.PreconditionFailed, "not %v", from)
 	}
 	kv.data[key] = canon(to)
 	if lost != "" {
-		return node.NewRPCError(node.CodeTimeout, "reply lost")
+		return node.NewRPCError(node.Timeout, "reply lost")
 	}
 	return nil
 }

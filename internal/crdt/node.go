@@ -36,7 +36,7 @@ func Serve(n *node.Node, state State, interval, timeout time.Duration) *Replicat
 	n.Handle("replicate", func(msg node.Message) error {
 		var req ReplicateRequest
 		if err := json.Unmarshal(msg.Body, &req); err != nil || len(req.State) == 0 {
-			return node.NewRPCError(node.CodeMalformedRequest, "replicate needs a state")
+			return node.NewRPCError(node.MalformedRequest, "replicate needs a state")
 		}
 		if err := r.Receive(msg.Src, req.State); err != nil {
 			return err

@@ -98,10 +98,10 @@ func (r *Replicator) SetPeers(peers []string) {
 func (r *Replicator) Receive(peer string, peerState json.RawMessage) error {
 	covered, version, err := r.state.Merge(peerState)
 	if err != nil {
-		return node.NewRPCErrorf(node.CodeMalformedRequest, "replicate: %v", err)
+		return node.NewRPCErrorf(node.MalformedRequest, "replicate: %v", err)
 	}
 	if err := r.Save(); err != nil {
-		return node.NewRPCErrorf(node.CodeCrash, "replicate: saving: %v", err)
+		return node.NewRPCErrorf(node.Crash, "replicate: saving: %v", err)
 	}
 	if covered {
 		r.noteAcked(peer, version)

@@ -52,7 +52,7 @@ func (m *Map) Apply(req Request) (any, error) {
 	switch req.Type {
 	case "read":
 		if !ok {
-			return nil, node.NewRPCErrorf(node.CodeKeyDoesNotExist, "no key %s", k)
+			return nil, node.NewRPCErrorf(node.KeyDoesNotExist, "no key %s", k)
 		}
 		return ReadOK{node.MessageBody{Type: "read_ok"}, cur}, nil
 	case "write":
@@ -60,15 +60,15 @@ func (m *Map) Apply(req Request) (any, error) {
 		return node.MessageBody{Type: "write_ok"}, nil
 	case "cas":
 		if !ok {
-			return nil, node.NewRPCErrorf(node.CodeKeyDoesNotExist, "no key %s", k)
+			return nil, node.NewRPCErrorf(node.KeyDoesNotExist, "no key %s", k)
 		}
 		if keyOf(cur) != keyOf(req.From) {
-			return nil, node.NewRPCErrorf(node.CodePreconditionFailed, "%s holds %v, not %v", k, cur, req.From)
+			return nil, node.NewRPCErrorf(node.PreconditionFailed, "%s holds %v, not %v", k, cur, req.From)
 		}
 		m.vals[k] = req.To
 		return node.MessageBody{Type: "cas_ok"}, nil
 	}
-	return nil, node.NewRPCErrorf(node.CodeNotSupported, "unknown request %q", req.Type)
+	return nil, node.NewRPCErrorf(node.NotSupported, "unknown request %q", req.Type)
 }
 
 // Set stores a value without a request (for replication).

@@ -19,7 +19,7 @@ func main() {
 			Delta int64 `json:"delta"`
 		}
 		if err := json.Unmarshal(msg.Body, &body); err != nil {
-			return node.NewRPCErrorf(node.CodeMalformedRequest, "%v", err)
+			return node.NewRPCErrorf(node.MalformedRequest, "%v", err)
 		}
 		total.Add(body.Delta)
 		return n.Reply(msg, node.MessageBody{Type: "add_ok"})

@@ -23,7 +23,7 @@ func main() {
 			Delta int64 `json:"delta"`
 		}
 		if err := json.Unmarshal(msg.Body, &body); err != nil {
-			return node.NewRPCErrorf(node.CodeMalformedRequest, "%v", err)
+			return node.NewRPCErrorf(node.MalformedRequest, "%v", err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
@@ -40,7 +40,7 @@ func main() {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
 		v, err := kv.ReadInt(ctx, "counter")
-		if node.HasCode(err, node.CodeKeyDoesNotExist) {
+		if node.HasCode(err, node.KeyDoesNotExist) {
 			v, err = 0, nil
 		}
 		if err != nil {

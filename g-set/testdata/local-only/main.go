@@ -21,7 +21,7 @@ func main() {
 			Element json.RawMessage `json:"element"`
 		}
 		if err := json.Unmarshal(msg.Body, &req); err != nil {
-			return node.NewRPCErrorf(node.CodeMalformedRequest, "%v", err)
+			return node.NewRPCErrorf(node.MalformedRequest, "%v", err)
 		}
 		mu.Lock()
 		elems = append(elems, req.Element)

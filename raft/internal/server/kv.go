@@ -41,35 +41,35 @@ func canonical(raw json.RawMessage) (string, bool) {
 func (kv *KV) Apply(c Command) (any, error) {
 	key, ok := canonical(c.Key)
 	if !ok {
-		return nil, node.NewRPCErrorf(node.CodeMalformedRequest, "bad key %s", c.Key)
+		return nil, node.NewRPCErrorf(node.MalformedRequest, "bad key %s", c.Key)
 	}
 	switch c.Op {
 	case "write":
 		v, ok := canonical(c.Value)
 		if !ok {
-			return nil, node.NewRPCErrorf(node.CodeMalformedRequest, "bad value %s", c.Value)
+			return nil, node.NewRPCErrorf(node.MalformedRequest, "bad value %s", c.Value)
 		}
 		kv.m[key] = json.RawMessage(v)
 		return node.MessageBody{Type: "write_ok"}, nil
 	case "cas":
 		cur, exists := kv.m[key]
 		if !exists {
-			return nil, node.NewRPCErrorf(node.CodeKeyDoesNotExist, "key %s does not exist", c.Key)
+			return nil, node.NewRPCErrorf(node.KeyDoesNotExist, "key %s does not exist", c.Key)
 		}
 		from, ok1 := canonical(c.From)
 		to, ok2 := canonical(c.To)
 		if !ok1 || !ok2 {
-			return nil, node.NewRPCError(node.CodeMalformedRequest, "bad from or to")
+			return nil, node.NewRPCError(node.MalformedRequest, "bad from or to")
 		}
 		if string(cur) != from {
-			return nil, node.NewRPCErrorf(node.CodePreconditionFailed, "expected %s, had %s", from, cur)
+			return nil, node.NewRPCErrorf(node.PreconditionFailed, "expected %s, had %s", from, cur)
 		}
 		kv.m[key] = json.RawMessage(to)
 		return node.MessageBody{Type: "cas_ok"}, nil
 	case "read":
 		return kv.Read(c.Key)
 	}
-	return nil, node.NewRPCErrorf(node.CodeNotSupported, "unknown op %q", c.Op)
+	return nil, node.NewRPCErrorf(node.NotSupported, "unknown op %q", c.Op)
 }
 
 // ReadOK is lin-kv's read reply.
@@ -82,11 +82,11 @@ type ReadOK struct {
 func (kv *KV) Read(rawKey json.RawMessage) (any, error) {
 	key, ok := canonical(rawKey)
 	if !ok {
-		return nil, node.NewRPCErrorf(node.CodeMalformedRequest, "bad key %s", rawKey)
+		return nil, node.NewRPCErrorf(node.MalformedRequest, "bad key %s", rawKey)
 	}
 	v, exists := kv.m[key]
 	if !exists {
-		return nil, node.NewRPCErrorf(node.CodeKeyDoesNotExist, "key %s does not exist", rawKey)
+		return nil, node.NewRPCErrorf(node.KeyDoesNotExist, "key %s does not exist", rawKey)
 	}
 	return ReadOK{Type: "read_ok", Value: v}, nil
 }

@@ -148,7 +148,7 @@ func (s *Server) start() error {
 	if s.opts.DataDir != "" {
 		fs, err := OpenFileStorage(s.opts.DataDir)
 		if err != nil {
-			return node.NewRPCErrorf(node.CodeCrash, "%v", err)
+			return node.NewRPCErrorf(node.Crash, "%v", err)
 		}
 		fs.ForgetVote = s.opts.Unsafe.ForgetVote
 		st = fs
@@ -157,7 +157,7 @@ func (s *Server) start() error {
 	}
 	hs, entries, err := st.Load()
 	if err != nil {
-		return node.NewRPCErrorf(node.CodeCrash, "%v", err)
+		return node.NewRPCErrorf(node.Crash, "%v", err)
 	}
 	// Election timeouts drawn from the node id alone: the same ids elect
 	// the same way from run to run, so that with the harness's --seed a
@@ -230,7 +230,7 @@ func (s *Server) handleClient(msg node.Message) error {
 		select {
 		case <-time.After(s.opts.Tick * time.Duration(s.opts.HeartbeatTicks) / 2):
 		case <-ctx.Done():
-			return node.NewRPCError(node.CodeTemporarilyUnavailable, "no leader known")
+			return node.NewRPCError(node.TemporarilyUnavailable, "no leader known")
 		}
 	}
 	if res.forward != "" {
@@ -249,20 +249,20 @@ func (s *Server) handleClient(msg node.Message) error {
 
 // errNoLeader answers a request at a node that knows no leader to forward
 // it to.
-var errNoLeader = node.NewRPCError(node.CodeTemporarilyUnavailable, "not the leader, and no leader known")
+var errNoLeader = node.NewRPCError(node.TemporarilyUnavailable, "not the leader, and no leader known")
 
 // submit hands req to the loop and waits for its result.
 func (s *Server) submit(ctx context.Context, req *request) result {
 	select {
 	case s.events <- event{req: req}:
 	case <-ctx.Done():
-		return result{err: node.NewRPCError(node.CodeTimeout, "node busy")}
+		return result{err: node.NewRPCError(node.Timeout, "node busy")}
 	}
 	select {
 	case res := <-req.done:
 		return res
 	case <-ctx.Done():
-		return result{err: node.NewRPCErrorf(node.CodeTimeout, "not answered within %v", s.opts.RequestTimeout)}
+		return result{err: node.NewRPCErrorf(node.Timeout, "not answered within %v", s.opts.RequestTimeout)}
 	}
 }
 
@@ -363,7 +363,7 @@ func (s *Server) ready(rd raft.Ready) error {
 			continue
 		}
 		if rs.Lost {
-			req.done <- result{err: node.NewRPCError(node.CodeTemporarilyUnavailable, "lost leadership before the read was confirmed")}
+			req.done <- result{err: node.NewRPCError(node.TemporarilyUnavailable, "lost leadership before the read was confirmed")}
 			continue
 		}
 		s.servable = append(s.servable, servableRead{index: rs.Index, req: req})
@@ -390,7 +390,7 @@ func (s *Server) apply(e raft.Entry) {
 	if e.Data != nil {
 		var c Command
 		if err := json.Unmarshal(e.Data, &c); err != nil {
-			res.err = node.NewRPCErrorf(node.CodeCrash, "undecodable entry %d: %v", e.Index, err)
+			res.err = node.NewRPCErrorf(node.Crash, "undecodable entry %d: %v", e.Index, err)
 		} else {
 			res.body, res.err = s.kv.Apply(c)
 		}
@@ -401,7 +401,7 @@ func (s *Server) apply(e raft.Entry) {
 	}
 	delete(s.proposals, e.Index)
 	if p.term != e.Term {
-		res = result{err: node.NewRPCError(node.CodeTemporarilyUnavailable, "proposal lost in a change of leader")}
+		res = result{err: node.NewRPCError(node.TemporarilyUnavailable, "proposal lost in a change of leader")}
 	}
 	p.req.done <- res
 }

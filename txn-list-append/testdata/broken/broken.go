@@ -49,7 +49,7 @@ func Main(fault Fault) {
 			Txn [][]json.RawMessage `json:"txn"`
 		}
 		if err := json.Unmarshal(msg.Body, &req); err != nil {
-			return node.NewRPCErrorf(node.CodeMalformedRequest, "%v", err)
+			return node.NewRPCErrorf(node.MalformedRequest, "%v", err)
 		}
 		mu.Lock()
 		defer mu.Unlock()
@@ -61,7 +61,7 @@ func Main(fault Fault) {
 		out := make([][]any, 0, len(req.Txn))
 		for _, m := range req.Txn {
 			if len(m) != 3 {
-				return node.NewRPCErrorf(node.CodeMalformedRequest, "micro-op %s", m)
+				return node.NewRPCErrorf(node.MalformedRequest, "micro-op %s", m)
 			}
 			var f string
 			_ = json.Unmarshal(m[0], &f)
@@ -82,7 +82,7 @@ func Main(fault Fault) {
 				sent = append(sent, []string{key, string(m[2])})
 				out = append(out, []any{f, m[1], m[2]})
 			default:
-				return node.NewRPCErrorf(node.CodeMalformedRequest, "f %s", m[0])
+				return node.NewRPCErrorf(node.MalformedRequest, "f %s", m[0])
 			}
 		}
 		if fault == ReplicateLater && len(sent) > 0 {

@@ -45,7 +45,7 @@ func main() {
 		abort := wrote && count%3 == 0
 		mu.Unlock()
 		if abort {
-			return node.NewRPCError(node.CodeTxnConflict, "aborted (but the writes stay)")
+			return node.NewRPCError(node.TxnConflict, "aborted (but the writes stay)")
 		}
 		return n.Reply(msg, map[string]any{"type": "txn_ok", "txn": body.Txn})
 	})

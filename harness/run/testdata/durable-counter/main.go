@@ -35,10 +35,10 @@ func main() {
 			Delta int64 `json:"delta"`
 		}
 		if err := json.Unmarshal(msg.Body, &body); err != nil {
-			return node.NewRPCErrorf(node.CodeMalformedRequest, "%v", err)
+			return node.NewRPCErrorf(node.MalformedRequest, "%v", err)
 		}
 		if err := c.add(body.Delta); err != nil {
-			return node.NewRPCErrorf(node.CodeCrash, "%v", err)
+			return node.NewRPCErrorf(node.Crash, "%v", err)
 		}
 		return n.Reply(msg, node.MessageBody{Type: "add_ok"})
 	})

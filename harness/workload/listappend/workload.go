@@ -9,10 +9,7 @@
 package listappend
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 
 	"glomers/harness/check"
@@ -32,18 +29,9 @@ type Workload struct {
 // --max-txn-length (4) and --max-writes-per-key (16), Maelstrom's CLI
 // defaults, and --consistency-models (strict-serializable).
 func New(opts workload.Options) (workload.Workload, error) {
-	if opts.Rand == nil {
-		return nil, fmt.Errorf("txn-list-append: options need a random source")
-	}
-	if opts.KeyCount < 0 || opts.MaxTxnLength < 0 || opts.MaxWritesPerKey < 0 {
-		return nil, fmt.Errorf("txn-list-append: key count, txn length and writes per key must be positive")
-	}
-	models := opts.ConsistencyModels
-	if len(models) == 0 {
-		models = []string{"strict-serializable"}
-	}
-	if err := elle.ValidateModels(models); err != nil {
-		return nil, fmt.Errorf("txn-list-append: %w", err)
+	models, err := workload.TxnModels("txn-list-append", opts)
+	if err != nil {
+		return nil, err
 	}
 	return &Workload{opts: opts, models: models}, nil
 }
@@ -86,7 +74,7 @@ func (w *Workload) Final() *workload.Final { return nil }
 
 // NewClient makes a client talking to the worker's node.
 func (w *Workload) NewClient(conn workload.Conn, wk workload.Worker, _ *rand.Rand) workload.Client {
-	return &client{conn: conn, node: wk.Node}
+	return workload.NewTxnClient(conn, wk.Node, txnCodec)
 }
 
 // Check runs Elle's list-append analysis for the configured models.
@@ -94,62 +82,22 @@ func (w *Workload) Check(h history.History) check.Result {
 	return Check(h, CheckOptions{ConsistencyModels: w.models})
 }
 
-// txnRequest is the body of Maelstrom's txn! RPC; txnReply is txn_ok.
-type txnRequest struct {
-	Type string  `json:"type"`
-	Txn  [][]any `json:"txn"`
-}
-
-type txnReply struct {
-	Txn json.RawMessage `json:"txn"`
-}
-
-type client struct {
-	conn workload.Conn
-	node string
-}
-
-// Invoke sends one transaction. Maelstrom's client uses with-errors with no
-// idempotent functions: definite errors (30 txn-conflict) fail the op, and
-// everything else, a malformed txn_ok included (Maelstrom's schema check
-// throws), leaves it indeterminate.
-func (c *client) Invoke(ctx context.Context, op history.Op) history.Op {
-	mops, err := parseTxn(op.Value, false)
-	if err != nil {
-		return workload.Complete(op, op.Value, err, false)
-	}
-	req := txnRequest{Type: "txn", Txn: make([][]any, len(mops))}
-	for i, m := range mops {
-		req.Txn[i] = m.asAny()
-	}
-	raw, err := c.conn.RPC(ctx, c.node, req)
-	if err != nil {
-		return workload.Complete(op, op.Value, err, false)
-	}
-	value, err := decodeReply(raw)
-	if err != nil {
-		return workload.Complete(op, op.Value, err, false)
-	}
-	return workload.Complete(op, value, nil, false)
-}
-
-// decodeReply checks txn_ok against Maelstrom's schema (a list of
-// ["r", k, [elements] or null] and ["append", k, v]) and returns it in the
-// history's value form.
-func decodeReply(raw json.RawMessage) (any, error) {
-	var r txnReply
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, fmt.Errorf("malformed txn_ok: %w", err)
-	}
-	var txn any
-	dec := json.NewDecoder(bytes.NewReader(r.Txn))
-	dec.UseNumber()
-	if err := dec.Decode(&txn); err != nil {
-		return nil, fmt.Errorf("malformed txn_ok txn %s: %w", r.Txn, err)
-	}
-	txn = history.Normalize(txn)
-	if _, err := parseTxn(txn, true); err != nil || txn == nil {
-		return nil, fmt.Errorf("malformed txn_ok txn %s", r.Txn)
-	}
-	return txn, nil
+// txnCodec encodes requests from invocations and checks txn_ok replies
+// against Maelstrom's schema (a list of ["r", k, [elements] or null] and ["append", k, v]).
+var txnCodec = workload.TxnCodec{
+	Request: func(v any) ([][]any, error) {
+		mops, err := parseTxn(v, false)
+		if err != nil {
+			return nil, err
+		}
+		out := make([][]any, len(mops))
+		for i, m := range mops {
+			out[i] = m.asAny()
+		}
+		return out, nil
+	},
+	CheckReply: func(txn any) error {
+		_, err := parseTxn(txn, true)
+		return err
+	},
 }

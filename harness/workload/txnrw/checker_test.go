@@ -132,7 +132,7 @@ func summarise(res *Result) string {
 			for _, c := range cs {
 				fmt.Fprintf(&b, "%s: op %d %v expected %v\n", typ, c.Op.Index, c.Mop, c.Expected)
 			}
-		case []lostUpdateCase:
+		case []elle.LostUpdateCase:
 			for _, c := range cs {
 				idx := make([]int, len(c.Txns))
 				for i, o := range c.Txns {

@@ -1,7 +1,6 @@
 package listappend
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -72,25 +71,10 @@ func TestCheckerScenarios(t *testing.T) {
 	datadriven.Walk(t, "testdata/checker", func(t *testing.T, path string) {
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			require.Equal(t, "check", d.Cmd)
-			var opts CheckOptions
-			asJSON := false
-			for _, a := range d.CmdArgs {
-				switch a.Key {
-				case "models":
-					for _, v := range a.Vals {
-						opts.ConsistencyModels = append(opts.ConsistencyModels, strings.Split(v, ",")...)
-					}
-				case "json":
-					asJSON = true
-				default:
-					t.Fatalf("unknown argument %s", a.Key)
-				}
-			}
-			res := Check(parseScenario(t, d.Input), opts)
-			if asJSON {
-				b, err := json.MarshalIndent(res, "", "  ")
-				require.NoError(t, err)
-				return string(b) + "\n"
+			models, flags := scenario.CheckArgs(t, d, "json")
+			res := Check(parseScenario(t, d.Input), CheckOptions{ConsistencyModels: models})
+			if flags["json"] {
+				return scenario.JSON(t, res)
 			}
 			return summarise(res)
 		})

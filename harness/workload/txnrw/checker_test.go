@@ -1,7 +1,6 @@
 package txnrw
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -56,29 +55,12 @@ func TestCheckerScenarios(t *testing.T) {
 	datadriven.Walk(t, "testdata/checker", func(t *testing.T, path string) {
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			require.Equal(t, "check", d.Cmd)
-			var opts CheckOptions
-			asJSON, explain := false, false
-			for _, a := range d.CmdArgs {
-				switch a.Key {
-				case "models":
-					for _, v := range a.Vals {
-						opts.ConsistencyModels = append(opts.ConsistencyModels, strings.Split(v, ",")...)
-					}
-				case "json":
-					asJSON = true
-				case "explain":
-					explain = true
-				default:
-					t.Fatalf("unknown argument %s", a.Key)
-				}
+			models, flags := scenario.CheckArgs(t, d, "json", "explain")
+			res := Check(parseScenario(t, d.Input), CheckOptions{ConsistencyModels: models})
+			if flags["json"] {
+				return scenario.JSON(t, res)
 			}
-			res := Check(parseScenario(t, d.Input), opts)
-			if asJSON {
-				b, err := json.MarshalIndent(res, "", "  ")
-				require.NoError(t, err)
-				return string(b) + "\n"
-			}
-			if explain {
+			if flags["explain"] {
 				var b strings.Builder
 				fmt.Fprintf(&b, "valid? %s\n", res.Valid)
 				for _, e := range res.Explain() {

@@ -2,7 +2,6 @@ package txnrw
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"glomers/harness/errcode"
 	"glomers/harness/history"
 	"glomers/harness/workload"
+	"glomers/internal/scenario"
 )
 
 func TestGeneratorDefaults(t *testing.T) {
@@ -30,73 +30,48 @@ func TestGeneratorDefaults(t *testing.T) {
 	assert.NoError(t, err)
 }
 
-// fakeConn answers txn requests from a map, or with a canned error or
-// reply.
-type fakeConn struct {
-	store map[string]any
-	err   error
-	reply string
-	got   []json.RawMessage
-}
-
-func (c *fakeConn) ID() string { return "c1" }
-
-func (c *fakeConn) RPC(_ context.Context, dest string, body any) (json.RawMessage, error) {
-	b, _ := json.Marshal(body)
-	c.got = append(c.got, b)
-	if c.err != nil {
-		return nil, c.err
-	}
-	if c.reply != "" {
-		return json.RawMessage(c.reply), nil
-	}
-	var req struct {
-		Txn [][]any `json:"txn"`
-	}
-	if err := json.Unmarshal(b, &req); err != nil {
-		return nil, err
-	}
-	for _, m := range req.Txn {
-		k := fmt.Sprint(m[1])
-		if m[0] == "w" {
-			c.store[k] = m[2]
-		} else {
-			m[2] = c.store[k]
+// registerConn answers txn requests from an in-memory map of registers.
+func registerConn() *scenario.TxnConn {
+	store := map[string]any{}
+	return &scenario.TxnConn{Apply: func(f, k string, v any) any {
+		if f == "w" {
+			store[k] = v
+			return v
 		}
-	}
-	return json.Marshal(map[string]any{"type": "txn_ok", "txn": req.Txn})
+		return store[k]
+	}}
 }
 
 func TestClient(t *testing.T) {
 	inv := history.Op{Type: history.Invoke, Process: 3, F: "txn",
 		Value: []any{[]any{"w", int64(1), int64(5)}, []any{"r", int64(1), nil}, []any{"r", int64(2), nil}}}
 
-	conn := &fakeConn{store: map[string]any{}}
+	conn := registerConn()
 	c := (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil)
 	out := c.Invoke(context.Background(), inv)
 	assert.Equal(t, history.OK, out.Type)
 	assert.Equal(t, []any{[]any{"w", int64(1), int64(5)}, []any{"r", int64(1), int64(5)}, []any{"r", int64(2), nil}}, out.Value)
-	assert.JSONEq(t, `{"type":"txn","txn":[["w",1,5],["r",1,null],["r",2,null]]}`, string(conn.got[0]))
+	assert.JSONEq(t, `{"type":"txn","txn":[["w",1,5],["r",1,null],["r",2,null]]}`, string(conn.Got[0]))
 
 	// txn-conflict is definite: the txn failed.
-	conn = &fakeConn{err: errcode.New(errcode.TxnConflict, "nope")}
+	conn = &scenario.TxnConn{Err: errcode.New(errcode.TxnConflict, "nope")}
 	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Fail, out.Type)
 	assert.Equal(t, inv.Value, out.Value)
 	assert.Equal(t, []any{"txn-conflict", "nope"}, out.Error)
 
 	// A timeout or a crash leaves it indeterminate.
-	conn = &fakeConn{err: fmt.Errorf("no reply: %w", workload.ErrTimeout)}
+	conn = &scenario.TxnConn{Err: fmt.Errorf("no reply: %w", workload.ErrTimeout)}
 	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Info, out.Type)
 	assert.Equal(t, "net-timeout", out.Error)
-	conn = &fakeConn{err: errcode.New(errcode.Crash, "boom")}
+	conn = &scenario.TxnConn{Err: errcode.New(errcode.Crash, "boom")}
 	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Info, out.Type)
 
 	// A reply that is not a list of micro-ops is indeterminate too.
 	for _, bad := range []string{`{"type":"txn_ok"}`, `{"type":"txn_ok","txn":[["x",1,2]]}`, `{"type":"txn_ok","txn":5}`} {
-		conn = &fakeConn{reply: bad}
+		conn = &scenario.TxnConn{Reply: bad}
 		out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
 		assert.Equal(t, history.Info, out.Type, bad)
 		assert.Equal(t, inv.Value, out.Value)

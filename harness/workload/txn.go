@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 
+	"glomers/harness/check"
 	"glomers/harness/elle"
 	"glomers/harness/history"
 )
@@ -36,6 +38,40 @@ func TxnModels(name string, opts Options) ([]string, error) {
 	}
 	return models, nil
 }
+
+// TxnWorkload is a configured transaction workload. Setup does nothing
+// (every key starts absent) and Final is nil: neither of Maelstrom's txn
+// workloads issues final operations (each workload's New says why).
+type TxnWorkload struct {
+	// NewGen makes the transaction source of a Generator call.
+	NewGen func() func() []any
+	// Codec is the client's micro-op encoding.
+	Codec TxnCodec
+	// Checker analyses a history for the configured models.
+	Checker func(history.History) check.Result
+}
+
+// Setup does nothing.
+func (w *TxnWorkload) Setup(context.Context, func() Conn) error { return nil }
+
+// Generator yields `txn` operations from NewGen's source.
+func (w *TxnWorkload) Generator() Generator {
+	next := w.NewGen()
+	return GeneratorFunc(func(Worker, *history.Op) (history.Op, bool) {
+		return history.Op{F: "txn", Value: next()}, true
+	})
+}
+
+// Final returns nil: no final phase.
+func (w *TxnWorkload) Final() *Final { return nil }
+
+// NewClient makes a client talking to the worker's node.
+func (w *TxnWorkload) NewClient(conn Conn, wk Worker, _ *rand.Rand) Client {
+	return NewTxnClient(conn, wk.Node, w.Codec)
+}
+
+// Check runs the workload's checker.
+func (w *TxnWorkload) Check(h history.History) check.Result { return w.Checker(h) }
 
 // TxnCodec is how a transaction workload reads its micro-ops.
 type TxnCodec struct {

@@ -9,7 +9,6 @@
 package listappend
 
 import (
-	"context"
 	"math/rand/v2"
 
 	"glomers/harness/check"
@@ -18,33 +17,27 @@ import (
 	"glomers/harness/workload"
 )
 
-// Workload is one configured txn-list-append test.
-type Workload struct {
-	opts   workload.Options
-	models []string
-}
-
 // New builds the workload from the test's options: --key-count (default
 // 10, Elle's default for its exponential key distribution),
 // --max-txn-length (4) and --max-writes-per-key (16), Maelstrom's CLI
-// defaults, and --consistency-models (strict-serializable).
+// defaults, and --consistency-models (strict-serializable). Every list
+// starts absent (nil). The generator is Elle's append/read transactions,
+// and there is no final phase: jepsen.tests.cycle.append has no final
+// generator, so Maelstrom's final phase (heal, then sleep) issues no
+// operations.
 func New(opts workload.Options) (workload.Workload, error) {
 	models, err := workload.TxnModels("txn-list-append", opts)
 	if err != nil {
 		return nil, err
 	}
-	return &Workload{opts: opts, models: models}, nil
-}
-
-// Setup does nothing: every list starts absent (nil).
-func (w *Workload) Setup(context.Context, func() workload.Conn) error { return nil }
-
-// Generator yields Elle's append/read transactions.
-func (w *Workload) Generator() workload.Generator {
-	g := NewTxnGen(w.opts.Rand, w.opts.KeyCount, w.opts.MaxTxnLength, w.opts.MaxWritesPerKey)
-	return workload.GeneratorFunc(func(workload.Worker, *history.Op) (history.Op, bool) {
-		return history.Op{F: "txn", Value: g.Next()}, true
-	})
+	return &workload.TxnWorkload{
+		NewGen: func() func() []any {
+			return NewTxnGen(opts.Rand, opts.KeyCount, opts.MaxTxnLength, opts.MaxWritesPerKey).Next
+		},
+		Codec: txnCodec,
+		// Elle's list-append analysis for the configured models.
+		Checker: func(h history.History) check.Result { return Check(h, CheckOptions{ConsistencyModels: models}) },
+	}, nil
 }
 
 // TxnGen is elle.list-append/append-txns: Elle's write/read transactions
@@ -66,20 +59,6 @@ func (g *TxnGen) Next() []any {
 		}
 	}
 	return txn
-}
-
-// Final returns nil: jepsen.tests.cycle.append has no final generator, so
-// Maelstrom's final phase (heal, then sleep) issues no operations.
-func (w *Workload) Final() *workload.Final { return nil }
-
-// NewClient makes a client talking to the worker's node.
-func (w *Workload) NewClient(conn workload.Conn, wk workload.Worker, _ *rand.Rand) workload.Client {
-	return workload.NewTxnClient(conn, wk.Node, txnCodec)
-}
-
-// Check runs Elle's list-append analysis for the configured models.
-func (w *Workload) Check(h history.History) check.Result {
-	return Check(h, CheckOptions{ConsistencyModels: w.models})
 }
 
 // txnCodec encodes requests from invocations and checks txn_ok replies

@@ -73,11 +73,18 @@ func listConn() *scenario.TxnConn {
 	}}
 }
 
+// newClient makes the workload's client for node n0.
+func newClient(t *testing.T, conn workload.Conn) workload.Client {
+	w, err := New(workload.Options{Rand: rand.New(rand.NewPCG(1, 2))})
+	require.NoError(t, err)
+	return w.NewClient(conn, workload.Worker{Node: "n0"}, nil)
+}
+
 func TestClient(t *testing.T) {
 	inv := history.Op{Type: history.Invoke, Process: 3, F: "txn",
 		Value: []any{[]any{"r", int64(1), nil}, []any{"append", int64(1), int64(5)}, []any{"r", int64(1), nil}}}
 	conn := listConn()
-	c := (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil)
+	c := newClient(t, conn)
 	out := c.Invoke(context.Background(), inv)
 	assert.Equal(t, history.OK, out.Type)
 	assert.Equal(t, []any{[]any{"r", int64(1), nil}, []any{"append", int64(1), int64(5)},
@@ -86,13 +93,13 @@ func TestClient(t *testing.T) {
 
 	// txn-conflict is definite: the txn failed.
 	conn = &scenario.TxnConn{Err: errcode.New(errcode.TxnConflict, "nope")}
-	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+	out = newClient(t, conn).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Fail, out.Type)
 	assert.Equal(t, inv.Value, out.Value)
 
 	// A timeout leaves it indeterminate.
 	conn = &scenario.TxnConn{Err: fmt.Errorf("no reply: %w", workload.ErrTimeout)}
-	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+	out = newClient(t, conn).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Info, out.Type)
 	assert.Equal(t, "net-timeout", out.Error)
 
@@ -100,7 +107,7 @@ func TestClient(t *testing.T) {
 	for _, bad := range []string{`{"type":"txn_ok"}`, `{"type":"txn_ok","txn":[["w",1,2]]}`,
 		`{"type":"txn_ok","txn":5}`, `{"type":"txn_ok","txn":[["r",1,3]]}`, `{"type":"txn_ok","txn":[["r",1]]}`, `nonsense`} {
 		conn = &scenario.TxnConn{Reply: bad}
-		out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+		out = newClient(t, conn).Invoke(context.Background(), inv)
 		assert.Equal(t, history.Info, out.Type, bad)
 		assert.Equal(t, inv.Value, out.Value, bad)
 	}

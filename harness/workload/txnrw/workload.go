@@ -9,9 +9,6 @@
 package txnrw
 
 import (
-	"context"
-	"math/rand/v2"
-
 	"glomers/harness/check"
 	"glomers/harness/elle"
 	"glomers/harness/history"
@@ -26,48 +23,28 @@ const (
 	DefaultMaxWritesPerKey = elle.DefaultMaxWritesPerKey
 )
 
-// Workload is one configured txn-rw-register test.
-type Workload struct {
-	opts   workload.Options
-	models []string
-}
-
-// New builds the workload from the test's options.
+// New builds the workload from the test's options. Every register starts
+// absent (nil); the generator is Elle's write/read transactions.
+//
+// There is no final phase. jepsen.tests.cycle.wr does define a final
+// generator (final reads of every key up to :max-key), but it reads
+// :max-key from a context that only its max-key-tracker wrapper provides,
+// and Maelstrom never applies that wrapper; so in Maelstrom the final phase
+// is a heal and a 10 s sleep that issue no operations (the real runs in
+// ../shared/maelstrom-runs end with the main phase's last txn).
 func New(opts workload.Options) (workload.Workload, error) {
 	models, err := workload.TxnModels("txn-rw-register", opts)
 	if err != nil {
 		return nil, err
 	}
-	return &Workload{opts: opts, models: models}, nil
-}
-
-// Setup does nothing: every register starts absent (nil).
-func (w *Workload) Setup(context.Context, func() workload.Conn) error { return nil }
-
-// Generator yields Elle's write/read transactions.
-func (w *Workload) Generator() workload.Generator {
-	g := elle.NewTxnGen(w.opts.Rand, w.opts.KeyCount, w.opts.MaxTxnLength, w.opts.MaxWritesPerKey)
-	return workload.GeneratorFunc(func(workload.Worker, *history.Op) (history.Op, bool) {
-		return history.Op{F: "txn", Value: g.Next()}, true
-	})
-}
-
-// Final returns nil. jepsen.tests.cycle.wr does define a final generator
-// (final reads of every key up to :max-key), but it reads :max-key from a
-// context that only its max-key-tracker wrapper provides, and Maelstrom
-// never applies that wrapper; so in Maelstrom the final phase is a heal and
-// a 10 s sleep that issue no operations (the real runs in
-// ../shared/maelstrom-runs end with the main phase's last txn).
-func (w *Workload) Final() *workload.Final { return nil }
-
-// NewClient makes a client talking to the worker's node.
-func (w *Workload) NewClient(conn workload.Conn, wk workload.Worker, _ *rand.Rand) workload.Client {
-	return workload.NewTxnClient(conn, wk.Node, txnCodec)
-}
-
-// Check runs the Elle analysis for the configured consistency models.
-func (w *Workload) Check(h history.History) check.Result {
-	return Check(h, CheckOptions{ConsistencyModels: w.models})
+	return &workload.TxnWorkload{
+		NewGen: func() func() []any {
+			return elle.NewTxnGen(opts.Rand, opts.KeyCount, opts.MaxTxnLength, opts.MaxWritesPerKey).Next
+		},
+		Codec: txnCodec,
+		// The Elle analysis for the configured consistency models.
+		Checker: func(h history.History) check.Result { return Check(h, CheckOptions{ConsistencyModels: models}) },
+	}, nil
 }
 
 // txnCodec encodes requests from invocations and checks txn_ok replies

@@ -42,12 +42,19 @@ func registerConn() *scenario.TxnConn {
 	}}
 }
 
+// newClient makes the workload's client for node n0.
+func newClient(t *testing.T, conn workload.Conn) workload.Client {
+	w, err := New(workload.Options{Rand: rand.New(rand.NewPCG(1, 2))})
+	require.NoError(t, err)
+	return w.NewClient(conn, workload.Worker{Node: "n0"}, nil)
+}
+
 func TestClient(t *testing.T) {
 	inv := history.Op{Type: history.Invoke, Process: 3, F: "txn",
 		Value: []any{[]any{"w", int64(1), int64(5)}, []any{"r", int64(1), nil}, []any{"r", int64(2), nil}}}
 
 	conn := registerConn()
-	c := (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil)
+	c := newClient(t, conn)
 	out := c.Invoke(context.Background(), inv)
 	assert.Equal(t, history.OK, out.Type)
 	assert.Equal(t, []any{[]any{"w", int64(1), int64(5)}, []any{"r", int64(1), int64(5)}, []any{"r", int64(2), nil}}, out.Value)
@@ -55,24 +62,24 @@ func TestClient(t *testing.T) {
 
 	// txn-conflict is definite: the txn failed.
 	conn = &scenario.TxnConn{Err: errcode.New(errcode.TxnConflict, "nope")}
-	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+	out = newClient(t, conn).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Fail, out.Type)
 	assert.Equal(t, inv.Value, out.Value)
 	assert.Equal(t, []any{"txn-conflict", "nope"}, out.Error)
 
 	// A timeout or a crash leaves it indeterminate.
 	conn = &scenario.TxnConn{Err: fmt.Errorf("no reply: %w", workload.ErrTimeout)}
-	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+	out = newClient(t, conn).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Info, out.Type)
 	assert.Equal(t, "net-timeout", out.Error)
 	conn = &scenario.TxnConn{Err: errcode.New(errcode.Crash, "boom")}
-	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+	out = newClient(t, conn).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Info, out.Type)
 
 	// A reply that is not a list of micro-ops is indeterminate too.
 	for _, bad := range []string{`{"type":"txn_ok"}`, `{"type":"txn_ok","txn":[["x",1,2]]}`, `{"type":"txn_ok","txn":5}`} {
 		conn = &scenario.TxnConn{Reply: bad}
-		out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+		out = newClient(t, conn).Invoke(context.Background(), inv)
 		assert.Equal(t, history.Info, out.Type, bad)
 		assert.Equal(t, inv.Value, out.Value)
 	}

@@ -68,6 +68,13 @@ func NewModels(names []string) (*Models, error) {
 	return m, nil
 }
 
+// CheckOptions configure a transactional analysis.
+type CheckOptions struct {
+	// ConsistencyModels are the models the history must satisfy
+	// (Maelstrom's --consistency-models; default strict-serializable).
+	ConsistencyModels []string
+}
+
 // Result is an Elle transactional checker's verdict, named as Maelstrom's
 // results.edn names the :workload map of a txn test.
 type Result struct {

@@ -121,18 +121,25 @@ func AbortedReads[T any, M Mop](txns []T, failed, committed func(T) bool, mops f
 	if len(writers) == 0 {
 		return
 	}
+	eachCommittedRead(txns, committed, mops, func(t T, m M) {
+		for _, e := range elems(m) {
+			if w, ok := writers[KeyValue{m.MopKey(), e}]; ok {
+				found(t, m, w, e)
+			}
+		}
+	})
+}
+
+// eachCommittedRead calls fn with every read of every committed
+// transaction, in history order.
+func eachCommittedRead[T any, M Mop](txns []T, committed func(T) bool, mops func(T) []M, fn func(T, M)) {
 	for _, t := range txns {
 		if !committed(t) {
 			continue
 		}
 		for _, m := range mops(t) {
-			if m.IsWrite() {
-				continue
-			}
-			for _, e := range elems(m) {
-				if w, ok := writers[KeyValue{m.MopKey(), e}]; ok {
-					found(t, m, w, e)
-				}
+			if !m.IsWrite() {
+				fn(t, m)
 			}
 		}
 	}
@@ -149,23 +156,13 @@ func IntermediateReads[T comparable, M Mop](txns []T, committed func(T) bool, mo
 	if len(inter) == 0 {
 		return
 	}
-	for _, t := range txns {
-		if !committed(t) {
-			continue
-		}
-		for _, m := range mops(t) {
-			if m.IsWrite() {
-				continue
-			}
-			e, ok := last(m)
-			if !ok {
-				continue
-			}
+	eachCommittedRead(txns, committed, mops, func(t T, m M) {
+		if e, ok := last(m); ok {
 			if w, ok := inter[KeyValue{m.MopKey(), e}]; ok && w != t {
 				found(t, m, w, e)
 			}
 		}
-	}
+	})
 }
 
 // LostUpdateCase is a lost-update case as reported: several committed

@@ -82,6 +82,29 @@ type TxnCodec struct {
 	CheckReply func(txn any) error
 }
 
+// MopCodec is the TxnCodec of a workload whose micro-op type M parses
+// from a transaction value (reply says the value is a txn_ok's, whose
+// reads must carry what they read) and renders back to [f k v].
+func MopCodec[M any](parse func(v any, reply bool) ([]M, error), render func(M) []any) TxnCodec {
+	return TxnCodec{
+		Request: func(v any) ([][]any, error) {
+			mops, err := parse(v, false)
+			if err != nil {
+				return nil, err
+			}
+			out := make([][]any, len(mops))
+			for i, m := range mops {
+				out[i] = render(m)
+			}
+			return out, nil
+		},
+		CheckReply: func(txn any) error {
+			_, err := parse(txn, true)
+			return err
+		},
+	}
+}
+
 // NewTxnClient makes a client sending Maelstrom's txn! RPC to node.
 func NewTxnClient(conn Conn, node string, codec TxnCodec) Client {
 	return &txnClient{conn: conn, node: node, codec: codec}

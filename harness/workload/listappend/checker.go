@@ -11,11 +11,7 @@ import (
 type Result = elle.Result
 
 // CheckOptions configure the analysis.
-type CheckOptions struct {
-	// ConsistencyModels are the models the history must satisfy
-	// (Maelstrom's --consistency-models; default strict-serializable).
-	ConsistencyModels []string
-}
+type CheckOptions = elle.CheckOptions
 
 // Check analyses a txn-list-append history as elle.list-append/check does
 // (Maelstrom passes its result through unchanged): the non-cycle anomalies

@@ -63,20 +63,4 @@ func (g *TxnGen) Next() []any {
 
 // txnCodec encodes requests from invocations and checks txn_ok replies
 // against Maelstrom's schema (a list of ["r", k, [elements] or null] and ["append", k, v]).
-var txnCodec = workload.TxnCodec{
-	Request: func(v any) ([][]any, error) {
-		mops, err := parseTxn(v, false)
-		if err != nil {
-			return nil, err
-		}
-		out := make([][]any, len(mops))
-		for i, m := range mops {
-			out[i] = m.asAny()
-		}
-		return out, nil
-	},
-	CheckReply: func(txn any) error {
-		_, err := parseTxn(txn, true)
-		return err
-	},
-}
+var txnCodec = workload.MopCodec(parseTxn, mop.asAny)

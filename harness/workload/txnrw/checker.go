@@ -14,11 +14,7 @@ import (
 type Result = elle.Result
 
 // CheckOptions configure the analysis.
-type CheckOptions struct {
-	// ConsistencyModels are the models the history must satisfy
-	// (Maelstrom's --consistency-models; default strict-serializable).
-	ConsistencyModels []string
-}
+type CheckOptions = elle.CheckOptions
 
 // Elle reports empty-transaction-graph and cycle-search-timeout whatever
 // the models (elle.txn unknown-anomaly-types). Maelstrom's txn-rw-register

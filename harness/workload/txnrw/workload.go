@@ -49,20 +49,4 @@ func New(opts workload.Options) (workload.Workload, error) {
 
 // txnCodec encodes requests from invocations and checks txn_ok replies
 // against Maelstrom's schema (a list of [f k v] micro-ops, f "r" or "w").
-var txnCodec = workload.TxnCodec{
-	Request: func(v any) ([][]any, error) {
-		mops, err := parseTxn(v)
-		if err != nil {
-			return nil, err
-		}
-		out := make([][]any, len(mops))
-		for i, m := range mops {
-			out[i] = m.asAny()
-		}
-		return out, nil
-	},
-	CheckReply: func(txn any) error {
-		_, err := parseTxn(txn)
-		return err
-	},
-}
+var txnCodec = workload.MopCodec(func(v any, _ bool) ([]mop, error) { return parseTxn(v) }, mop.asAny)

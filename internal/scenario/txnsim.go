@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
+	"github.com/stretchr/testify/require"
 
 	"glomers/harness/history"
 )
@@ -100,6 +101,19 @@ func (c *TxnConn) RPC(_ context.Context, _ string, body any) (json.RawMessage, e
 		m[2] = c.Apply(fmt.Sprint(m[0]), fmt.Sprint(m[1]), m[2])
 	}
 	return json.Marshal(map[string]any{"type": "txn_ok", "txn": req.Txn})
+}
+
+// CheckDirectives runs every datadriven file under dir as a checker
+// scenario: each directive must be `check`, whose arguments CheckArgs reads
+// (flags are the stand-alone ones allowed), and fn renders its output.
+func CheckDirectives(t *testing.T, dir string, flags []string, fn func(t *testing.T, d *datadriven.TestData, models []string, set map[string]bool) string) {
+	datadriven.Walk(t, dir, func(t *testing.T, path string) {
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			require.Equal(t, "check", d.Cmd)
+			models, set := CheckArgs(t, d, flags...)
+			return fn(t, d, models, set)
+		})
+	})
 }
 
 // CheckArgs reads the arguments of a checker scenario's `check` directive:

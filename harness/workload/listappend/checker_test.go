@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
-	"github.com/stretchr/testify/require"
 
 	"glomers/harness/history"
 	"glomers/internal/scenario"
@@ -31,11 +30,7 @@ func parseScenario(t *testing.T, input string) history.History {
 
 // appendOp reads ax5 (append 5 to x), rx:1,2 (read [1 2] from x), rx:
 // (read []) and rx_ (read nil).
-func appendOp(tok string) (completion, invocation []any, err error) {
-	if len(tok) < 3 {
-		return nil, nil, fmt.Errorf("want <f><key><value>")
-	}
-	fn, key, val := tok[:1], tok[1:2], tok[2:]
+func appendOp(fn, key, val string) (completion, invocation []any, err error) {
 	switch fn {
 	case "a":
 		n, err := strconv.ParseInt(val, 10, 64)
@@ -68,16 +63,12 @@ func appendOp(tok string) (completion, invocation []any, err error) {
 }
 
 func TestCheckerScenarios(t *testing.T) {
-	datadriven.Walk(t, "testdata/checker", func(t *testing.T, path string) {
-		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
-			require.Equal(t, "check", d.Cmd)
-			models, flags := scenario.CheckArgs(t, d, "json")
-			res := Check(parseScenario(t, d.Input), CheckOptions{ConsistencyModels: models})
-			if flags["json"] {
-				return scenario.JSON(t, res)
-			}
-			return summarise(res)
-		})
+	scenario.CheckDirectives(t, "testdata/checker", []string{"json"}, func(t *testing.T, d *datadriven.TestData, models []string, flags map[string]bool) string {
+		res := Check(parseScenario(t, d.Input), CheckOptions{ConsistencyModels: models})
+		if flags["json"] {
+			return scenario.JSON(t, res)
+		}
+		return summarise(res)
 	})
 }
 

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
-	"github.com/stretchr/testify/require"
 
 	"glomers/harness/elle"
 	"glomers/harness/history"
@@ -32,11 +31,7 @@ func parseScenario(t *testing.T, input string) history.History {
 }
 
 // registerOp reads wx1 (write 1 to x), ry2 (read 2 from y), rx_ (read nil).
-func registerOp(tok string) (completion, invocation []any, err error) {
-	if len(tok) < 3 {
-		return nil, nil, fmt.Errorf("want <f><key><value>")
-	}
-	fn, key, val := tok[:1], tok[1:2], tok[2:]
+func registerOp(fn, key, val string) (completion, invocation []any, err error) {
 	var v any
 	if val != "_" {
 		n, err := strconv.ParseInt(val, 10, 64)
@@ -52,24 +47,20 @@ func registerOp(tok string) (completion, invocation []any, err error) {
 }
 
 func TestCheckerScenarios(t *testing.T) {
-	datadriven.Walk(t, "testdata/checker", func(t *testing.T, path string) {
-		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
-			require.Equal(t, "check", d.Cmd)
-			models, flags := scenario.CheckArgs(t, d, "json", "explain")
-			res := Check(parseScenario(t, d.Input), CheckOptions{ConsistencyModels: models})
-			if flags["json"] {
-				return scenario.JSON(t, res)
+	scenario.CheckDirectives(t, "testdata/checker", []string{"json", "explain"}, func(t *testing.T, d *datadriven.TestData, models []string, flags map[string]bool) string {
+		res := Check(parseScenario(t, d.Input), CheckOptions{ConsistencyModels: models})
+		if flags["json"] {
+			return scenario.JSON(t, res)
+		}
+		if flags["explain"] {
+			var b strings.Builder
+			fmt.Fprintf(&b, "valid? %s\n", res.Valid)
+			for _, e := range res.Explain() {
+				fmt.Fprintf(&b, "- %s\n", e)
 			}
-			if flags["explain"] {
-				var b strings.Builder
-				fmt.Fprintf(&b, "valid? %s\n", res.Valid)
-				for _, e := range res.Explain() {
-					fmt.Fprintf(&b, "- %s\n", e)
-				}
-				return b.String()
-			}
-			return summarise(res)
-		})
+			return b.String()
+		}
+		return summarise(res)
 	})
 }
 

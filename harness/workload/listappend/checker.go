@@ -22,13 +22,9 @@ type CheckOptions = elle.CheckOptions
 // an element appended twice, a read of an element nobody appended) is
 // unknown, as Jepsen reports a checker that throws.
 func Check(h history.History, opts CheckOptions) *Result {
-	ms, err := elle.NewModels(opts.ConsistencyModels)
-	if err != nil {
-		return elle.Errorf("%v", err)
-	}
-	txns, err := parseHistory(h.Client())
-	if err != nil {
-		return elle.Errorf("%v", err)
+	ms, txns, unknown := elle.Start(h, opts, parseHistory)
+	if unknown != nil {
+		return unknown
 	}
 	if err := verifyUniqueAppends(txns); err != nil {
 		return elle.Errorf("%v", err)

@@ -30,14 +30,9 @@ type CheckOptions = elle.CheckOptions
 // cycle-search-timeout and turns any other reportable anomaly into
 // valid? false.
 func Check(h history.History, opts CheckOptions) *Result {
-	ms, err := elle.NewModels(opts.ConsistencyModels)
-	if err != nil {
-		return elle.Errorf("%v", err)
-	}
-
-	txns, err := parseHistory(h.Client())
-	if err != nil {
-		return elle.Errorf("%v", err)
+	ms, txns, unknown := elle.Start(h, opts, parseHistory)
+	if unknown != nil {
+		return unknown
 	}
 
 	anomalies := map[string]any{}

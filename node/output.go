@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -22,13 +23,20 @@ var ErrClosed = errors.New("node: closed")
 // them all at once when its input is drained, just before it would block
 // on a read. So under load many messages go out per write (per system
 // call), and when idle a line is written as soon as it is sent.
+//
+// The input loop never waits for the lock: a sender may hold it while its
+// write blocks (the reader of our output may itself be waiting to write
+// our input, as an in-process network does), and a loop that waited would
+// close that cycle. When the lock is taken, the loop leaves the flush to
+// a goroutine.
 type outbox struct {
 	dest func() io.Writer // the node's Stdout, resolved at the first write
 	w    io.Writer
 
+	busy atomic.Bool // the input loop will flush before it blocks
+
 	mu      sync.Mutex
 	pending []byte
-	busy    bool // the input loop will flush before it blocks
 	closed  bool
 	err     error // first write error; further output is dropped
 }
@@ -62,14 +70,21 @@ func (o *outbox) writeLocked() {
 }
 
 // setBusy marks the input loop as working through read input (lines
-// queue) or about to block (everything queued is written now).
+// queue) or about to block (everything queued is written now). It never
+// waits for the lock.
 func (o *outbox) setBusy(busy bool) {
-	o.mu.Lock()
-	o.busy = busy
-	if !busy {
-		o.writeLocked()
+	o.busy.Store(busy)
+	if busy {
+		return
 	}
-	o.mu.Unlock()
+	if o.mu.TryLock() {
+		o.writeLocked()
+		o.mu.Unlock()
+		return
+	}
+	// A sender holds the lock, and may have queued its line while busy
+	// was still set: flush after it, without blocking the loop.
+	go o.flush()
 }
 
 // appendLine runs fill with the pending buffer locked so that the caller
@@ -91,7 +106,7 @@ func (o *outbox) appendLine(fill func(buf []byte) ([]byte, error)) error {
 		return err
 	}
 	o.pending = buf
-	if !o.busy {
+	if !o.busy.Load() {
 		o.writeLocked()
 	}
 	return nil

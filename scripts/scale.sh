@@ -18,6 +18,7 @@
 # rate asked, verdict, network messages, CPU seconds of the harness plus
 # all node processes (user+system), CPU microseconds and context switches
 # per message, the harness's peak RSS (MB), elapsed seconds.
+# A run that is not valid keeps its store (its path is printed).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -63,7 +64,7 @@ for sc in "${scenarios[@]}"; do
 	for seed in $seeds; do
 		for b in "${builds[@]}"; do
 			# shellcheck disable=SC2046
-			"$work/scale" -label "$b/$sc/s$seed" -harness "$work/$b/harness" -- $(args "$sc" "$work/$b") --seed "$seed" 2>>"$work/stderr.log" ||
+			"$work/scale" -label "$b/$sc/s$seed" -harness "$work/$b/harness" -- $(args "$sc" "$work/$b") --seed "$seed" 2> >(tee -a "$work/stderr.log" | grep "^scale:" >&2) ||
 				echo "$b/$sc/s$seed failed: $(tail -3 "$work/stderr.log")"
 		done
 	done

@@ -11,8 +11,8 @@
 // CPU and context switches come from wait4's rusage of the harness, which
 // includes the node processes it started and waited for; peak RSS is the
 // harness's own VmHWM (/proc), sampled until it exits. The rest is read
-// from the run's results.json (the store is given with --store, or a
-// temporary one is used).
+// from the run's results.json, in a temporary store that is removed
+// unless the run was not valid.
 package main
 
 import (
@@ -42,7 +42,6 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	defer os.RemoveAll(store)
 	cmd := exec.Command(*harness, append(append([]string{"test"}, args...), "--store", store)...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -62,6 +61,11 @@ func main() {
 	res, err := readResults(store)
 	if err != nil {
 		fail(fmt.Errorf("harness exit %d: %w", ws.ExitStatus(), err))
+	}
+	if res.Valid == true {
+		os.RemoveAll(store)
+	} else {
+		fmt.Fprintf(os.Stderr, "scale: %s: valid? %v, store kept in %s\n", *label, res.Valid, store)
 	}
 	cpu := tv(ru.Utime) + tv(ru.Stime)
 	msgs := res.Net.All.MsgCount

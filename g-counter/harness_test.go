@@ -5,9 +5,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"glomers/harness/check"
+	"glomers/harness/history"
 	"glomers/harness/run"
 	"glomers/harness/workload/counter"
 	"glomers/internal/harnesstest"
@@ -19,18 +19,13 @@ import (
 // flush interval plus the read staleness bound, as Maelstrom's 10 s do.
 
 func gcounterConfig(t *testing.T, bin string, nodes int, rate float64) run.Config {
-	cfg := harnesstest.Config("g-counter", bin)
-	cfg = harnesstest.WithNodes(cfg, nodes, 1)
-	cfg.Rate = rate
-	cfg.TimeLimit = 2 * time.Second
+	cfg := harnesstest.Sized("g-counter", bin, nodes, 1, rate, 2*time.Second)
 	cfg.RecoveryTime = 2500 * time.Millisecond
 	return cfg
 }
 
 func TestNodeIsValid(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the harness")
-	}
+	harnesstest.SkipShort(t)
 	bin := testbin.Build(t, "./g-counter")
 	for _, tc := range []struct {
 		name      string
@@ -47,26 +42,21 @@ func TestNodeIsValid(t *testing.T) {
 			if tc.partition {
 				cfg = harnesstest.WithPartitions(cfg)
 			}
-			out, v, err := harnesstest.Run(t, cfg)
-			require.NoError(t, err)
-			res := harnesstest.Result[*counter.Result](t, out)
+			out, v, res := harnesstest.MustRun[*counter.Result](t, cfg)
 			assert.Equal(t, check.Valid, v, "%+v", res)
 			assert.Len(t, res.FinalReads, tc.nodes)
-			assert.Less(t, float64(out.Net.Servers.MsgCount)/float64(invokes(out)), 0.7, "server msgs per op")
+			assert.Less(t, float64(out.Net.Servers.MsgCount)/float64(harnesstest.ClientOps(out, history.Invoke)), 0.7, "server msgs per op")
 		})
 	}
 }
 
 // TestLocalOnlyIsInvalid: a node that only counts its own adds.
 func TestLocalOnlyIsInvalid(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the harness")
-	}
+	harnesstest.SkipShort(t)
 	cfg := gcounterConfig(t, testbin.Build(t, "./g-counter/testdata/local-only"), 3, 100)
-	out, v, err := harnesstest.Run(t, cfg)
-	require.NoError(t, err)
+	_, v, res := harnesstest.MustRun[*counter.Result](t, cfg)
 	assert.Equal(t, check.Invalid, v)
-	assert.NotEmpty(t, harnesstest.Result[*counter.Result](t, out).Errors)
+	assert.NotEmpty(t, res.Errors)
 }
 
 // TestStaleReadIsInvalid: a node that adds correctly (CAS on one key) but
@@ -76,32 +66,19 @@ func TestLocalOnlyIsInvalid(t *testing.T) {
 // is repeated with new seeds until the staleness shows (it does at once
 // with these settings).
 func TestStaleReadIsInvalid(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the harness")
-	}
+	harnesstest.SkipShort(t)
 	bin := testbin.Build(t, "./g-counter/testdata/stale-read")
 	for attempt := uint64(1); attempt <= 5; attempt++ {
 		cfg := gcounterConfig(t, bin, 5, 200)
 		cfg.TimeLimit = time.Second
 		cfg.RecoveryTime = 200 * time.Millisecond
 		cfg.Seed = attempt
-		out, v, err := harnesstest.Run(t, cfg)
-		require.NoError(t, err)
+		_, v, res := harnesstest.MustRun[*counter.Result](t, cfg)
 		if v == check.Invalid {
-			assert.NotEmpty(t, harnesstest.Result[*counter.Result](t, out).Errors)
-			t.Logf("stale final read after %d run(s): %v", attempt, harnesstest.Result[*counter.Result](t, out).FinalReads)
+			assert.NotEmpty(t, res.Errors)
+			t.Logf("stale final read after %d run(s): %v", attempt, res.FinalReads)
 			return
 		}
 	}
 	t.Fatal("seq-kv never served a stale read in 5 runs")
-}
-
-func invokes(out *run.Outcome) int {
-	n := 0
-	for _, o := range out.History {
-		if o.IsClient() && o.IsInvoke() {
-			n++
-		}
-	}
-	return n
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"glomers/harness/check"
 	"glomers/harness/run"
@@ -18,18 +17,13 @@ import (
 // time covers a few replication ticks after the partitions heal.
 
 func gsetConfig(bin string, nodes int) run.Config {
-	cfg := harnesstest.Config("g-set", bin)
-	cfg = harnesstest.WithNodes(cfg, nodes, 1)
-	cfg.Rate = 50
-	cfg.TimeLimit = 2 * time.Second
+	cfg := harnesstest.Sized("g-set", bin, nodes, 1, 50, 2*time.Second)
 	cfg.RecoveryTime = 1500 * time.Millisecond
 	return cfg
 }
 
 func TestNodeIsValid(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the harness")
-	}
+	harnesstest.SkipShort(t)
 	bin := testbin.Build(t, "./g-set")
 	for _, tc := range []struct {
 		name    string
@@ -43,17 +37,7 @@ func TestNodeIsValid(t *testing.T) {
 		{"3 nodes killed and restarted", 3, "kill"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := gsetConfig(bin, tc.nodes)
-			switch tc.nemesis {
-			case "partition":
-				cfg = harnesstest.WithPartitions(cfg)
-			case "kill":
-				cfg.Nemesis = []string{"kill"}
-				cfg.NemesisInterval = 400 * time.Millisecond
-			}
-			out, v, err := harnesstest.Run(t, cfg)
-			require.NoError(t, err)
-			res := harnesstest.Result[setfull.Result](t, out)
+			_, v, res := harnesstest.MustRun[setfull.Result](t, harnesstest.WithNemesis(gsetConfig(bin, tc.nodes), tc.nemesis))
 			assert.Equal(t, check.Valid, v, "%+v", res)
 			assert.Positive(t, res.StableCount)
 			assert.Zero(t, res.LostCount)
@@ -67,11 +51,8 @@ func TestNodeIsValid(t *testing.T) {
 // TestLocalOnlyIsInvalid: a node that never replicates loses the elements
 // added on other nodes, for the reads of this one.
 func TestLocalOnlyIsInvalid(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the harness")
-	}
-	out, v, err := harnesstest.Run(t, gsetConfig(testbin.Build(t, "./g-set/testdata/local-only"), 3))
-	require.NoError(t, err)
+	harnesstest.SkipShort(t)
+	_, v, res := harnesstest.MustRun[setfull.Result](t, gsetConfig(testbin.Build(t, "./g-set/testdata/local-only"), 3))
 	assert.Equal(t, check.Invalid, v)
-	assert.Positive(t, harnesstest.Result[setfull.Result](t, out).LostCount)
+	assert.Positive(t, res.LostCount)
 }

@@ -20,17 +20,11 @@ import (
 // lin-kv service, and check every key's history with porcupine.
 
 func linkvConfig(bin string, nodes int) run.Config {
-	cfg := harnesstest.Config("lin-kv", bin)
-	cfg = harnesstest.WithNodes(cfg, nodes, 2)
-	cfg.Rate = 100
-	cfg.TimeLimit = 2 * time.Second
-	return cfg
+	return harnesstest.Sized("lin-kv", bin, nodes, 2, 100, 2*time.Second)
 }
 
 func TestProxyIsLinearizable(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the harness")
-	}
+	harnesstest.SkipShort(t)
 	bin := testbin.Build(t, "./lin-kv-client")
 	for _, tc := range []struct {
 		name      string
@@ -46,9 +40,7 @@ func TestProxyIsLinearizable(t *testing.T) {
 			if tc.partition {
 				cfg = harnesstest.WithPartitions(cfg)
 			}
-			out, v, err := harnesstest.Run(t, cfg)
-			require.NoError(t, err)
-			res := harnesstest.Result[*linkv.Result](t, out)
+			_, v, res := harnesstest.MustRun[*linkv.Result](t, cfg)
 			assert.Equal(t, check.Valid, v)
 			assert.Empty(t, res.Failures)
 			assert.Empty(t, res.Unknown)
@@ -60,13 +52,9 @@ func TestProxyIsLinearizable(t *testing.T) {
 // TestCachedReadsAreNotLinearizable: a proxy that serves reads of keys it
 // wrote from a local cache returns values other nodes have overwritten.
 func TestCachedReadsAreNotLinearizable(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the harness")
-	}
+	harnesstest.SkipShort(t)
 	cfg := linkvConfig(testbin.Build(t, "./lin-kv-client/testdata/cached-reads"), 3)
-	out, v, err := harnesstest.Run(t, cfg)
-	require.NoError(t, err)
-	res := harnesstest.Result[*linkv.Result](t, out)
+	_, v, res := harnesstest.MustRun[*linkv.Result](t, cfg)
 	assert.Equal(t, check.Invalid, v)
 	require.NotEmpty(t, res.Failures)
 

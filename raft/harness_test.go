@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"glomers/harness/check"
+	"glomers/harness/history"
 	"glomers/harness/run"
 	"glomers/harness/workload/linkv"
 	"glomers/internal/harnesstest"
@@ -19,10 +20,7 @@ import (
 // porcupine.
 
 func raftConfig(bin string, nodes int, nemesis ...string) run.Config {
-	cfg := harnesstest.Config("lin-kv", bin)
-	cfg = harnesstest.WithNodes(cfg, nodes, 2)
-	cfg.Rate = 100
-	cfg.TimeLimit = 4 * time.Second
+	cfg := harnesstest.Sized("lin-kv", bin, nodes, 2, 100, 4*time.Second)
 	cfg.RecoveryTime = time.Second
 	cfg.Nemesis = nemesis
 	cfg.NemesisInterval = 500 * time.Millisecond
@@ -30,9 +28,7 @@ func raftConfig(bin string, nodes int, nemesis ...string) run.Config {
 }
 
 func TestRaftIsLinearizable(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the harness")
-	}
+	harnesstest.SkipShort(t)
 	bin := testbin.Build(t, "./raft")
 	for _, tc := range []struct {
 		name    string
@@ -44,19 +40,11 @@ func TestRaftIsLinearizable(t *testing.T) {
 		{"5 nodes under partition, pause and kill", 5, []string{"partition", "pause", "kill"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, v, err := harnesstest.Run(t, raftConfig(bin, tc.nodes, tc.nemesis...))
-			require.NoError(t, err)
-			res := harnesstest.Result[*linkv.Result](t, out)
+			out, v, res := harnesstest.MustRun[*linkv.Result](t, raftConfig(bin, tc.nodes, tc.nemesis...))
 			assert.Equal(t, check.Valid, v)
 			assert.Empty(t, res.Failures)
 			assert.GreaterOrEqual(t, len(res.Results), 2, "several keys")
-			oks := 0
-			for _, op := range out.History {
-				if op.Type == "ok" && op.Process >= 0 {
-					oks++
-				}
-			}
-			assert.Greater(t, oks, 20, "the cluster served requests")
+			assert.Greater(t, harnesstest.ClientOps(out, history.OK), 20, "the cluster served requests")
 			if len(tc.nemesis) > 0 {
 				restarts := 0
 				for _, n := range out.Nodes {
@@ -86,9 +74,7 @@ func TestRaftIsLinearizable(t *testing.T) {
 // short run (see docs/results/raft.md); internal/raft/testdata/
 // forget_vote.txt shows its two leaders in one term step by step.
 func TestBrokenVariantsAreCaught(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the harness")
-	}
+	harnesstest.SkipShort(t)
 	for _, tc := range []struct {
 		variant string
 		nemesis []string
@@ -122,13 +108,10 @@ func TestBrokenVariantsAreCaught(t *testing.T) {
 // TestRaftIsLinearizableOnTheBrokenVariantsSchedule: the correct node on
 // the schedules that catch the broken variants.
 func TestRaftIsLinearizableOnTheBrokenVariantsSchedule(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the harness")
-	}
-	out, v, err := harnesstest.Run(t, brokenConfig(testbin.Build(t, "./raft"), 6, "partition", "pause"))
-	require.NoError(t, err)
+	harnesstest.SkipShort(t)
+	_, v, res := harnesstest.MustRun[*linkv.Result](t, brokenConfig(testbin.Build(t, "./raft"), 6, "partition", "pause"))
 	assert.Equal(t, check.Valid, v)
-	assert.Empty(t, harnesstest.Result[*linkv.Result](t, out).Failures)
+	assert.Empty(t, res.Failures)
 }
 
 func brokenConfig(bin string, seed uint64, nemesis ...string) run.Config {

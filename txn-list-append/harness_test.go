@@ -5,9 +5,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"glomers/harness/check"
+	"glomers/harness/history"
 	"glomers/harness/run"
 	"glomers/harness/workload/listappend"
 	"glomers/internal/harnesstest"
@@ -18,17 +18,11 @@ import (
 // strict serializability (the workload's default, as Maelstrom's).
 
 func appendConfig(bin string, nodes int) run.Config {
-	cfg := harnesstest.Config("txn-list-append", bin)
-	cfg = harnesstest.WithNodes(cfg, nodes, 2)
-	cfg.Rate = 100
-	cfg.TimeLimit = 2 * time.Second
-	return cfg
+	return harnesstest.Sized("txn-list-append", bin, nodes, 2, 100, 2*time.Second)
 }
 
 func TestNodeIsValid(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the harness")
-	}
+	harnesstest.SkipShort(t)
 	bin := testbin.Build(t, "./txn-list-append")
 	for _, tc := range []struct {
 		name    string
@@ -43,25 +37,10 @@ func TestNodeIsValid(t *testing.T) {
 		{"2 nodes killed and restarted", 2, "kill"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := appendConfig(bin, tc.nodes)
-			switch tc.nemesis {
-			case "partition":
-				cfg = harnesstest.WithPartitions(cfg)
-			case "kill":
-				cfg.Nemesis = []string{"kill"}
-				cfg.NemesisInterval = 400 * time.Millisecond
-			}
-			out, v, err := harnesstest.Run(t, cfg)
-			require.NoError(t, err)
-			res := harnesstest.Result[*listappend.Result](t, out)
+			out, v, res := harnesstest.MustRun[*listappend.Result](t, harnesstest.WithNemesis(appendConfig(bin, tc.nodes), tc.nemesis))
 			assert.Equal(t, check.Valid, v, "%+v", res)
 			assert.Empty(t, res.AnomalyTypes)
-			ok := 0
-			for _, o := range out.History {
-				if o.IsClient() && o.IsOK() {
-					ok++
-				}
-			}
+			ok := harnesstest.ClientOps(out, history.OK)
 			minOK := 100 // of about 200
 			if tc.nemesis == "kill" {
 				minOK = 20 // dead nodes answer nothing
@@ -74,9 +53,7 @@ func TestNodeIsValid(t *testing.T) {
 // TestBrokenNodesAreInvalid: each deliberately broken node under
 // testdata is judged invalid, with the anomaly its fault makes.
 func TestBrokenNodesAreInvalid(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the harness")
-	}
+	harnesstest.SkipShort(t)
 	for _, tc := range []struct {
 		program string
 		nodes   int
@@ -88,10 +65,9 @@ func TestBrokenNodesAreInvalid(t *testing.T) {
 	} {
 		t.Run(tc.program, func(t *testing.T) {
 			cfg := appendConfig(testbin.Build(t, "./txn-list-append/testdata/"+tc.program), tc.nodes)
-			out, v, err := harnesstest.Run(t, cfg)
-			require.NoError(t, err)
+			_, v, res := harnesstest.MustRun[*listappend.Result](t, cfg)
 			assert.Equal(t, check.Invalid, v)
-			assert.Contains(t, harnesstest.Result[*listappend.Result](t, out).AnomalyTypes, tc.anomaly)
+			assert.Contains(t, res.AnomalyTypes, tc.anomaly)
 		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"glomers/harness/check"
 	"glomers/harness/run"
@@ -19,10 +18,7 @@ import (
 // availability, partitions every 300 ms where the challenge has them.
 
 func txnConfig(bin string, nodes int, model string, partition bool) run.Config {
-	cfg := harnesstest.Config("txn-rw-register", bin)
-	cfg = harnesstest.WithNodes(cfg, nodes, 2)
-	cfg.Rate = 1000
-	cfg.TimeLimit = 2 * time.Second
+	cfg := harnesstest.Sized("txn-rw-register", bin, nodes, 2, 1000, 2*time.Second)
 	cfg.Availability = "total"
 	cfg.ConsistencyModels = []string{model}
 	if partition {
@@ -32,9 +28,7 @@ func txnConfig(bin string, nodes int, model string, partition bool) run.Config {
 }
 
 func TestNodeIsValid(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the harness")
-	}
+	harnesstest.SkipShort(t)
 	bin := testbin.Build(t, "./txn")
 	for _, tc := range []struct {
 		name      string
@@ -48,9 +42,7 @@ func TestNodeIsValid(t *testing.T) {
 		{"three nodes read committed under partitions", 3, "read-committed", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, v, err := harnesstest.Run(t, txnConfig(bin, tc.nodes, tc.model, tc.partition))
-			require.NoError(t, err)
-			res := harnesstest.Result[*txnrw.Result](t, out)
+			out, v, res := harnesstest.MustRun[*txnrw.Result](t, txnConfig(bin, tc.nodes, tc.model, tc.partition))
 			assert.Equal(t, check.Valid, v, "%+v", res)
 			assert.Equal(t, check.Valid, res.Valid)
 			if tc.partition {
@@ -63,9 +55,7 @@ func TestNodeIsValid(t *testing.T) {
 // TestBrokenNodesAreInvalid: the two broken nodes of the issue, judged
 // under read committed.
 func TestBrokenNodesAreInvalid(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the harness")
-	}
+	harnesstest.SkipShort(t)
 	for _, tc := range []struct {
 		pkg     string
 		anomaly string
@@ -76,9 +66,7 @@ func TestBrokenNodesAreInvalid(t *testing.T) {
 		t.Run(tc.pkg, func(t *testing.T) {
 			cfg := txnConfig(testbin.Build(t, tc.pkg), 1, "read-committed", false)
 			cfg.Availability = ""
-			out, v, err := harnesstest.Run(t, cfg)
-			require.NoError(t, err)
-			res := harnesstest.Result[*txnrw.Result](t, out)
+			_, v, res := harnesstest.MustRun[*txnrw.Result](t, cfg)
 			assert.Equal(t, check.Invalid, v)
 			assert.Contains(t, res.AnomalyTypes, tc.anomaly)
 		})

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"glomers/harness/check"
+	"glomers/harness/history"
 )
 
 // cycleTypes are the anomaly names the cycle search can report
@@ -66,6 +67,29 @@ func NewModels(names []string) (*Models, error) {
 		}
 	}
 	return m, nil
+}
+
+// CheckOptions configure a transactional analysis.
+type CheckOptions struct {
+	// ConsistencyModels are the models the history must satisfy
+	// (Maelstrom's --consistency-models; default strict-serializable).
+	ConsistencyModels []string
+}
+
+// Start begins a transactional analysis: the models opts name, and the
+// transactions parse reads from h's client operations. A non-nil *Result
+// is the unknown verdict to return instead, for bad models or a history
+// the analysis refuses (as Jepsen reports a checker that throws).
+func Start[T any](h history.History, opts CheckOptions, parse func(history.History) ([]T, error)) (*Models, []T, *Result) {
+	ms, err := NewModels(opts.ConsistencyModels)
+	if err != nil {
+		return nil, nil, Errorf("%v", err)
+	}
+	txns, err := parse(h.Client())
+	if err != nil {
+		return nil, nil, Errorf("%v", err)
+	}
+	return ms, txns, nil
 }
 
 // Result is an Elle transactional checker's verdict, named as Maelstrom's

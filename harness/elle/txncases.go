@@ -2,6 +2,7 @@ package elle
 
 import (
 	"fmt"
+	"strings"
 
 	"glomers/harness/history"
 )
@@ -98,4 +99,103 @@ func LostUpdates[T any, M Mop](txns []T, committed func(T) bool, mops func(T) []
 		}
 	}
 	return out
+}
+
+// AbortedReads is the search of elle's g1a-cases: for every read, in a
+// committed transaction, of an element (elems lists what a read saw: its
+// value, or a list's elements) written by a failed transaction, it calls
+// found with the reader, the read, the failed writer and the element, in
+// history order.
+func AbortedReads[T any, M Mop](txns []T, failed, committed func(T) bool, mops func(T) []M, elems func(M) []any, found func(r T, m M, w T, e any)) {
+	writers := map[KeyValue]T{}
+	for _, t := range txns {
+		if !failed(t) {
+			continue
+		}
+		for _, m := range mops(t) {
+			if m.IsWrite() {
+				writers[KeyValue{m.MopKey(), m.Written()}] = t
+			}
+		}
+	}
+	if len(writers) == 0 {
+		return
+	}
+	eachCommittedRead(txns, committed, mops, func(t T, m M) {
+		for _, e := range elems(m) {
+			if w, ok := writers[KeyValue{m.MopKey(), e}]; ok {
+				found(t, m, w, e)
+			}
+		}
+	})
+}
+
+// eachCommittedRead calls fn with every read of every committed
+// transaction, in history order.
+func eachCommittedRead[T any, M Mop](txns []T, committed func(T) bool, mops func(T) []M, fn func(T, M)) {
+	for _, t := range txns {
+		if !committed(t) {
+			continue
+		}
+		for _, m := range mops(t) {
+			if !m.IsWrite() {
+				fn(t, m)
+			}
+		}
+	}
+}
+
+// IntermediateReads is the search of elle's g1b-cases: for every read, in
+// a committed transaction, whose last element (last says what it is, and
+// whether the read saw any) another transaction overwrote with a later
+// write of the same key (IntermediateWrites), it calls found with the
+// reader, the read, the writer and the element, in history order. A
+// transaction reading its own intermediate write is not a case.
+func IntermediateReads[T comparable, M Mop](txns []T, committed func(T) bool, mops func(T) []M, last func(M) (any, bool), found func(r T, m M, w T, e any)) {
+	inter := IntermediateWrites(txns, mops)
+	if len(inter) == 0 {
+		return
+	}
+	eachCommittedRead(txns, committed, mops, func(t T, m M) {
+		if e, ok := last(m); ok {
+			if w, ok := inter[KeyValue{m.MopKey(), e}]; ok && w != t {
+				found(t, m, w, e)
+			}
+		}
+	})
+}
+
+// LostUpdateCase is a lost-update case as reported: several committed
+// transactions (their completions) read the same state of a key and all
+// wrote it.
+type LostUpdateCase struct {
+	Key   any          `json:"key"`
+	Value any          `json:"value"`
+	Txns  []history.Op `json:"txns"`
+	verb  string       // what the txns did to the key: "wrote it", "appended to it"
+}
+
+// LostUpdateCases reports LostUpdates with each transaction as its
+// completion (comp). verb says what a write is in the workload's words
+// ("wrote it", "appended to it").
+func LostUpdateCases[T any, M Mop](txns []T, committed func(T) bool, mops func(T) []M, comp func(T) history.Op, verb string) []LostUpdateCase {
+	var out []LostUpdateCase
+	for _, c := range LostUpdates(txns, committed, mops) {
+		ops := make([]history.Op, len(c.Txns))
+		for i, t := range c.Txns {
+			ops[i] = comp(t)
+		}
+		out = append(out, LostUpdateCase{Key: c.Key, Value: c.Value, Txns: ops, verb: verb})
+	}
+	return out
+}
+
+// Explain says what the case means (check.Explainer, through Result).
+func (c LostUpdateCase) Explain() string {
+	names := make([]string, len(c.Txns))
+	for i, o := range c.Txns {
+		names[i] = OpName(o)
+	}
+	return fmt.Sprintf("lost-update: %s each read key %s = %s and then %s: all but one of those updates were lost.",
+		strings.Join(names, ", "), Show(c.Key), Show(c.Value), c.verb)
 }

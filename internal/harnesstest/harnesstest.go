@@ -10,6 +10,7 @@ import (
 
 	"glomers/harness/check"
 	"glomers/harness/cli"
+	"glomers/harness/history"
 	"glomers/harness/netsim"
 	"glomers/harness/registry"
 	"glomers/harness/run"
@@ -33,6 +34,23 @@ func Config(workload, bin string) run.Config {
 	return cfg
 }
 
+// Sized is Config with n nodes of perNode client threads each
+// (WithNodes), rate requests per second, for limit.
+func Sized(workload, bin string, nodes, perNode int, rate float64, limit time.Duration) run.Config {
+	cfg := WithNodes(Config(workload, bin), nodes, perNode)
+	cfg.Rate = rate
+	cfg.TimeLimit = limit
+	return cfg
+}
+
+// SkipShort skips a test that runs the harness under go test -short.
+func SkipShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the harness")
+	}
+}
+
 // Run runs cfg (its store redirected to a temporary directory) and returns
 // the outcome and the overall verdict. Setup errors are returned, not
 // fatal, so tests can assert on them.
@@ -49,6 +67,18 @@ func Run(t testing.TB, cfg run.Config) (*run.Outcome, check.Validity, error) {
 		return out, check.Unknown, err
 	}
 	return out, Verdict(out), nil
+}
+
+// MustRun is Run for tests that expect the run to start: a setup error
+// fails the test at once. It also returns the workload result as the
+// workload's own type (Result).
+func MustRun[T check.Result](t testing.TB, cfg run.Config) (*run.Outcome, check.Validity, T) {
+	t.Helper()
+	out, v, err := Run(t, cfg)
+	if err != nil {
+		t.Fatalf("harness run: %v", err)
+	}
+	return out, v, Result[T](t, out)
 }
 
 // Verdict is the test's overall verdict, composed as `harness test`
@@ -80,4 +110,34 @@ func WithNodes(cfg run.Config, n, perNode int) run.Config {
 	cfg.NodeIDs = cli.NodeIDs(n)
 	cfg.Concurrency = perNode * n
 	return cfg
+}
+
+// WithNemesis turns on one named fault for a node test: "" none,
+// "partition" WithPartitions, "kill" the kill nemesis every 400 ms (a few
+// kills and restarts in a test of seconds). Any other name is passed to
+// the harness as it is.
+func WithNemesis(cfg run.Config, name string) run.Config {
+	switch name {
+	case "":
+	case "partition":
+		cfg = WithPartitions(cfg)
+	case "kill":
+		cfg.Nemesis = []string{"kill"}
+		cfg.NemesisInterval = 400 * time.Millisecond
+	default:
+		cfg.Nemesis = []string{name}
+	}
+	return cfg
+}
+
+// ClientOps counts the client operations of type typ in the outcome's
+// history (say, history.OK for the requests the cluster served).
+func ClientOps(out *run.Outcome, typ history.Type) int {
+	n := 0
+	for _, o := range out.History {
+		if o.IsClient() && o.Type == typ {
+			n++
+		}
+	}
+	return n
 }

@@ -220,10 +220,11 @@ func JSON(t testing.TB, v any) string {
 	return string(b) + "\n"
 }
 
-// MicroOp parses one micro-op token of the transaction notation into its
+// MicroOp parses one micro-op token of the transaction notation, split
+// into its function letter, its one-letter key and the rest, into its
 // completion form and its invocation form (reads blanked), e.g. for
 // rw-register wx1 -> [w x 1] both, ry2 -> [r y 2] and [r y nil].
-type MicroOp func(tok string) (completion, invocation []any, err error)
+type MicroOp func(fn, key, val string) (completion, invocation []any, err error)
 
 // Txns reads a transactional history in Elle's test notation, one event
 // per line:
@@ -247,7 +248,8 @@ func Txns(t testing.TB, input string, op MicroOp) history.History {
 		require.NoError(t, err, "line %q", line)
 		txn, inv := []any{}, []any{}
 		for _, tok := range f[2:] {
-			c, i, err := op(tok)
+			require.GreaterOrEqual(t, len(tok), 3, "micro-op %q: want <f><key><value>", tok)
+			c, i, err := op(tok[:1], tok[1:2], tok[2:])
 			require.NoError(t, err, "micro-op %q", tok)
 			txn, inv = append(txn, c), append(inv, i)
 		}

@@ -32,8 +32,8 @@ info 1 read t=3 final error=["crash","x"]
 }
 
 func TestTxnsNotation(t *testing.T) {
-	op := func(tok string) ([]any, []any, error) {
-		return []any{tok[:1], tok[1:2], tok[2:]}, []any{tok[:1], tok[1:2], nil}, nil
+	op := func(fn, key, val string) ([]any, []any, error) {
+		return []any{fn, key, val}, []any{fn, key, nil}, nil
 	}
 	h := Txns(t, "ok 3 wx1 ry2", op)
 	require.Len(t, h, 2, "a completion without an invocation gets one")

@@ -1,6 +1,7 @@
-// Command local-only is a deliberately broken g-counter node for tests: it
-// counts only the adds it received itself and never talks to anyone, so
-// with more than one node the final reads disagree.
+// Command local-only is a deliberately broken g-counter (and pn-counter)
+// node for tests: it counts only the adds it received itself, of any sign,
+// and never talks to anyone, so with more than one node the final reads
+// disagree.
 package main
 
 import (

@@ -41,36 +41,11 @@ func (c readCase) Explain() string {
 // g1aCases: reads of elements appended by failed transactions, one case
 // per element.
 func g1aCases(txns []*txn) []readCase {
-	failed := map[keyElem]*txn{}
-	for _, t := range txns {
-		if t.typ != history.Fail {
-			continue
-		}
-		for _, m := range t.mops {
-			if m.append {
-				failed[keyElem{m.key, m.value}] = t
-			}
-		}
-	}
-	if len(failed) == 0 {
-		return nil
-	}
 	var out []readCase
-	for _, t := range txns {
-		if t.typ != history.OK {
-			continue
-		}
-		for _, m := range t.mops {
-			if m.append {
-				continue
-			}
-			for _, e := range m.list {
-				if w, ok := failed[keyElem{m.key, e}]; ok {
-					out = append(out, readCase{Type: "G1a", Op: t.comp, Mop: m.asAny(), Writer: w.comp, Element: e})
-				}
-			}
-		}
-	}
+	elle.AbortedReads(txns, isFailed, isOK, txnMops, func(m mop) []any { return m.list },
+		func(r *txn, m mop, w *txn, e any) {
+			out = append(out, readCase{Type: "G1a", Op: r.comp, Mop: m.asAny(), Writer: w.comp, Element: e})
+		})
 	return out
 }
 
@@ -78,27 +53,21 @@ func g1aCases(txns []*txn) []readCase {
 // then followed with another append to the same key. Every transaction
 // (ok, failed or indeterminate) contributes its intermediate appends.
 func g1bCases(txns []*txn) []readCase {
-	inter := elle.IntermediateWrites(txns, txnMops)
-	if len(inter) == 0 {
-		return nil
-	}
 	var out []readCase
-	for _, t := range txns {
-		if t.typ != history.OK {
-			continue
+	lastElem := func(m mop) (any, bool) {
+		if len(m.list) == 0 {
+			return nil, false
 		}
-		for _, m := range t.mops {
-			if m.append || len(m.list) == 0 {
-				continue
-			}
-			e := last(m.list)
-			if w, ok := inter[elle.KeyValue{Key: m.key, Value: e}]; ok && w != t {
-				out = append(out, readCase{Type: "G1b", Op: t.comp, Mop: m.asAny(), Writer: w.comp, Element: e})
-			}
-		}
+		return last(m.list), true
 	}
+	elle.IntermediateReads(txns, isOK, txnMops, lastElem, func(r *txn, m mop, w *txn, e any) {
+		out = append(out, readCase{Type: "G1b", Op: r.comp, Mop: m.asAny(), Writer: w.comp, Element: e})
+	})
 	return out
 }
+
+func isOK(t *txn) bool     { return t.typ == history.OK }
+func isFailed(t *txn) bool { return t.typ == history.Fail }
 
 // unknownPrefix marks, in an expected list, elements before the
 // transaction's own appends that it cannot know (Elle's '...).
@@ -481,32 +450,8 @@ func dirtyUpdateCases(order map[any]*keyOrder, txns []*txn) ([]dirtyUpdateCase, 
 	return out, nil
 }
 
-// lostUpdateCase: several committed transactions read the same state of a
-// key and all appended to it.
-type lostUpdateCase struct {
-	Key   any          `json:"key"`
-	Value any          `json:"value"`
-	Txns  []history.Op `json:"txns"`
-}
-
-func (c lostUpdateCase) Explain() string {
-	names := make([]string, len(c.Txns))
-	for i, o := range c.Txns {
-		names[i] = opName(o)
-	}
-	return fmt.Sprintf("lost-update: %s each read key %s = %s and then appended to it: all but one of those updates were lost.",
-		strings.Join(names, ", "), show(c.Key), show(c.Value))
-}
-
-// lostUpdateCases: elle.LostUpdates (elle.txn/lost-update-cases).
-func lostUpdateCases(txns []*txn) []lostUpdateCase {
-	var out []lostUpdateCase
-	for _, c := range elle.LostUpdates(txns, func(t *txn) bool { return t.typ == history.OK }, txnMops) {
-		ops := make([]history.Op, len(c.Txns))
-		for i, t := range c.Txns {
-			ops[i] = t.comp
-		}
-		out = append(out, lostUpdateCase{Key: c.Key, Value: c.Value, Txns: ops})
-	}
-	return out
+// lostUpdateCases: several committed transactions read the same state of
+// a key and all appended to it (elle.txn/lost-update-cases).
+func lostUpdateCases(txns []*txn) []elle.LostUpdateCase {
+	return elle.LostUpdateCases(txns, isOK, txnMops, func(t *txn) history.Op { return t.comp }, "appended to it")
 }

@@ -11,11 +11,7 @@ import (
 type Result = elle.Result
 
 // CheckOptions configure the analysis.
-type CheckOptions struct {
-	// ConsistencyModels are the models the history must satisfy
-	// (Maelstrom's --consistency-models; default strict-serializable).
-	ConsistencyModels []string
-}
+type CheckOptions = elle.CheckOptions
 
 // Check analyses a txn-list-append history as elle.list-append/check does
 // (Maelstrom passes its result through unchanged): the non-cycle anomalies
@@ -26,13 +22,9 @@ type CheckOptions struct {
 // an element appended twice, a read of an element nobody appended) is
 // unknown, as Jepsen reports a checker that throws.
 func Check(h history.History, opts CheckOptions) *Result {
-	ms, err := elle.NewModels(opts.ConsistencyModels)
-	if err != nil {
-		return elle.Errorf("%v", err)
-	}
-	txns, err := parseHistory(h.Client())
-	if err != nil {
-		return elle.Errorf("%v", err)
+	ms, txns, unknown := elle.Start(h, opts, parseHistory)
+	if unknown != nil {
+		return unknown
 	}
 	if err := verifyUniqueAppends(txns); err != nil {
 		return elle.Errorf("%v", err)

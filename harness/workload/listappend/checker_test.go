@@ -1,14 +1,12 @@
 package listappend
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
-	"github.com/stretchr/testify/require"
 
 	"glomers/harness/history"
 	"glomers/internal/scenario"
@@ -32,11 +30,7 @@ func parseScenario(t *testing.T, input string) history.History {
 
 // appendOp reads ax5 (append 5 to x), rx:1,2 (read [1 2] from x), rx:
 // (read []) and rx_ (read nil).
-func appendOp(tok string) (completion, invocation []any, err error) {
-	if len(tok) < 3 {
-		return nil, nil, fmt.Errorf("want <f><key><value>")
-	}
-	fn, key, val := tok[:1], tok[1:2], tok[2:]
+func appendOp(fn, key, val string) (completion, invocation []any, err error) {
 	switch fn {
 	case "a":
 		n, err := strconv.ParseInt(val, 10, 64)
@@ -69,31 +63,12 @@ func appendOp(tok string) (completion, invocation []any, err error) {
 }
 
 func TestCheckerScenarios(t *testing.T) {
-	datadriven.Walk(t, "testdata/checker", func(t *testing.T, path string) {
-		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
-			require.Equal(t, "check", d.Cmd)
-			var opts CheckOptions
-			asJSON := false
-			for _, a := range d.CmdArgs {
-				switch a.Key {
-				case "models":
-					for _, v := range a.Vals {
-						opts.ConsistencyModels = append(opts.ConsistencyModels, strings.Split(v, ",")...)
-					}
-				case "json":
-					asJSON = true
-				default:
-					t.Fatalf("unknown argument %s", a.Key)
-				}
-			}
-			res := Check(parseScenario(t, d.Input), opts)
-			if asJSON {
-				b, err := json.MarshalIndent(res, "", "  ")
-				require.NoError(t, err)
-				return string(b) + "\n"
-			}
-			return summarise(res)
-		})
+	scenario.CheckDirectives(t, "testdata/checker", []string{"json"}, func(t *testing.T, d *datadriven.TestData, models []string, flags map[string]bool) string {
+		res := Check(parseScenario(t, d.Input), CheckOptions{ConsistencyModels: models})
+		if flags["json"] {
+			return scenario.JSON(t, res)
+		}
+		return summarise(res)
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"glomers/harness/elle"
 	"glomers/harness/history"
 )
 
@@ -31,24 +32,10 @@ type txn struct {
 func parseHistory(h history.History) ([]*txn, error) {
 	var txns []*txn
 	vertices := 0
-	for _, p := range h.Pairs() {
-		if p.Invoke.F != "txn" {
-			continue
-		}
-		t := &txn{inv: p.Invoke, vertex: -1, completed: p.Complete != nil}
-		if p.Complete == nil {
-			t.comp = p.Invoke
-			t.comp.Type = history.Info
-		} else {
-			t.comp = *p.Complete
-		}
-		t.typ = t.comp.Type
-		src := t.comp.Value
-		if t.typ != history.OK && src == nil {
-			src = t.inv.Value
-		}
+	for _, p := range elle.TxnPairs(h) {
+		t := &txn{inv: p.Inv, comp: p.Comp, typ: p.Comp.Type, vertex: -1, completed: p.Completed}
 		var err error
-		if t.mops, err = parseTxn(src, t.typ == history.OK); err != nil {
+		if t.mops, err = parseTxn(p.Value, t.typ == history.OK); err != nil {
 			return nil, fmt.Errorf("history contained operations other than appends or reads: op %d: %w", t.comp.Index, err)
 		}
 		if t.invMops, err = parseTxn(t.inv.Value, false); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"glomers/harness/check"
 	"glomers/harness/history"
+	"glomers/internal/scenario"
 )
 
 // simulate builds a history of n transactions from the workload's own
@@ -25,52 +26,14 @@ func simulate(seed uint64, n, procs int, atomic bool) history.History {
 	rng := rand.New(rand.NewPCG(seed, seed+1))
 	gen := NewTxnGen(rng, 0, 0, 0)
 	store := map[any][]any{}
-	type running struct {
-		txn  []any
-		next int
-	}
-	run := make([]*running, procs)
-	var h history.History
-	emit := func(o history.Op) {
-		o.Index = len(h)
-		o.Time = int64(len(h)) * 1000
-		h = append(h, o)
-	}
-	started, done := 0, 0
-	for done < n {
-		p := rng.IntN(procs)
-		r := run[p]
-		if r == nil {
-			if started == n {
-				continue
-			}
-			started++
-			txn := gen.Next()
-			emit(history.Op{Type: history.Invoke, Process: p, F: "txn", Value: txn})
-			out := make([]any, len(txn))
-			copy(out, txn)
-			run[p] = &running{txn: out}
-			continue
+	return scenario.SimulateTxns(rng, gen.Next, n, procs, atomic, func(m []any) []any {
+		if m[0] == "append" {
+			store[m[1]] = append(store[m[1]], m[2])
+		} else if l, ok := store[m[1]]; ok {
+			return []any{"r", m[1], append([]any(nil), l...)}
 		}
-		for {
-			m := r.txn[r.next].([]any)
-			if m[0] == "append" {
-				store[m[1]] = append(store[m[1]], m[2])
-			} else if l, ok := store[m[1]]; ok {
-				r.txn[r.next] = []any{"r", m[1], append([]any(nil), l...)}
-			}
-			r.next++
-			if r.next == len(r.txn) || !atomic {
-				break
-			}
-		}
-		if r.next == len(r.txn) {
-			emit(history.Op{Type: history.OK, Process: p, F: "txn", Value: r.txn})
-			run[p] = nil
-			done++
-		}
-	}
-	return h
+		return m
+	})
 }
 
 func TestSimulatedHistories(t *testing.T) {

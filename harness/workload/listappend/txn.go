@@ -3,6 +3,7 @@ package listappend
 import (
 	"fmt"
 
+	"glomers/harness/elle"
 	"glomers/harness/history"
 )
 
@@ -55,37 +56,13 @@ func (m mop) ReadShown() any { return m.asAny()[2] }
 
 func txnMops(t *txn) []mop { return t.mops }
 
-// scalar makes a key or element usable as a map key.
-func scalar(v any) any {
-	if i, ok := history.AsInt(v); ok {
-		return i
-	}
-	switch v.(type) {
-	case nil, bool, int64, float64, string:
-		return v
-	default:
-		return fmt.Sprintf("%v", v)
-	}
-}
+var scalar = elle.Scalar
 
 // parseTxn reads a transaction value ([[f k v] ...]). With completed set,
 // reads must carry a list or null (Maelstrom's ReadRes schema); otherwise
 // (an invocation) their value is ignored.
 func parseTxn(v any, completed bool) ([]mop, error) {
-	l, ok := history.AsList(v)
-	if !ok {
-		if v == nil {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("transaction is not a list: %v", v)
-	}
-	out := make([]mop, 0, len(l))
-	for _, e := range l {
-		m, ok := history.AsList(e)
-		if !ok || len(m) != 3 {
-			return nil, fmt.Errorf("micro-op is not [f k v]: %v", e)
-		}
-		f, _ := history.AsString(m[0])
+	return elle.ParseTxn(v, func(f string, m []any) (mop, error) {
 		op := mop{key: scalar(m[1])}
 		switch f {
 		case "append":
@@ -99,7 +76,7 @@ func parseTxn(v any, completed bool) ([]mop, error) {
 			vs, ok := history.AsList(m[2])
 			if !ok {
 				if completed {
-					return nil, fmt.Errorf("read of key %v is not a list: %v", m[1], m[2])
+					return op, fmt.Errorf("read of key %v is not a list: %v", m[1], m[2])
 				}
 				op.nilRead = true
 				break
@@ -109,9 +86,8 @@ func parseTxn(v any, completed bool) ([]mop, error) {
 				op.list[i] = scalar(x)
 			}
 		default:
-			return nil, fmt.Errorf("micro-op has unknown function %v", m[0])
+			return op, elle.UnknownMop(m)
 		}
-		out = append(out, op)
-	}
-	return out, nil
+		return op, nil
+	})
 }

@@ -2,7 +2,6 @@ package listappend
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"glomers/harness/errcode"
 	"glomers/harness/history"
 	"glomers/harness/workload"
+	"glomers/internal/scenario"
 )
 
 func TestGeneratorAppendsUniqueValues(t *testing.T) {
@@ -60,71 +60,54 @@ func TestNewOptions(t *testing.T) {
 	assert.Error(t, err)
 }
 
-// fakeConn answers txn requests from an in-memory map of lists, or with a
-// canned error or reply.
-type fakeConn struct {
-	store map[string][]any
-	err   error
-	reply string
-	got   []json.RawMessage
+// listConn answers txn requests from an in-memory map of lists.
+func listConn() *scenario.TxnConn {
+	store := map[string][]any{}
+	return &scenario.TxnConn{Apply: func(f, k string, v any) any {
+		if f == "append" {
+			store[k] = append(store[k], v)
+		} else if l, ok := store[k]; ok {
+			return append([]any(nil), l...)
+		}
+		return v
+	}}
 }
 
-func (c *fakeConn) ID() string { return "c1" }
-
-func (c *fakeConn) RPC(_ context.Context, _ string, body any) (json.RawMessage, error) {
-	b, _ := json.Marshal(body)
-	c.got = append(c.got, b)
-	if c.err != nil {
-		return nil, c.err
-	}
-	if c.reply != "" {
-		return json.RawMessage(c.reply), nil
-	}
-	var req struct {
-		Txn [][]any `json:"txn"`
-	}
-	if err := json.Unmarshal(b, &req); err != nil {
-		return nil, err
-	}
-	for _, m := range req.Txn {
-		k := fmt.Sprint(m[1])
-		if m[0] == "append" {
-			c.store[k] = append(c.store[k], m[2])
-		} else if l, ok := c.store[k]; ok {
-			m[2] = append([]any(nil), l...)
-		}
-	}
-	return json.Marshal(map[string]any{"type": "txn_ok", "txn": req.Txn})
+// newClient makes the workload's client for node n0.
+func newClient(t *testing.T, conn workload.Conn) workload.Client {
+	w, err := New(workload.Options{Rand: rand.New(rand.NewPCG(1, 2))})
+	require.NoError(t, err)
+	return w.NewClient(conn, workload.Worker{Node: "n0"}, nil)
 }
 
 func TestClient(t *testing.T) {
 	inv := history.Op{Type: history.Invoke, Process: 3, F: "txn",
 		Value: []any{[]any{"r", int64(1), nil}, []any{"append", int64(1), int64(5)}, []any{"r", int64(1), nil}}}
-	conn := &fakeConn{store: map[string][]any{}}
-	c := (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil)
+	conn := listConn()
+	c := newClient(t, conn)
 	out := c.Invoke(context.Background(), inv)
 	assert.Equal(t, history.OK, out.Type)
 	assert.Equal(t, []any{[]any{"r", int64(1), nil}, []any{"append", int64(1), int64(5)},
 		[]any{"r", int64(1), []any{int64(5)}}}, out.Value)
-	assert.JSONEq(t, `{"type":"txn","txn":[["r",1,null],["append",1,5],["r",1,null]]}`, string(conn.got[0]))
+	assert.JSONEq(t, `{"type":"txn","txn":[["r",1,null],["append",1,5],["r",1,null]]}`, string(conn.Got[0]))
 
 	// txn-conflict is definite: the txn failed.
-	conn = &fakeConn{err: errcode.New(errcode.TxnConflict, "nope")}
-	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+	conn = &scenario.TxnConn{Err: errcode.New(errcode.TxnConflict, "nope")}
+	out = newClient(t, conn).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Fail, out.Type)
 	assert.Equal(t, inv.Value, out.Value)
 
 	// A timeout leaves it indeterminate.
-	conn = &fakeConn{err: fmt.Errorf("no reply: %w", workload.ErrTimeout)}
-	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+	conn = &scenario.TxnConn{Err: fmt.Errorf("no reply: %w", workload.ErrTimeout)}
+	out = newClient(t, conn).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Info, out.Type)
 	assert.Equal(t, "net-timeout", out.Error)
 
 	// Replies outside Maelstrom's schema are indeterminate too.
 	for _, bad := range []string{`{"type":"txn_ok"}`, `{"type":"txn_ok","txn":[["w",1,2]]}`,
 		`{"type":"txn_ok","txn":5}`, `{"type":"txn_ok","txn":[["r",1,3]]}`, `{"type":"txn_ok","txn":[["r",1]]}`, `nonsense`} {
-		conn = &fakeConn{reply: bad}
-		out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+		conn = &scenario.TxnConn{Reply: bad}
+		out = newClient(t, conn).Invoke(context.Background(), inv)
 		assert.Equal(t, history.Info, out.Type, bad)
 		assert.Equal(t, inv.Value, out.Value, bad)
 	}

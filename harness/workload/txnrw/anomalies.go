@@ -34,14 +34,6 @@ type readCase struct {
 	Writer history.Op `json:"writer"`
 }
 
-// lostUpdateCase: several committed transactions read the same version of
-// a key and all wrote that key.
-type lostUpdateCase struct {
-	Key   any          `json:"key"`
-	Value any          `json:"value"`
-	Txns  []history.Op `json:"txns"`
-}
-
 func internalCases(txns []*txn) []internalCase {
 	var out []internalCase
 	for _, t := range txns {
@@ -67,35 +59,14 @@ func internalCases(txns []*txn) []internalCase {
 
 type keyValue struct{ k, v any }
 
+// g1aCases finds committed reads of values written by failed
+// transactions.
 func g1aCases(txns []*txn) []readCase {
-	failed := map[keyValue]*txn{}
-	for _, t := range txns {
-		if t.typ != history.Fail {
-			continue
-		}
-		for _, m := range t.mops {
-			if m.write {
-				failed[keyValue{m.key, m.value}] = t
-			}
-		}
-	}
-	if len(failed) == 0 {
-		return nil
-	}
 	var out []readCase
-	for _, t := range txns {
-		if t.typ != history.OK {
-			continue
-		}
-		for _, m := range t.mops {
-			if m.write {
-				continue
-			}
-			if w, ok := failed[keyValue{m.key, m.value}]; ok {
-				out = append(out, readCase{kind: "G1a", Op: t.opJSON(), Mop: m.asAny(), Writer: w.opJSON()})
-			}
-		}
-	}
+	elle.AbortedReads(txns, isFailed, isOK, txnMops, func(m mop) []any { return []any{m.value} },
+		func(r *txn, m mop, w *txn, _ any) {
+			out = append(out, readCase{kind: "G1a", Op: r.opJSON(), Mop: m.asAny(), Writer: w.opJSON()})
+		})
 	return out
 }
 
@@ -103,38 +74,21 @@ func g1aCases(txns []*txn) []readCase {
 // transaction (ok, fail or info) contributes its intermediate writes, and a
 // transaction reading its own intermediate write is not an anomaly.
 func g1bCases(txns []*txn) []readCase {
-	inter := elle.IntermediateWrites(txns, txnMops)
-	if len(inter) == 0 {
-		return nil
-	}
 	var out []readCase
-	for _, t := range txns {
-		if t.typ != history.OK {
-			continue
-		}
-		for _, m := range t.mops {
-			if m.write {
-				continue
-			}
-			if w, ok := inter[elle.KeyValue{Key: m.key, Value: m.value}]; ok && w != t {
-				out = append(out, readCase{kind: "G1b", Op: t.opJSON(), Mop: m.asAny(), Writer: w.opJSON()})
-			}
-		}
-	}
+	value := func(m mop) (any, bool) { return m.value, true }
+	elle.IntermediateReads(txns, isOK, txnMops, value, func(r *txn, m mop, w *txn, _ any) {
+		out = append(out, readCase{kind: "G1b", Op: r.opJSON(), Mop: m.asAny(), Writer: w.opJSON()})
+	})
 	return out
 }
 
-// lostUpdateCases: elle.LostUpdates (elle.txn/lost-update-cases).
-func lostUpdateCases(txns []*txn) []lostUpdateCase {
-	var out []lostUpdateCase
-	for _, c := range elle.LostUpdates(txns, func(t *txn) bool { return t.typ == history.OK }, txnMops) {
-		ops := make([]history.Op, len(c.Txns))
-		for i, t := range c.Txns {
-			ops[i] = t.opJSON()
-		}
-		out = append(out, lostUpdateCase{Key: c.Key, Value: c.Value, Txns: ops})
-	}
-	return out
+func isOK(t *txn) bool     { return t.typ == history.OK }
+func isFailed(t *txn) bool { return t.typ == history.Fail }
+
+// lostUpdateCases: several committed transactions read the same version
+// of a key and all wrote it (elle.txn/lost-update-cases).
+func lostUpdateCases(txns []*txn) []elle.LostUpdateCase {
+	return elle.LostUpdateCases(txns, isOK, txnMops, (*txn).opJSON, "wrote it")
 }
 
 var opName = elle.OpName
@@ -153,17 +107,4 @@ func (c readCase) Explain() string {
 	}
 	return fmt.Sprintf("G1b (intermediate read): %s read key %s = %s, but %s wrote %s to key %s and then overwrote it, so that value was never committed.",
 		opName(c.Op), elle.Show(c.Mop[1]), elle.Show(c.Mop[2]), opName(c.Writer), elle.Show(c.Mop[2]), elle.Show(c.Mop[1]))
-}
-
-// Explain says what the case means.
-func (c lostUpdateCase) Explain() string {
-	names := ""
-	for i, o := range c.Txns {
-		if i > 0 {
-			names += ", "
-		}
-		names += opName(o)
-	}
-	return fmt.Sprintf("lost-update: %s each read key %s = %s and then wrote it: all but one of those updates were lost.",
-		names, elle.Show(c.Key), elle.Show(c.Value))
 }

@@ -14,11 +14,7 @@ import (
 type Result = elle.Result
 
 // CheckOptions configure the analysis.
-type CheckOptions struct {
-	// ConsistencyModels are the models the history must satisfy
-	// (Maelstrom's --consistency-models; default strict-serializable).
-	ConsistencyModels []string
-}
+type CheckOptions = elle.CheckOptions
 
 // Elle reports empty-transaction-graph and cycle-search-timeout whatever
 // the models (elle.txn unknown-anomaly-types). Maelstrom's txn-rw-register
@@ -34,14 +30,9 @@ type CheckOptions struct {
 // cycle-search-timeout and turns any other reportable anomaly into
 // valid? false.
 func Check(h history.History, opts CheckOptions) *Result {
-	ms, err := elle.NewModels(opts.ConsistencyModels)
-	if err != nil {
-		return elle.Errorf("%v", err)
-	}
-
-	txns, err := parseHistory(h.Client())
-	if err != nil {
-		return elle.Errorf("%v", err)
+	ms, txns, unknown := elle.Start(h, opts, parseHistory)
+	if unknown != nil {
+		return unknown
 	}
 
 	anomalies := map[string]any{}

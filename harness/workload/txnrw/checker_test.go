@@ -1,7 +1,6 @@
 package txnrw
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -9,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
-	"github.com/stretchr/testify/require"
 
 	"glomers/harness/elle"
 	"glomers/harness/history"
@@ -33,11 +31,7 @@ func parseScenario(t *testing.T, input string) history.History {
 }
 
 // registerOp reads wx1 (write 1 to x), ry2 (read 2 from y), rx_ (read nil).
-func registerOp(tok string) (completion, invocation []any, err error) {
-	if len(tok) < 3 {
-		return nil, nil, fmt.Errorf("want <f><key><value>")
-	}
-	fn, key, val := tok[:1], tok[1:2], tok[2:]
+func registerOp(fn, key, val string) (completion, invocation []any, err error) {
 	var v any
 	if val != "_" {
 		n, err := strconv.ParseInt(val, 10, 64)
@@ -53,41 +47,20 @@ func registerOp(tok string) (completion, invocation []any, err error) {
 }
 
 func TestCheckerScenarios(t *testing.T) {
-	datadriven.Walk(t, "testdata/checker", func(t *testing.T, path string) {
-		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
-			require.Equal(t, "check", d.Cmd)
-			var opts CheckOptions
-			asJSON, explain := false, false
-			for _, a := range d.CmdArgs {
-				switch a.Key {
-				case "models":
-					for _, v := range a.Vals {
-						opts.ConsistencyModels = append(opts.ConsistencyModels, strings.Split(v, ",")...)
-					}
-				case "json":
-					asJSON = true
-				case "explain":
-					explain = true
-				default:
-					t.Fatalf("unknown argument %s", a.Key)
-				}
+	scenario.CheckDirectives(t, "testdata/checker", []string{"json", "explain"}, func(t *testing.T, d *datadriven.TestData, models []string, flags map[string]bool) string {
+		res := Check(parseScenario(t, d.Input), CheckOptions{ConsistencyModels: models})
+		if flags["json"] {
+			return scenario.JSON(t, res)
+		}
+		if flags["explain"] {
+			var b strings.Builder
+			fmt.Fprintf(&b, "valid? %s\n", res.Valid)
+			for _, e := range res.Explain() {
+				fmt.Fprintf(&b, "- %s\n", e)
 			}
-			res := Check(parseScenario(t, d.Input), opts)
-			if asJSON {
-				b, err := json.MarshalIndent(res, "", "  ")
-				require.NoError(t, err)
-				return string(b) + "\n"
-			}
-			if explain {
-				var b strings.Builder
-				fmt.Fprintf(&b, "valid? %s\n", res.Valid)
-				for _, e := range res.Explain() {
-					fmt.Fprintf(&b, "- %s\n", e)
-				}
-				return b.String()
-			}
-			return summarise(res)
-		})
+			return b.String()
+		}
+		return summarise(res)
 	})
 }
 
@@ -132,7 +105,7 @@ func summarise(res *Result) string {
 			for _, c := range cs {
 				fmt.Fprintf(&b, "%s: op %d %v expected %v\n", typ, c.Op.Index, c.Mop, c.Expected)
 			}
-		case []lostUpdateCase:
+		case []elle.LostUpdateCase:
 			for _, c := range cs {
 				idx := make([]int, len(c.Txns))
 				for i, o := range c.Txns {

@@ -9,6 +9,7 @@ import (
 	"glomers/harness/check"
 	"glomers/harness/elle"
 	"glomers/harness/history"
+	"glomers/internal/scenario"
 )
 
 // simulate builds a history of n transactions from the workload's own
@@ -22,54 +23,13 @@ func simulate(seed uint64, n, procs int, atomic bool) history.History {
 	rng := rand.New(rand.NewPCG(seed, seed+1))
 	gen := elle.NewTxnGen(rng, 0, 0, 0)
 	store := map[any]any{}
-	type running struct {
-		inv  history.Op
-		txn  []any
-		next int
-	}
-	run := make([]*running, procs)
-	var h history.History
-	emit := func(o history.Op) {
-		o.Index = len(h)
-		o.Time = int64(len(h)) * 1000
-		h = append(h, o)
-	}
-	started, done := 0, 0
-	for done < n {
-		p := rng.IntN(procs)
-		r := run[p]
-		if r == nil {
-			if started == n {
-				continue
-			}
-			started++
-			txn := gen.Next()
-			inv := history.Op{Type: history.Invoke, Process: p, F: "txn", Value: txn}
-			emit(inv)
-			out := make([]any, len(txn))
-			copy(out, txn)
-			run[p] = &running{inv: inv, txn: out}
-			continue
+	return scenario.SimulateTxns(rng, gen.Next, n, procs, atomic, func(m []any) []any {
+		if m[0] == "w" {
+			store[m[1]] = m[2]
+			return m
 		}
-		for {
-			m := r.txn[r.next].([]any)
-			if m[0] == "w" {
-				store[m[1]] = m[2]
-			} else {
-				r.txn[r.next] = []any{"r", m[1], store[m[1]]}
-			}
-			r.next++
-			if !atomic || r.next == len(r.txn) {
-				break
-			}
-		}
-		if r.next == len(r.txn) {
-			emit(history.Op{Type: history.OK, Process: p, F: "txn", Value: r.txn})
-			run[p] = nil
-			done++
-		}
-	}
-	return h
+		return []any{"r", m[1], store[m[1]]}
+	})
 }
 
 func TestSimulatedHistories(t *testing.T) {

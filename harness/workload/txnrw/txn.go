@@ -3,6 +3,7 @@ package txnrw
 import (
 	"fmt"
 
+	"glomers/harness/elle"
 	"glomers/harness/history"
 )
 
@@ -66,49 +67,16 @@ func lookup(kvs []kv, k any) (any, bool) {
 	return nil, false
 }
 
-// comparable makes a key or value usable as a map key: lists and maps
-// (which a broken node might return) are replaced by their printed form.
-func comparableValue(v any) any {
-	switch v.(type) {
-	case nil, bool, int64, float64, string:
-		return v
-	default:
-		return fmt.Sprintf("%v", v)
-	}
-}
-
 // parseTxn reads a transaction value ([[f k v] ...]).
 func parseTxn(v any) ([]mop, error) {
-	l, ok := history.AsList(v)
-	if !ok {
-		if v == nil {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("transaction is not a list: %v", v)
-	}
-	out := make([]mop, 0, len(l))
-	for _, e := range l {
-		m, ok := history.AsList(e)
-		if !ok || len(m) != 3 {
-			return nil, fmt.Errorf("micro-op is not [f k v]: %v", e)
-		}
-		f, _ := history.AsString(m[0])
+	return elle.ParseTxn(v, func(f string, m []any) (mop, error) {
 		switch f {
 		case "r", "w":
+			return mop{write: f == "w", key: elle.Scalar(m[1]), value: elle.Scalar(m[2])}, nil
 		default:
-			return nil, fmt.Errorf("micro-op has unknown function %v", m[0])
+			return mop{}, elle.UnknownMop(m)
 		}
-		k := m[1]
-		if i, ok := history.AsInt(k); ok {
-			k = i
-		}
-		val := m[2]
-		if i, ok := history.AsInt(val); ok {
-			val = i
-		}
-		out = append(out, mop{write: f == "w", key: comparableValue(k), value: comparableValue(val)})
-	}
-	return out, nil
+	})
 }
 
 // computeExt fills in the external reads and writes.
@@ -152,23 +120,9 @@ func (t *txn) computeExt() {
 func parseHistory(h history.History) ([]*txn, error) {
 	var txns []*txn
 	okCount := 0
-	for _, p := range h.Pairs() {
-		if p.Invoke.F != "txn" {
-			continue
-		}
-		t := &txn{inv: p.Invoke, id: -1}
-		if p.Complete == nil {
-			t.comp = p.Invoke
-			t.comp.Type = history.Info
-		} else {
-			t.comp = *p.Complete
-		}
-		t.typ = t.comp.Type
-		src := t.comp.Value
-		if t.typ != history.OK && src == nil {
-			src = t.inv.Value
-		}
-		mops, err := parseTxn(src)
+	for _, p := range elle.TxnPairs(h) {
+		t := &txn{inv: p.Inv, comp: p.Comp, typ: p.Comp.Type, id: -1}
+		mops, err := parseTxn(p.Value)
 		if err != nil {
 			return nil, fmt.Errorf("op %d: %w", t.comp.Index, err)
 		}

@@ -2,7 +2,6 @@ package txnrw
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"glomers/harness/errcode"
 	"glomers/harness/history"
 	"glomers/harness/workload"
+	"glomers/internal/scenario"
 )
 
 func TestGeneratorDefaults(t *testing.T) {
@@ -30,74 +30,56 @@ func TestGeneratorDefaults(t *testing.T) {
 	assert.NoError(t, err)
 }
 
-// fakeConn answers txn requests from a map, or with a canned error or
-// reply.
-type fakeConn struct {
-	store map[string]any
-	err   error
-	reply string
-	got   []json.RawMessage
+// registerConn answers txn requests from an in-memory map of registers.
+func registerConn() *scenario.TxnConn {
+	store := map[string]any{}
+	return &scenario.TxnConn{Apply: func(f, k string, v any) any {
+		if f == "w" {
+			store[k] = v
+			return v
+		}
+		return store[k]
+	}}
 }
 
-func (c *fakeConn) ID() string { return "c1" }
-
-func (c *fakeConn) RPC(_ context.Context, dest string, body any) (json.RawMessage, error) {
-	b, _ := json.Marshal(body)
-	c.got = append(c.got, b)
-	if c.err != nil {
-		return nil, c.err
-	}
-	if c.reply != "" {
-		return json.RawMessage(c.reply), nil
-	}
-	var req struct {
-		Txn [][]any `json:"txn"`
-	}
-	if err := json.Unmarshal(b, &req); err != nil {
-		return nil, err
-	}
-	for _, m := range req.Txn {
-		k := fmt.Sprint(m[1])
-		if m[0] == "w" {
-			c.store[k] = m[2]
-		} else {
-			m[2] = c.store[k]
-		}
-	}
-	return json.Marshal(map[string]any{"type": "txn_ok", "txn": req.Txn})
+// newClient makes the workload's client for node n0.
+func newClient(t *testing.T, conn workload.Conn) workload.Client {
+	w, err := New(workload.Options{Rand: rand.New(rand.NewPCG(1, 2))})
+	require.NoError(t, err)
+	return w.NewClient(conn, workload.Worker{Node: "n0"}, nil)
 }
 
 func TestClient(t *testing.T) {
 	inv := history.Op{Type: history.Invoke, Process: 3, F: "txn",
 		Value: []any{[]any{"w", int64(1), int64(5)}, []any{"r", int64(1), nil}, []any{"r", int64(2), nil}}}
 
-	conn := &fakeConn{store: map[string]any{}}
-	c := (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil)
+	conn := registerConn()
+	c := newClient(t, conn)
 	out := c.Invoke(context.Background(), inv)
 	assert.Equal(t, history.OK, out.Type)
 	assert.Equal(t, []any{[]any{"w", int64(1), int64(5)}, []any{"r", int64(1), int64(5)}, []any{"r", int64(2), nil}}, out.Value)
-	assert.JSONEq(t, `{"type":"txn","txn":[["w",1,5],["r",1,null],["r",2,null]]}`, string(conn.got[0]))
+	assert.JSONEq(t, `{"type":"txn","txn":[["w",1,5],["r",1,null],["r",2,null]]}`, string(conn.Got[0]))
 
 	// txn-conflict is definite: the txn failed.
-	conn = &fakeConn{err: errcode.New(errcode.TxnConflict, "nope")}
-	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+	conn = &scenario.TxnConn{Err: errcode.New(errcode.TxnConflict, "nope")}
+	out = newClient(t, conn).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Fail, out.Type)
 	assert.Equal(t, inv.Value, out.Value)
 	assert.Equal(t, []any{"txn-conflict", "nope"}, out.Error)
 
 	// A timeout or a crash leaves it indeterminate.
-	conn = &fakeConn{err: fmt.Errorf("no reply: %w", workload.ErrTimeout)}
-	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+	conn = &scenario.TxnConn{Err: fmt.Errorf("no reply: %w", workload.ErrTimeout)}
+	out = newClient(t, conn).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Info, out.Type)
 	assert.Equal(t, "net-timeout", out.Error)
-	conn = &fakeConn{err: errcode.New(errcode.Crash, "boom")}
-	out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+	conn = &scenario.TxnConn{Err: errcode.New(errcode.Crash, "boom")}
+	out = newClient(t, conn).Invoke(context.Background(), inv)
 	assert.Equal(t, history.Info, out.Type)
 
 	// A reply that is not a list of micro-ops is indeterminate too.
 	for _, bad := range []string{`{"type":"txn_ok"}`, `{"type":"txn_ok","txn":[["x",1,2]]}`, `{"type":"txn_ok","txn":5}`} {
-		conn = &fakeConn{reply: bad}
-		out = (&Workload{}).NewClient(conn, workload.Worker{Node: "n0"}, nil).Invoke(context.Background(), inv)
+		conn = &scenario.TxnConn{Reply: bad}
+		out = newClient(t, conn).Invoke(context.Background(), inv)
 		assert.Equal(t, history.Info, out.Type, bad)
 		assert.Equal(t, inv.Value, out.Value)
 	}

@@ -7,18 +7,11 @@ package main
 import (
 	"os"
 
-	"glomers/node"
 	"glomers/raft/internal/server"
 )
 
 func main() {
-	n := node.NewNode()
-	server.New(n, server.Options{
-		DataDir:       os.Getenv(server.DataDirEnv),
-		NoCheckQuorum: true,
-		Unsafe:        server.Unsafe{AckBeforeMajority: true},
-	}).Register()
-	if err := n.Run(); err != nil {
+	if err := server.RunVariant(server.Unsafe{AckBeforeMajority: true}); err != nil {
 		os.Exit(1)
 	}
 }

@@ -130,6 +130,21 @@ type Visualizer interface {
 // for options the workload cannot accept.
 type Factory func(opts Options) (Workload, error)
 
+// AddsOfNextIntegerOrReads is the (gen/mix [adds reads]) generator of
+// broadcast.clj and g_set.clj: with equal odds, op f ("broadcast", "add")
+// of the next integer (0, 1, 2, ...) or a read.
+func AddsOfNextIntegerOrReads(rng *rand.Rand, f string) Generator {
+	next := int64(0)
+	return GeneratorFunc(func(Worker, *history.Op) (history.Op, bool) {
+		if rng.IntN(2) == 0 {
+			v := next
+			next++
+			return history.Op{F: f, Value: v}, true
+		}
+		return history.Op{F: "read"}, true
+	})
+}
+
 // EachThreadOnce is a final phase of one op per client thread, Jepsen's
 // (gen/each-thread op): the final reads of broadcast, g-set and the
 // counters.

@@ -83,15 +83,7 @@ func (w *Workload) Setup(ctx context.Context, open func() workload.Conn) error {
 // is, with equal odds, a broadcast of the next integer (0, 1, 2, ...) or a
 // read.
 func (w *Workload) Generator() workload.Generator {
-	next := int64(0)
-	return workload.GeneratorFunc(func(workload.Worker, *history.Op) (history.Op, bool) {
-		if w.rng.IntN(2) == 0 {
-			v := next
-			next++
-			return history.Op{F: "broadcast", Value: v}, true
-		}
-		return history.Op{F: "read"}, true
-	})
+	return workload.AddsOfNextIntegerOrReads(w.rng, "broadcast")
 }
 
 // Final is (gen/each-thread {:f :read, :final? true}): one final read per

@@ -79,15 +79,7 @@ func (w *Workload) Generator() workload.Generator {
 
 // Final is one read per client thread (gen/each-thread in pn_counter.clj).
 func (w *Workload) Final() *workload.Final {
-	done := map[int]bool{}
-	return &workload.Final{Generator: workload.GeneratorFunc(
-		func(wk workload.Worker, _ *history.Op) (history.Op, bool) {
-			if done[wk.Thread] {
-				return history.Op{}, false
-			}
-			done[wk.Thread] = true
-			return history.Op{F: "read", Final: true}, true
-		})}
+	return workload.EachThreadOnce(history.Op{F: "read", Final: true})
 }
 
 // NewClient makes a client that talks to the worker's node.

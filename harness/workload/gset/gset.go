@@ -53,15 +53,7 @@ func (w *Workload) Setup(context.Context, func() workload.Conn) error { return n
 // Generator is g_set.clj's (gen/mix [adds reads]): with equal odds, an add
 // of the next integer (0, 1, 2, ...) or a read.
 func (w *Workload) Generator() workload.Generator {
-	next := int64(0)
-	return workload.GeneratorFunc(func(workload.Worker, *history.Op) (history.Op, bool) {
-		if w.rng.IntN(2) == 0 {
-			v := next
-			next++
-			return history.Op{F: "add", Value: v}, true
-		}
-		return history.Op{F: "read"}, true
-	})
+	return workload.AddsOfNextIntegerOrReads(w.rng, "add")
 }
 
 // Final is (gen/each-thread {:f :read}); unlike the counters' final reads,

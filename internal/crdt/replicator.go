@@ -112,6 +112,10 @@ func (r *Replicator) Receive(peer string, peerState json.RawMessage) error {
 func (r *Replicator) noteAcked(peer string, version uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.noteAckedLocked(peer, version)
+}
+
+func (r *Replicator) noteAckedLocked(peer string, version uint64) {
 	if version > r.acked[peer] {
 		r.acked[peer] = version
 	}
@@ -145,14 +149,14 @@ func (r *Replicator) Tick(ctx context.Context, send Send) {
 	for _, p := range due {
 		go func() {
 			err := send(ctx, p, body)
+			// One critical section, so that no Tick sees the peer free
+			// before its ack is noted (and sends the same state again).
 			r.mu.Lock()
+			defer r.mu.Unlock()
 			r.inflight[p] = false
 			if err == nil {
 				r.introduced[p] = true
-			}
-			r.mu.Unlock()
-			if err == nil {
-				r.noteAcked(p, version)
+				r.noteAckedLocked(p, version)
 			}
 		}()
 	}

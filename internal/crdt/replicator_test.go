@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -149,10 +150,8 @@ func TestConvergesOverALossyNetwork(t *testing.T) {
 	var mu sync.Mutex
 	rng := rand.New(rand.NewPCG(1, 2))
 	lossy := true
-	var wg sync.WaitGroup
 	sendFrom := func(from string) Send {
 		return func(_ context.Context, peer string, body ReplicateBody) error {
-			defer wg.Done()
 			mu.Lock()
 			drop := lossy && rng.IntN(2) == 0
 			ackLost := lossy && rng.IntN(2) == 0
@@ -175,16 +174,41 @@ func TestConvergesOverALossyNetwork(t *testing.T) {
 	states["n2"].set(5)
 	for round := 0; round < 50; round++ {
 		if round == 30 {
+			mu.Lock()
 			lossy = false
+			mu.Unlock()
 		}
 		for _, id := range ids {
-			wg.Add(len(reps[id].Pending()))
 			reps[id].Tick(context.Background(), sendFrom(id))
-			wg.Wait()
+			waitIdle(t, reps[id])
 		}
 	}
 	for _, id := range ids {
 		assert.Equal(t, 8, states[id].get(), id)
 		assert.Empty(t, reps[id].Pending(), id)
+	}
+}
+
+// waitIdle waits until r has no replicate in flight: its send goroutines
+// have returned and noted their results (a WaitGroup done inside send
+// would return before that bookkeeping, so the next Tick could still see
+// the peer busy).
+func waitIdle(t *testing.T, r *Replicator) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r.mu.Lock()
+		busy := false
+		for _, b := range r.inflight {
+			busy = busy || b
+		}
+		r.mu.Unlock()
+		if !busy {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("replicates still in flight after 10 s")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

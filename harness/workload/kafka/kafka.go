@@ -82,3 +82,9 @@ func (w *kafkaWorkload) NewClient(conn workload.Conn, wk workload.Worker, rng *r
 }
 
 func (w *kafkaWorkload) Check(h history.History) check.Result { return Check(h) }
+
+// CheckSource makes the workload a workload.SourceChecker: the runner
+// keeps no history for it, and the checker reads history.jsonl op by op.
+func (w *kafkaWorkload) CheckSource(src history.Source) (check.Result, error) {
+	return CheckSource(src)
+}

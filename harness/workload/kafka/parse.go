@@ -201,17 +201,25 @@ func parseMops(p *pop, value any, in *interner) {
 			}
 			in.internKeys(msgs)
 			for ks, v := range msgs {
-				pairs, _ := history.AsList(v)
 				k := in.keyIDs[ks]
-				list := make([]msg, 0, len(pairs))
-				for _, pr := range pairs {
-					pl, _ := history.AsList(pr)
-					if len(pl) != 2 {
-						continue
+				var list []msg
+				if typed, ok := v.(pairList); ok { // the client's own record
+					list = make([]msg, len(typed))
+					for i, pr := range typed {
+						list[i] = msg{off: pr[0], hasOff: true, val: pr[1]}
 					}
-					m := msg{val: in.val(pl[1])}
-					m.off, m.hasOff = history.AsInt(pl[0])
-					list = append(list, m)
+				} else {
+					pairs, _ := history.AsList(v)
+					list = make([]msg, 0, len(pairs))
+					for _, pr := range pairs {
+						pl, _ := history.AsList(pr)
+						if len(pl) != 2 {
+							continue
+						}
+						m := msg{val: in.val(pl[1])}
+						m.off, m.hasOff = history.AsInt(pl[0])
+						list = append(list, m)
+					}
 				}
 				if fresh {
 					// A map's keys are distinct: no need to merge.

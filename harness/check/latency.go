@@ -87,13 +87,13 @@ func Latency(h history.History, qs []float64) LatencyResult {
 }
 
 // LatencyFold computes Latency op by op: it keeps each process's open
-// invocation and one latency per completed operation, not the ops.
-// Operations are paired as history.Pairs pairs them.
+// invocation and one latency per completed operation (once, by f and
+// outcome; the other groupings are merged from those at the end), not the
+// ops. Operations are paired as history.Pairs pairs them.
 type LatencyFold struct {
 	qs      []float64
 	pending map[int]openOp
-	all     latencyGroup
-	byF     map[string]*latencyGroup
+	byF     map[string]map[string][]float64 // f -> outcome -> ms
 	n, oks  int
 	first   int64
 	last    int64
@@ -105,28 +105,20 @@ type openOp struct {
 	final bool
 }
 
-type latencyGroup struct {
-	all    []float64
-	byType map[string][]float64
-}
-
-func (g *latencyGroup) add(t string, ms float64) {
-	g.all = append(g.all, ms)
-	if g.byType == nil {
-		g.byType = map[string][]float64{}
+// summaryOf is the count and quantiles of the latencies in lists.
+func summaryOf(qs []float64, lists ...[]float64) LatencySummary {
+	n := 0
+	for _, l := range lists {
+		n += len(l)
 	}
-	g.byType[t] = append(g.byType[t], ms)
-}
-
-func (g *latencyGroup) summarise(qs []float64) LatencyGroup {
-	out := LatencyGroup{
-		LatencySummary: LatencySummary{Count: len(g.all), Quantiles: QuantilesOf(qs, g.all)},
-		ByType:         map[string]LatencySummary{},
+	if len(lists) == 1 {
+		return LatencySummary{Count: n, Quantiles: QuantilesOf(qs, lists[0])}
 	}
-	for t, l := range g.byType {
-		out.ByType[t] = LatencySummary{Count: len(l), Quantiles: QuantilesOf(qs, l)}
+	all := make([]float64, 0, n)
+	for _, l := range lists {
+		all = append(all, l...)
 	}
-	return out
+	return LatencySummary{Count: n, Quantiles: QuantilesOf(qs, all)}
 }
 
 // NewLatencyFold starts a Latency fold with quantiles qs (nil: the
@@ -135,7 +127,7 @@ func NewLatencyFold(qs []float64) *LatencyFold {
 	if qs == nil {
 		qs = DefaultQuantiles
 	}
-	return &LatencyFold{qs: qs, pending: map[int]openOp{}, byF: map[string]*latencyGroup{}}
+	return &LatencyFold{qs: qs, pending: map[int]openOp{}, byF: map[string]map[string][]float64{}}
 }
 
 // Add takes one op.
@@ -163,25 +155,38 @@ func (f *LatencyFold) Add(o *history.Op) {
 		f.oks++
 	}
 	ms := float64(o.Time-inv.time) / 1e6
-	t := string(o.Type)
-	f.all.add(t, ms)
 	g := f.byF[inv.f]
 	if g == nil {
-		g = &latencyGroup{}
+		g = map[string][]float64{}
 		f.byF[inv.f] = g
 	}
-	g.add(t, ms)
+	g[string(o.Type)] = append(g[string(o.Type)], ms)
 }
 
 // Result is Latency of the ops added so far.
 func (f *LatencyFold) Result() LatencyResult {
 	res := LatencyResult{
 		Verdict:      Verdict{Valid: Valid},
-		LatencyGroup: f.all.summarise(f.qs),
+		LatencyGroup: LatencyGroup{ByType: map[string]LatencySummary{}},
 		ByF:          make(map[string]LatencyGroup, len(f.byF)),
 	}
+	var all [][]float64
+	byType := map[string][][]float64{}
 	for fn, g := range f.byF {
-		res.ByF[fn] = g.summarise(f.qs)
+		out := LatencyGroup{ByType: map[string]LatencySummary{}}
+		var lists [][]float64
+		for t, l := range g {
+			out.ByType[t] = summaryOf(f.qs, l)
+			lists = append(lists, l)
+			byType[t] = append(byType[t], l)
+		}
+		out.LatencySummary = summaryOf(f.qs, lists...)
+		res.ByF[fn] = out
+		all = append(all, lists...)
+	}
+	res.LatencySummary = summaryOf(f.qs, all...)
+	for t, lists := range byType {
+		res.ByType[t] = summaryOf(f.qs, lists...)
 	}
 	if f.n >= 2 && f.last > f.first {
 		res.Duration = float64(f.last-f.first) / 1e9

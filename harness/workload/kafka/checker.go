@@ -52,11 +52,33 @@ type valInfo struct {
 	firstRead  int32 // position of the first completion that read it; -1: none
 	off        int64 // the first offset it was put at in the version order
 	index      int32 // its dense index in the key's version order; -1: none
-	writerTyp  history.Type
+	writerTyp  writerType
 	okRead     bool // reads-by-type :ok
 	okWrite    bool // writes-by-type :ok
 	failWrite  bool // writes-by-type :fail
 	hasOff     bool
+}
+
+// writerType is a writer's completion type, in a byte.
+type writerType uint8
+
+const (
+	writerOther writerType = iota
+	writerOK
+	writerFail
+	writerInfo
+)
+
+func writerTypeOf(t history.Type) writerType {
+	switch t {
+	case history.OK:
+		return writerOK
+	case history.Fail:
+		return writerFail
+	case history.Info:
+		return writerInfo
+	}
+	return writerOther
 }
 
 // keyOrder is a key's version order (version-orders): the distinct
@@ -222,7 +244,7 @@ func (a *analysis) observe(p *pop, o *history.Op) {
 	for _, km := range p.writes {
 		for _, m := range km.msgs {
 			vi := &a.vals[a.slot(km.key, m.val)]
-			vi.writer, vi.writerProc, vi.writerInv, vi.writerTyp = pos, int32(p.process), p.invTime, p.typ
+			vi.writer, vi.writerProc, vi.writerInv, vi.writerTyp = pos, int32(p.process), p.invTime, writerTypeOf(p.typ)
 			switch p.typ {
 			case history.OK:
 				vi.okWrite = true
@@ -306,7 +328,7 @@ func (a *analysis) put(k int32, m msg) {
 // it is ok, or it is info and one of its sent values was read by an ok
 // poll.
 func (a *analysis) mustHaveCommitted(vi *valInfo) bool {
-	return vi.writer >= 0 && (vi.writerTyp == history.OK || (vi.writerTyp == history.Info && a.infoCommitted[vi.writer]))
+	return vi.writer >= 0 && (vi.writerTyp == writerOK || (vi.writerTyp == writerInfo && a.infoCommitted[vi.writer]))
 }
 
 // finishOrders ends pass 1: the info ops that must have committed, the
@@ -488,7 +510,7 @@ func (a *analysis) g1aAndFutureReads(p *pop) {
 			if vi.writer < 0 || int(vi.writer) == p.h {
 				continue
 			}
-			if vi.writerTyp == history.Fail || vi.writerInv <= p.time {
+			if vi.writerTyp == writerFail || vi.writerInv <= p.time {
 				continue
 			}
 			e := CycleErr{Cycle: []history.Op{opAt(vi.writer), opAt(int32(p.h)), opAt(vi.writer)},

@@ -128,30 +128,36 @@ func brokenConfig(bin string, seed uint64, nemesis ...string) run.Config {
 // every fault mix, all valid; docs/results/raft.md). A node that forgets
 // only its vote can vote twice in a term only before the first winner's
 // entry of that term reaches it, since the vote restriction then refuses
-// every other candidate: a window of one round trip, and pre-vote keeps a
-// second candidate from reaching that term at all. What the variant does
+// every other candidate: a window of one round trip; and pre-vote makes it
+// rare for a second candidate to reach that term at all. What the variant does
 // expose, reliably, is its forgotten term: restarted in term 0, a node
 // accepts appends from a deposed leader of an older term, although it
 // acknowledged entries of a newer one, and that leader's log wins.
 //
-// Seed 37995 at these settings (nemesis interval 1.5 s, three client
+// Seed 143024 at these settings (nemesis interval 1.5 s, three client
 // threads: the seed also feeds the threads' generators) draws: n0, the
-// first leader, cut off alone at 1.1 s (it stays leader: check quorum is
-// off in the variants); n1 and n2 elect n2 in term 2, which acknowledges
-// writes; n1 and n2 are killed at 2.3 s; the network heals at 3.9 s;
-// they restart at 4.2 s in term 0, hear n0 (term 1) before their
-// election timeout, follow it and let it overwrite their term-2 entries:
-// n0 then answers reads with the value from before the partition, after
-// a newer write was acknowledged. Seeds 21062 and 29047 draw the same
-// shape. The rate is low (10/s) so that one key lives through the whole
-// story: at 20/s the workload has moved to a key n0 never saw, and reads
-// of it fail with error 20, which the checker rightly ignores. The
-// schedules were found by replaying the nemesis's seeded draws offline
-// and keeping those that were invalid in three runs of three
-// (docs/results/raft.md); the variant passes at its first invalid run.
+// first leader, cut off alone at 0.75 s (it stays leader: check quorum is
+// off in the variants); n1 and n2 elect a leader in term 2, which
+// acknowledges writes; n1 and n2 are killed at 2.7 s; the network heals
+// at 3.1 s; they restart at 4.4 s in term 0, hear n0 (term 1) before
+// their election timeout, follow it and let it overwrite their term-2
+// entries: n0 then serves values from before the partition after newer
+// writes were acknowledged. Seeds 75618, 173004 and 118209 draw the same
+// shape. The term-2 reign must last long enough (here about 2 s) for the
+// clients stuck on requests sent to n0 to time out (1 s) and get writes
+// acknowledged; seeds with shorter reigns (1.1 s) were invalid in only
+// about half the runs on a loaded machine. The rate is low (10/s) so that
+// one key lives through the whole story: at 20/s the workload has moved
+// to a key n0 never saw, and reads of it fail with error 20, which the
+// checker rightly ignores. The schedules were found by replaying the
+// nemesis's seeded draws offline and keeping those invalid in three runs
+// of three (docs/results/raft.md); the variant passes at its first
+// invalid run. They depend on the order of the harness's seeded draws: a
+// change there (a new draw before the nemesis's, another stagger) calls
+// for a new search.
 func TestForgetVoteIsCaught(t *testing.T) {
 	harnesstest.SkipShort(t)
-	seeds := []uint64{37995, 21062, 29047}
+	seeds := []uint64{143024, 75618, 173004, 118209}
 	t.Run("forget-vote", func(t *testing.T) {
 		bin := testbin.Build(t, "./raft/testdata/forget-vote")
 		var verdicts []check.Validity
@@ -171,7 +177,8 @@ func TestForgetVoteIsCaught(t *testing.T) {
 				return
 			}
 		}
-		t.Errorf("the lin-kv checker judged forget-vote %v on seeds %v, want invalid", verdicts, seeds)
+		t.Errorf("the lin-kv checker judged forget-vote %v on seeds %v, want invalid "+
+			"(if the harness's seeded draws changed, the schedules need searching again: docs/results/raft.md)", verdicts, seeds)
 	})
 	// The correct node: linearizable on the same schedule, no node lost.
 	// The overall verdict is not asserted: in a run this short and slow,

@@ -45,6 +45,15 @@ type Outcome struct {
 	HarnessCPU time.Duration
 }
 
+// Ops returns the whole history: History, or the store's history.jsonl
+// read back (for tests and tools; checkers fold Source instead).
+func (o *Outcome) Ops() (history.History, error) {
+	if o.History != nil || o.Source == nil {
+		return o.History, nil
+	}
+	return history.Collect(o.Source)
+}
+
 // SetupError is a test that could not start: a node that would not spawn or
 // answer init, or a workload that refused its options. The message names
 // the node and what it printed.

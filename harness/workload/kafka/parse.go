@@ -75,8 +75,6 @@ type pop struct {
 
 func (p *pop) readsOf(k int32) ([]msg, bool) { return find(p.reads, k) }
 
-func (p *pop) writesOf(k int32) ([]msg, bool) { return find(p.writes, k) }
-
 // find looks k up in an op's per-key lists (short except in final-phase
 // polls, where the checker does not look things up by key).
 func find(l []keyMsgs, k int32) ([]msg, bool) {

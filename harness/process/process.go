@@ -30,6 +30,7 @@ import (
 
 	"glomers/harness/netsim"
 	"glomers/internal/jsonscan"
+	"glomers/internal/rawpipe"
 )
 
 // Options describe one node process.
@@ -123,8 +124,8 @@ func (r Report) OK() bool {
 type Node struct {
 	opts    Options
 	cmd     *exec.Cmd
-	stdin   io.WriteCloser
-	stdout  *os.File // read ends, closed by Stop if they never reach EOF
+	stdin   *rawpipe.Pipe
+	stdout  *rawpipe.Pipe // read ends, closed by Stop if they never reach EOF
 	stderr  *os.File
 	mailbox *netsim.Mailbox
 	exited  chan struct{} // the process has ended (and been reaped)
@@ -133,7 +134,10 @@ type Node struct {
 	misbehaved     chan struct{}
 	misbehavedOnce sync.Once
 	readers        sync.WaitGroup
-	// writeFailed is touched only by the mailbox goroutine.
+	// input holds lines for stdin the pipe has not taken yet; it and
+	// writeFailed are touched only by the mailbox's handler (writeInput),
+	// whose calls never overlap.
+	input       []byte
 	writeFailed bool
 	// detached is set when the harness begins to stop the node: what it
 	// writes from then on is not the test's.
@@ -160,29 +164,37 @@ func Start(opts Options) (*Node, error) {
 	cmd := exec.Command(bin, opts.Args...)
 	cmd.Env = append(os.Environ(), opts.Env...)
 	cmd.SysProcAttr = sysProcAttr()
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	// Our own pipes for stdout and stderr, not cmd's: cmd.Wait would close
-	// them, so it could not run until they drain, and a node that exits
-	// would not be seen to while a child of it holds them open.
-	stdout, stdoutW, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	stderr, stderrW, err := os.Pipe()
-	if err != nil {
-		stdout.Close()
-		stdoutW.Close()
-		return nil, err
-	}
-	cmd.Stdout, cmd.Stderr = stdoutW, stderrW
+	// Our own pipes, not cmd's: cmd.Wait would close stdout and stderr,
+	// so it could not run until they drain, and a node that exits would
+	// not be seen to while a child of it holds them open; and our ends of
+	// stdin and stdout are read and written without waking the runtime's
+	// monitor thread (rawpipe).
 	closeAll := func(fs ...*os.File) {
 		for _, f := range fs {
 			f.Close()
 		}
 	}
+	stdinR, stdinW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, stdoutW, err := os.Pipe()
+	if err != nil {
+		closeAll(stdinR, stdinW)
+		return nil, err
+	}
+	stderr, stderrW, err := os.Pipe()
+	if err != nil {
+		closeAll(stdinR, stdinW, stdout, stdoutW)
+		return nil, err
+	}
+	stdin, okIn := rawpipe.New(stdinW)
+	stdoutPipe, okOut := rawpipe.New(stdout)
+	if !okIn || !okOut {
+		closeAll(stdinR, stdinW, stdout, stdoutW, stderr, stderrW)
+		return nil, errors.New("pipes to the node cannot be polled")
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdinR, stdoutW, stderrW
 	var logFile *os.File
 	if opts.StderrPath != "" {
 		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
@@ -190,7 +202,7 @@ func Start(opts Options) (*Node, error) {
 			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
 		}
 		if logFile, err = os.OpenFile(opts.StderrPath, flags, 0o644); err != nil {
-			closeAll(stdout, stdoutW, stderr, stderrW)
+			closeAll(stdinR, stdinW, stdout, stdoutW, stderr, stderrW)
 			return nil, err
 		}
 	}
@@ -198,10 +210,10 @@ func Start(opts Options) (*Node, error) {
 		if logFile != nil {
 			logFile.Close()
 		}
-		closeAll(stdout, stdoutW, stderr, stderrW)
+		closeAll(stdinR, stdinW, stdout, stdoutW, stderr, stderrW)
 		return nil, fmt.Errorf("starting %s (%s): %w", opts.ID, opts.Bin, err)
 	}
-	closeAll(stdoutW, stderrW) // the node holds them now
+	closeAll(stdinR, stdoutW, stderrW) // the node holds them now
 	if opts.InputQueueLimit <= 0 {
 		opts.InputQueueLimit = DefaultInputQueueLimit
 	}
@@ -209,15 +221,14 @@ func Start(opts Options) (*Node, error) {
 		opts.MaxLineBytes = DefaultMaxLineBytes
 	}
 	n := &Node{
-		opts: opts, cmd: cmd, stdin: stdin, stdout: stdout, stderr: stderr,
+		opts: opts, cmd: cmd, stdin: stdin, stdout: stdoutPipe, stderr: stderr,
 		exited: make(chan struct{}), drained: make(chan struct{}), misbehaved: make(chan struct{}),
 	}
 	opts.Group.add(n)
-	w := bufio.NewWriterSize(stdin, 1<<16)
-	n.mailbox = netsim.NewBatchMailbox(n.writeBatch(w), func() { n.flush(w) }).Bound(opts.InputQueueLimit)
+	n.mailbox = netsim.NewDirectMailbox(n.writeInput).Bound(opts.InputQueueLimit)
 	opts.Net.Add(opts.ID, n.mailbox)
 	n.readers.Add(2)
-	go n.readStdout(stdout)
+	go n.readStdout(stdoutPipe)
 	go n.readStderr(stderr, logFile)
 	go func() {
 		n.readers.Wait()
@@ -247,29 +258,46 @@ func (n *Node) Exited() <-chan struct{} { return n.exited }
 // a src the network does not know.
 func (n *Node) Misbehaved() <-chan struct{} { return n.misbehaved }
 
-// writeBatch buffers messages as JSON lines; the mailbox's idle hook
-// flushes them once nothing more is queued.
-func (n *Node) writeBatch(w *bufio.Writer) func([]netsim.Message) {
-	var buf []byte
-	return func(batch []netsim.Message) {
-		if n.writeFailed {
-			return
-		}
-		for _, m := range batch {
-			buf = appendMessage(buf[:0], m)
-			if _, err := w.Write(buf); err != nil {
-				n.writeFailed = true // the process is gone; its exit is reported
-				return
-			}
-		}
+// writeInput is the input mailbox's handler: it appends the batch to the
+// node's stdin as JSON lines and writes everything pending in one write
+// (one system call, one wake-up of the node, however many messages queued
+// while the last write was under way). Called by a delivering goroutine
+// (wait false), it writes what the pipe takes at once and keeps the rest;
+// called by the mailbox's goroutine (wait true), it waits for the node to
+// read.
+func (n *Node) writeInput(batch []netsim.Message, wait bool) (finished bool) {
+	if n.writeFailed {
+		return true // the process is gone; its exit is reported
 	}
+	for _, m := range batch {
+		n.input = appendMessage(n.input, m)
+	}
+	if len(n.input) == 0 {
+		return true
+	}
+	var written int
+	var err error
+	if wait {
+		written, err = n.stdin.Write(n.input)
+	} else {
+		written, err = n.stdin.TryWrite(n.input)
+	}
+	if err != nil {
+		n.writeFailed = true
+		n.input = nil
+		return true
+	}
+	rest := copy(n.input, n.input[written:])
+	n.input = n.input[:rest]
+	if rest == 0 && cap(n.input) > maxKeptInput {
+		n.input = nil
+	}
+	return rest == 0
 }
 
-func (n *Node) flush(w *bufio.Writer) {
-	if !n.writeFailed && w.Flush() != nil {
-		n.writeFailed = true
-	}
-}
+// maxKeptInput bounds the stdin buffer kept between writes, so that one
+// burst (a paused node's backlog) does not pin its memory.
+const maxKeptInput = 1 << 20
 
 func appendMessage(b []byte, m netsim.Message) []byte {
 	b = append(b, `{"id":`...)
@@ -365,7 +393,7 @@ func parseLineStd(line []byte) (src, dest string, body json.RawMessage, err erro
 	return *w.Src, *w.Dest, body, nil
 }
 
-func (n *Node) readStdout(r io.Reader) {
+func (n *Node) readStdout(r *rawpipe.Pipe) {
 	defer n.readers.Done()
 	br := bufio.NewReaderSize(r, 1<<16)
 	for {

@@ -33,7 +33,8 @@ type Pipe struct {
 	wr call
 	// readFn, writeFn, tryFn are the methods as values, made once so that
 	// a call allocates nothing.
-	readFn, writeFn, tryFn func(fd uintptr) bool
+	readFn, writeFn func(fd uintptr) bool
+	tryFn           func(fd uintptr)
 }
 
 // call is the state of one Read or Write.
@@ -57,7 +58,7 @@ func New(f *os.File) (p *Pipe, ok bool) {
 	p = &Pipe{f: f, rc: rc}
 	p.readFn = p.readOnce
 	p.writeFn = p.writeAll
-	p.tryFn = p.tryWrite
+	p.tryFn = func(fd uintptr) { p.tryWrite(fd) }
 	return p, true
 }
 
@@ -132,7 +133,7 @@ func (p *Pipe) TryWrite(b []byte) (int, error) {
 		return 0, nil
 	}
 	p.wr = call{buf: b}
-	err := p.rc.Control(func(fd uintptr) { p.tryFn(fd) })
+	err := p.rc.Control(p.tryFn)
 	n := p.wr.n
 	if err == nil {
 		err = p.wr.err

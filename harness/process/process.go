@@ -138,6 +138,7 @@ type Node struct {
 	// writeFailed are touched only by the mailbox's handler (writeInput),
 	// whose calls never overlap.
 	input       []byte
+	inputOff    int // input[:inputOff] is written
 	writeFailed bool
 	// detached is set when the harness begins to stop the node: what it
 	// writes from then on is not the test's.
@@ -264,7 +265,8 @@ func (n *Node) Misbehaved() <-chan struct{} { return n.misbehaved }
 // while the last write was under way). Called by a delivering goroutine
 // (wait false), it writes what the pipe takes at once and keeps the rest;
 // called by the mailbox's goroutine (wait true), it waits for the node to
-// read.
+// read. The buffer is kept for the next batch, as large as the largest
+// batch (as the bufio.Writer it replaces kept the largest message).
 func (n *Node) writeInput(batch []netsim.Message, wait bool) (finished bool) {
 	if n.writeFailed {
 		return true // the process is gone; its exit is reported
@@ -272,32 +274,26 @@ func (n *Node) writeInput(batch []netsim.Message, wait bool) (finished bool) {
 	for _, m := range batch {
 		n.input = appendMessage(n.input, m)
 	}
-	if len(n.input) == 0 {
+	if n.inputOff == len(n.input) {
 		return true
 	}
 	var written int
 	var err error
 	if wait {
-		written, err = n.stdin.Write(n.input)
+		written, err = n.stdin.Write(n.input[n.inputOff:])
 	} else {
-		written, err = n.stdin.TryWrite(n.input)
+		written, err = n.stdin.TryWrite(n.input[n.inputOff:])
 	}
-	if err != nil {
-		n.writeFailed = true
-		n.input = nil
+	n.inputOff += written
+	if err != nil || n.inputOff == len(n.input) {
+		if err != nil {
+			n.writeFailed = true
+		}
+		n.input, n.inputOff = n.input[:0], 0
 		return true
 	}
-	rest := copy(n.input, n.input[written:])
-	n.input = n.input[:rest]
-	if rest == 0 && cap(n.input) > maxKeptInput {
-		n.input = nil
-	}
-	return rest == 0
+	return false
 }
-
-// maxKeptInput bounds the stdin buffer kept between writes, so that one
-// burst (a paused node's backlog) does not pin its memory.
-const maxKeptInput = 1 << 20
 
 func appendMessage(b []byte, m netsim.Message) []byte {
 	b = append(b, `{"id":`...)

@@ -87,12 +87,6 @@ const opDrainLimit = 2 * workload.DefaultRPCTimeout
 // Jepsen's gen/stagger, the gaps between operations are uniform in
 // [0, 2/rate) across all threads, and an operation waits for a free thread;
 // a schedule that fell behind catches up at once.
-//
-// Each thread paces itself: when free, it claims the schedule's next time
-// and sleeps until then, so an operation costs one wake-up of the thread
-// that runs it (a central pacer handing operations to threads cost two).
-// Times are claimed in the order threads become free, so the schedule is
-// the one a pacer with a queue of free threads would keep.
 func (t *test) mainPhase(ctx context.Context, threads []*thread) {
 	deadline := time.Now().Add(t.cfg.TimeLimit)
 	phaseCtx, cancel := context.WithDeadline(ctx, deadline)
@@ -107,66 +101,68 @@ func (t *test) mainPhase(ctx context.Context, threads []*thread) {
 	// finish; then they are cut short, so no client can hold the run up.
 	opsCtx, cancelOps := context.WithCancel(ctx)
 	defer cancelOps()
-	var mu sync.Mutex // the schedule and the generator
-	next := time.Now()
-	gap := float64(time.Second) / t.cfg.Rate
+	// One long-lived goroutine per thread runs its ops, so an op costs a
+	// channel hand-off rather than a new goroutine (and its stack growth).
+	free := make(chan *thread, len(threads))
+	work := make(map[*thread]chan history.Op, len(threads))
 	var workers sync.WaitGroup
+	defer func() {
+		cutOff := time.AfterFunc(opDrainLimit, cancelOps)
+		workers.Wait()
+		cutOff.Stop()
+	}()
 	for _, th := range threads {
+		ops := make(chan history.Op, 1)
+		work[th] = ops
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			var timer *time.Timer
-			defer func() {
-				if timer != nil {
-					timer.Stop()
-				}
-			}()
-			for {
-				mu.Lock()
-				next = next.Add(time.Duration(sched.Float64() * 2 * gap))
-				due := next
-				mu.Unlock()
-				if d := time.Until(due); d > 0 {
-					if timer == nil {
-						timer = time.NewTimer(d)
-					} else {
-						timer.Reset(d)
-					}
-					select {
-					case <-timer.C:
-					case <-phaseCtx.Done():
-						return
-					}
-				}
-				if phaseCtx.Err() != nil {
-					return
-				}
-				mu.Lock()
-				op, ok := gen.Next(th.w, th.prev)
-				mu.Unlock()
-				if !ok {
-					return // the generator has nothing more for this thread
-				}
+			for op := range ops {
 				// Operations run to completion even past the time limit,
 				// as Jepsen lets them; only Ctrl-C or opDrainLimit cuts
 				// them short.
 				t.invoke(opsCtx, th, op)
+				free <- th
 			}
 		}()
+		free <- th
 	}
-	allDone := make(chan struct{})
-	go func() {
-		workers.Wait()
-		close(allDone)
+	defer func() {
+		for _, ops := range work {
+			close(ops)
+		}
 	}()
-	select {
-	case <-allDone:
-		return
-	case <-phaseCtx.Done():
+	exhausted := 0
+	next := time.Now()
+	gap := float64(time.Second) / t.cfg.Rate
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for exhausted < len(threads) {
+		next = next.Add(time.Duration(sched.Float64() * 2 * gap))
+		if d := time.Until(next); d > 0 {
+			timer.Reset(d)
+			select {
+			case <-timer.C:
+			case <-phaseCtx.Done():
+				return
+			}
+		}
+		var th *thread
+		select {
+		case th = <-free:
+		case <-phaseCtx.Done():
+			return
+		}
+		if phaseCtx.Err() != nil {
+			return
+		}
+		op, ok := gen.Next(th.w, th.prev)
+		if !ok {
+			exhausted++
+			continue
+		}
+		work[th] <- op
 	}
-	cutOff := time.AfterFunc(opDrainLimit, cancelOps)
-	defer cutOff.Stop()
-	<-allDone
 }
 
 // finalPhase runs the final generator on every thread at once, without

@@ -134,11 +134,14 @@ type Node struct {
 	misbehaved     chan struct{}
 	misbehavedOnce sync.Once
 	readers        sync.WaitGroup
-	// input holds lines for stdin the pipe has not taken yet; it and
-	// writeFailed are touched only by the mailbox's handler (writeInput),
-	// whose calls never overlap.
+	// Input for stdin not written yet: formatted lines in input (from
+	// inputOff on) and messages in inputQueue (from inputNext on). These
+	// and writeFailed are touched only by the mailbox's handler
+	// (writeInput), whose calls never overlap.
 	input       []byte
-	inputOff    int // input[:inputOff] is written
+	inputOff    int
+	inputQueue  []netsim.Message
+	inputNext   int
 	writeFailed bool
 	// detached is set when the harness begins to stop the node: what it
 	// writes from then on is not the test's.
@@ -259,41 +262,74 @@ func (n *Node) Exited() <-chan struct{} { return n.exited }
 // a src the network does not know.
 func (n *Node) Misbehaved() <-chan struct{} { return n.misbehaved }
 
-// writeInput is the input mailbox's handler: it appends the batch to the
-// node's stdin as JSON lines and writes everything pending in one write
-// (one system call, one wake-up of the node, however many messages queued
+// writeInput is the input mailbox's handler: it writes the batch to the
+// node's stdin as JSON lines, as many as fit in inputChunk per write (one
+// system call and one wake-up of the node for everything that queued
 // while the last write was under way). Called by a delivering goroutine
 // (wait false), it writes what the pipe takes at once and keeps the rest;
 // called by the mailbox's goroutine (wait true), it waits for the node to
-// read. The buffer is kept for the next batch, as large as the largest
-// batch (as the bufio.Writer it replaces kept the largest message).
+// read. Messages wait unformatted: formatted bytes are at most one chunk
+// or one message, so a backlog of large messages (a kafka log read by
+// many clients at once) is not copied whole.
 func (n *Node) writeInput(batch []netsim.Message, wait bool) (finished bool) {
 	if n.writeFailed {
 		return true // the process is gone; its exit is reported
 	}
-	for _, m := range batch {
-		n.input = appendMessage(n.input, m)
-	}
-	if n.inputOff == len(n.input) {
-		return true
-	}
-	var written int
-	var err error
-	if wait {
-		written, err = n.stdin.Write(n.input[n.inputOff:])
-	} else {
-		written, err = n.stdin.TryWrite(n.input[n.inputOff:])
-	}
-	n.inputOff += written
-	if err != nil || n.inputOff == len(n.input) {
+	n.inputQueue = append(n.inputQueue, batch...)
+	for {
+		if n.inputOff == len(n.input) && !n.formatInput() {
+			return true
+		}
+		var written int
+		var err error
+		if wait {
+			written, err = n.stdin.Write(n.input[n.inputOff:])
+		} else {
+			written, err = n.stdin.TryWrite(n.input[n.inputOff:])
+		}
+		n.inputOff += written
 		if err != nil {
 			n.writeFailed = true
+			clear(n.inputQueue)
+			n.input, n.inputOff, n.inputQueue, n.inputNext = nil, 0, n.inputQueue[:0], 0
+			return true
 		}
-		n.input, n.inputOff = n.input[:0], 0
-		return true
+		if n.inputOff < len(n.input) {
+			return false // the pipe is full (only without wait)
+		}
 	}
-	return false
 }
+
+// formatInput formats queued messages into input, up to inputChunk bytes
+// (or one message, however large); false when nothing is queued.
+func (n *Node) formatInput() bool {
+	n.input, n.inputOff = n.input[:0], 0
+	if cap(n.input) > maxKeptInput {
+		n.input = nil // let go of a large message's buffer
+	}
+	for n.inputNext < len(n.inputQueue) {
+		m := &n.inputQueue[n.inputNext]
+		if len(n.input) > 0 && len(n.input)+len(m.Body)+messageEnvelope > inputChunk {
+			break
+		}
+		n.input = appendMessage(n.input, *m)
+		*m = netsim.Message{} // let go of the body
+		n.inputNext++
+	}
+	if n.inputNext == len(n.inputQueue) {
+		n.inputQueue, n.inputNext = n.inputQueue[:0], 0
+	}
+	return len(n.input) > 0
+}
+
+// inputChunk is how many bytes of messages one write to stdin carries at
+// most (a pipe holds 64 KiB); maxKeptInput bounds the buffer kept between
+// writes; messageEnvelope is about what a line adds to its body.
+const (
+	inputChunk      = 64 << 10
+	maxKeptInput    = 1 << 20
+	messageEnvelope = 64
+)
 
 func appendMessage(b []byte, m netsim.Message) []byte {
 	b = append(b, `{"id":`...)

@@ -134,11 +134,15 @@ type Node struct {
 	misbehaved     chan struct{}
 	misbehavedOnce sync.Once
 	readers        sync.WaitGroup
-	// Input for stdin not written yet: formatted lines in input (from
-	// inputOff on) and messages in inputQueue (from inputNext on). These
-	// and writeFailed are touched only by the mailbox's handler
-	// (writeInput), whose calls never overlap.
+	// Input for stdin not written yet: inputParts from inputPart on (from
+	// inputOff in the first) and the messages in inputQueue from inputNext
+	// on; input is
+	// the buffer lines are formatted in. These and writeFailed are touched
+	// only by the mailbox's handler (writeInput), whose calls never
+	// overlap.
 	input       []byte
+	inputParts  [][]byte
+	inputPart   int
 	inputOff    int
 	inputQueue  []netsim.Message
 	inputNext   int
@@ -232,7 +236,7 @@ func Start(opts Options) (*Node, error) {
 	n.mailbox = netsim.NewDirectMailbox(n.writeInput).Bound(opts.InputQueueLimit)
 	opts.Net.Add(opts.ID, n.mailbox)
 	n.readers.Add(2)
-	go n.readStdout(stdoutPipe)
+	go n.readStdout(stdout)
 	go n.readStderr(stderr, logFile)
 	go func() {
 		n.readers.Wait()
@@ -268,79 +272,95 @@ func (n *Node) Misbehaved() <-chan struct{} { return n.misbehaved }
 // while the last write was under way). Called by a delivering goroutine
 // (wait false), it writes what the pipe takes at once and keeps the rest;
 // called by the mailbox's goroutine (wait true), it waits for the node to
-// read. Messages wait unformatted: formatted bytes are at most one chunk
-// or one message, so a backlog of large messages (a kafka log read by
-// many clients at once) is not copied whole.
+// read. Messages wait unformatted, and a large body is written from where
+// it lies, between its envelope's two ends: formatted bytes are at most
+// one chunk, so large messages (a kafka log read by many clients at once)
+// are never copied.
 func (n *Node) writeInput(batch []netsim.Message, wait bool) (finished bool) {
 	if n.writeFailed {
 		return true // the process is gone; its exit is reported
 	}
 	n.inputQueue = append(n.inputQueue, batch...)
 	for {
-		if n.inputOff == len(n.input) && !n.formatInput() {
+		if n.inputPart == len(n.inputParts) && !n.formatInput() {
 			return true
 		}
+		part := n.inputParts[n.inputPart][n.inputOff:]
 		var written int
 		var err error
 		if wait {
-			written, err = n.stdin.Write(n.input[n.inputOff:])
+			written, err = n.stdin.Write(part)
 		} else {
-			written, err = n.stdin.TryWrite(n.input[n.inputOff:])
+			written, err = n.stdin.TryWrite(part)
 		}
-		n.inputOff += written
 		if err != nil {
 			n.writeFailed = true
 			clear(n.inputQueue)
-			n.input, n.inputOff, n.inputQueue, n.inputNext = nil, 0, n.inputQueue[:0], 0
+			clear(n.inputParts)
+			n.inputQueue, n.inputNext, n.inputParts, n.inputPart, n.inputOff = nil, 0, nil, 0, 0
 			return true
 		}
-		if n.inputOff < len(n.input) {
+		if written < len(part) {
+			n.inputOff += written
 			return false // the pipe is full (only without wait)
 		}
+		n.inputParts[n.inputPart] = nil // let go of a large body
+		n.inputPart, n.inputOff = n.inputPart+1, 0
 	}
 }
 
-// formatInput formats queued messages into input, up to inputChunk bytes
-// (or one message, however large); false when nothing is queued.
+// formatInput sets inputParts to what to write next: queued messages
+// formatted into input, up to inputChunk bytes, or one large message as
+// its envelope's head, its body and the envelope's end. It is false when
+// nothing is queued.
 func (n *Node) formatInput() bool {
-	n.input, n.inputOff = n.input[:0], 0
-	if cap(n.input) > maxKeptInput {
-		n.input = nil // let go of a large message's buffer
-	}
+	n.input = n.input[:0]
+	n.inputParts, n.inputPart = n.inputParts[:0], 0
 	for n.inputNext < len(n.inputQueue) {
 		m := &n.inputQueue[n.inputNext]
-		if len(n.input) > 0 && len(n.input)+len(m.Body)+messageEnvelope > inputChunk {
+		if len(m.Body) > inputChunk {
+			if len(n.input) > 0 {
+				break // write what is formatted first
+			}
+			n.input = appendHead(n.input, *m)
+			n.inputParts = append(n.inputParts, n.input, m.Body, lineEnd)
+		} else if len(n.input)+len(m.Body) > inputChunk {
+			break
+		} else {
+			n.input = append(appendHead(n.input, *m), m.Body...)
+			n.input = append(n.input, lineEnd...)
+		}
+		*m = netsim.Message{} // the queue no longer holds the body
+		n.inputNext++
+		if len(n.inputParts) > 0 {
 			break
 		}
-		n.input = appendMessage(n.input, *m)
-		*m = netsim.Message{} // let go of the body
-		n.inputNext++
 	}
 	if n.inputNext == len(n.inputQueue) {
 		n.inputQueue, n.inputNext = n.inputQueue[:0], 0
 	}
-	return len(n.input) > 0
+	if len(n.inputParts) == 0 && len(n.input) > 0 {
+		n.inputParts = append(n.inputParts, n.input)
+	}
+	return len(n.inputParts) > 0
 }
 
-// inputChunk is how many bytes of messages one write to stdin carries at
-// most (a pipe holds 64 KiB); maxKeptInput bounds the buffer kept between
-// writes; messageEnvelope is about what a line adds to its body.
-const (
-	inputChunk      = 64 << 10
-	maxKeptInput    = 1 << 20
-	messageEnvelope = 64
-)
+// inputChunk bounds the bytes of formatted messages one write to stdin
+// carries (a pipe holds 64 KiB); a body larger than that is written from
+// its own bytes.
+const inputChunk = 64 << 10
 
-func appendMessage(b []byte, m netsim.Message) []byte {
+var lineEnd = []byte("}\n")
+
+// appendHead appends the start of m's line, up to its body.
+func appendHead(b []byte, m netsim.Message) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, m.ID, 10)
 	b = append(b, `,"src":`...)
 	b = strconv.AppendQuote(b, m.Src)
 	b = append(b, `,"dest":`...)
 	b = strconv.AppendQuote(b, m.Dest)
-	b = append(b, `,"body":`...)
-	b = append(b, m.Body...)
-	return append(b, "}\n"...)
+	return append(b, `,"body":`...)
 }
 
 // parseLine checks a stdout line the way Maelstrom's parse-msg does: JSON,
@@ -425,7 +445,7 @@ func parseLineStd(line []byte) (src, dest string, body json.RawMessage, err erro
 	return *w.Src, *w.Dest, body, nil
 }
 
-func (n *Node) readStdout(r *rawpipe.Pipe) {
+func (n *Node) readStdout(r io.Reader) {
 	defer n.readers.Done()
 	br := bufio.NewReaderSize(r, 1<<16)
 	for {

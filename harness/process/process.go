@@ -125,7 +125,7 @@ type Node struct {
 	opts    Options
 	cmd     *exec.Cmd
 	stdin   *rawpipe.Pipe
-	stdout  *rawpipe.Pipe // read ends, closed by Stop if they never reach EOF
+	stdout  *os.File // read ends, closed by Stop if they never reach EOF
 	stderr  *os.File
 	mailbox *netsim.Mailbox
 	exited  chan struct{} // the process has ended (and been reaped)
@@ -174,9 +174,8 @@ func Start(opts Options) (*Node, error) {
 	cmd.SysProcAttr = sysProcAttr()
 	// Our own pipes, not cmd's: cmd.Wait would close stdout and stderr,
 	// so it could not run until they drain, and a node that exits would
-	// not be seen to while a child of it holds them open; and our ends of
-	// stdin and stdout are read and written without waking the runtime's
-	// monitor thread (rawpipe).
+	// not be seen to while a child of it holds them open; and our end of
+	// stdin is written without a goroutine of its own (writeInput).
 	closeAll := func(fs ...*os.File) {
 		for _, f := range fs {
 			f.Close()
@@ -196,11 +195,10 @@ func Start(opts Options) (*Node, error) {
 		closeAll(stdinR, stdinW, stdout, stdoutW)
 		return nil, err
 	}
-	stdin, okIn := rawpipe.New(stdinW)
-	stdoutPipe, okOut := rawpipe.New(stdout)
-	if !okIn || !okOut {
+	stdin, ok := rawpipe.New(stdinW)
+	if !ok {
 		closeAll(stdinR, stdinW, stdout, stdoutW, stderr, stderrW)
-		return nil, errors.New("pipes to the node cannot be polled")
+		return nil, errors.New("the pipe to the node's stdin cannot be polled")
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdinR, stdoutW, stderrW
 	var logFile *os.File
@@ -229,7 +227,7 @@ func Start(opts Options) (*Node, error) {
 		opts.MaxLineBytes = DefaultMaxLineBytes
 	}
 	n := &Node{
-		opts: opts, cmd: cmd, stdin: stdin, stdout: stdoutPipe, stderr: stderr,
+		opts: opts, cmd: cmd, stdin: stdin, stdout: stdout, stderr: stderr,
 		exited: make(chan struct{}), drained: make(chan struct{}), misbehaved: make(chan struct{}),
 	}
 	opts.Group.add(n)

@@ -70,9 +70,7 @@ func TestRaftIsLinearizable(t *testing.T) {
 // later seeds are there for a loaded CI machine, where one -race run
 // missed on the first three).
 //
-// forget-vote is not here: no schedule the harness drew made it fail in a
-// short run (see docs/results/raft.md); internal/raft/testdata/
-// forget_vote.txt shows its two leaders in one term step by step.
+// forget-vote has a test of its own: TestForgetVoteIsCaught.
 func TestBrokenVariantsAreCaught(t *testing.T) {
 	harnesstest.SkipShort(t)
 	for _, tc := range []struct {
@@ -119,6 +117,91 @@ func brokenConfig(bin string, seed uint64, nemesis ...string) run.Config {
 	cfg.Rate = 20 // see TestBrokenVariantsAreCaught
 	cfg.TimeLimit = 5 * time.Second
 	cfg.NemesisInterval = time.Second
+	cfg.Seed = seed
+	return cfg
+}
+
+// TestForgetVoteIsCaught runs forget-vote (term and vote not persisted)
+// on seeded schedules that expose it, and the correct node on the first.
+//
+// Random schedules almost never catch it (about 110 short runs under
+// every fault mix, all valid; docs/results/raft.md). A node that forgets
+// only its vote can vote twice in a term only before the first winner's
+// entry of that term reaches it, since the vote restriction then refuses
+// every other candidate: a window of one round trip; and pre-vote makes it
+// rare for a second candidate to reach that term at all. What the variant does
+// expose, reliably, is its forgotten term: restarted in term 0, a node
+// accepts appends from a deposed leader of an older term, although it
+// acknowledged entries of a newer one, and that leader's log wins.
+//
+// Seed 143024 at these settings (nemesis interval 1.5 s, three client
+// threads: the seed also feeds the threads' generators) draws: n0, the
+// first leader, cut off alone at 0.75 s (it stays leader: check quorum is
+// off in the variants); n1 and n2 elect a leader in term 2, which
+// acknowledges writes; n1 and n2 are killed at 2.7 s; the network heals
+// at 3.1 s; they restart at 4.4 s in term 0, hear n0 (term 1) before
+// their election timeout, follow it and let it overwrite their term-2
+// entries: n0 then serves values from before the partition after newer
+// writes were acknowledged. Seeds 75618, 173004 and 118209 draw the same
+// shape. The term-2 reign must last long enough (here about 2 s) for the
+// clients stuck on requests sent to n0 to time out (1 s) and get writes
+// acknowledged; seeds with shorter reigns (1.1 s) were invalid in only
+// about half the runs on a loaded machine. The rate is low (10/s) so that
+// one key lives through the whole story: at 20/s the workload has moved
+// to a key n0 never saw, and reads of it fail with error 20, which the
+// checker rightly ignores. The schedules were found by replaying the
+// nemesis's seeded draws offline and keeping those invalid in three runs
+// of three (docs/results/raft.md); the variant passes at its first
+// invalid run. They depend on the order of the harness's seeded draws: a
+// change there (a new draw before the nemesis's, another stagger) calls
+// for a new search.
+func TestForgetVoteIsCaught(t *testing.T) {
+	harnesstest.SkipShort(t)
+	seeds := []uint64{143024, 75618, 173004, 118209}
+	t.Run("forget-vote", func(t *testing.T) {
+		bin := testbin.Build(t, "./raft/testdata/forget-vote")
+		var verdicts []check.Validity
+		for i, seed := range seeds {
+			out, _, err := harnesstest.Run(t, forgetVoteConfig(bin, seed))
+			require.NoError(t, err)
+			rep := run.Report(out, nil)
+			if rep.Nodes != nil {
+				assert.Empty(t, rep.Nodes.Crashed, "seed %d", seed)
+			}
+			res := harnesstest.Result[*linkv.Result](t, out)
+			t.Logf("run %d, seed %d: lin-kv valid? %v", i+1, seed, res.Valid)
+			verdicts = append(verdicts, res.Valid)
+			if res.Valid == check.Invalid {
+				assert.Equal(t, check.Invalid, rep.Valid)
+				assert.NotEmpty(t, res.Failures, "keys judged not linearizable")
+				return
+			}
+		}
+		t.Errorf("the lin-kv checker judged forget-vote %v on seeds %v, want invalid "+
+			"(if the harness's seeded draws changed, the schedules need searching again: docs/results/raft.md)", verdicts, seeds)
+	})
+	// The correct node: linearizable on the same schedule, no node lost.
+	// The overall verdict is not asserted: in a run this short and slow,
+	// none of the ~20 cas may find its expected value, and Jepsen's stats
+	// checker then calls the run invalid (an op type that never succeeded).
+	t.Run("correct node", func(t *testing.T) {
+		out, _, res := harnesstest.MustRun[*linkv.Result](t, forgetVoteConfig(testbin.Build(t, "./raft"), seeds[0]))
+		assert.Equal(t, check.Valid, res.Valid)
+		assert.Empty(t, res.Failures)
+		if rep := run.Report(out, nil); rep.Nodes != nil {
+			assert.Empty(t, rep.Nodes.Crashed)
+		}
+		assert.Greater(t, harnesstest.ClientOps(out, history.OK), 10, "the cluster served requests")
+	})
+}
+
+// forgetVoteConfig is TestForgetVoteIsCaught's schedule: three nodes, one
+// client thread each, partition and kill every 1.5 s on average.
+func forgetVoteConfig(bin string, seed uint64) run.Config {
+	cfg := harnesstest.WithNodes(raftConfig(bin, 3, "partition", "kill"), 3, 1)
+	cfg.Rate = 10
+	cfg.TimeLimit = 7 * time.Second
+	cfg.NemesisInterval = 1500 * time.Millisecond
 	cfg.Seed = seed
 	return cfg
 }

@@ -8,7 +8,8 @@ import (
 	"runtime"
 	"sync"
 	"syscall"
-	"time"
+
+	"glomers/internal/rawpipe"
 )
 
 // tuneProcs lowers GOMAXPROCS to this node's share of the machine's CPUs
@@ -75,33 +76,34 @@ type contextState struct {
 
 // pollableStdin is os.Stdin made pollable, once per process: a second
 // *os.File on fd 0 could not register with the poller again (and would
-// close fd 0 when collected).
-var pollableStdin = sync.OnceValue(func() io.Reader { return pollable(os.Stdin) })
+// close fd 0 when collected). Read through the poller, the input loop parks
+// like any goroutine and one thread runs the loop and the handlers in turn;
+// on a blocking pipe the reading thread sleeps in the kernel, and each
+// handler goroutine the input starts needs another thread woken to run it
+// (futex calls, context switches: measured, most of a node's cost per
+// message). rawpipe reads it without the runtime's syscall entry, which
+// would wake the scheduler's monitor thread after every idle spell.
+var pollableStdin = sync.OnceValue(func() io.Reader { return pipeOf(os.Stdin) })
 
-// pollable returns f switched to non-blocking mode, so that reads go
-// through the Go runtime's network poller, when f is a pipe or a socket
-// (Maelstrom connects nodes by pipes); anything else is returned as is.
-// os.Stdin on a blocking pipe is read with a blocking system call: the
-// reading thread sleeps in the kernel, and each handler goroutine the
-// input starts needs another thread woken to run it (futex calls, context
-// switches: measured, most of a node's cost per message). Read through
-// the poller, the input loop parks like any goroutine and one thread runs
-// the loop and the handlers in turn.
-func pollable(f *os.File) *os.File {
-	fi, err := f.Stat()
-	if err != nil || fi.Mode()&(os.ModeNamedPipe|os.ModeSocket) == 0 {
-		return f
-	}
-	fd := int(f.Fd())
-	if err := syscall.SetNonblock(fd, true); err != nil {
-		return f
-	}
-	// NewFile sees the non-blocking flag and registers with the poller.
-	// p is kept for the life of the process (see pollableStdin): when it
-	// is collected it closes the descriptor.
-	p := os.NewFile(uintptr(fd), f.Name())
-	if p.SetReadDeadline(time.Time{}) != nil { // not registered after all:
-		_ = syscall.SetNonblock(fd, false) // plain blocking reads
+// pollableStdout is os.Stdout made pollable in the same way, once per
+// process, for the outbox of a node whose Stdout is still os.Stdout (see
+// Node.output). The non-blocking mode is a property of the pipe's open
+// file, which os.Stdout shares: a program that also writes to os.Stdout
+// directly (which would put a non-message on the wire anyway) may see
+// EAGAIN when the pipe is full.
+var pollableStdout = sync.OnceValue(func() io.Writer { return pipeOf(os.Stdout) })
+
+// pipeOf returns f as a rawpipe.Pipe when it is a pipe or socket (as
+// Maelstrom connects nodes), else f itself.
+func pipeOf(f *os.File) interface {
+	io.Reader
+	io.Writer
+} {
+	p, polled := rawpipe.Pollable(f)
+	if polled {
+		if rp, ok := rawpipe.New(p); ok {
+			return rp
+		}
 	}
 	return p
 }

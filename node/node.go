@@ -101,7 +101,7 @@ func NewNodeIO(in io.Reader, out io.Writer) *Node {
 		maxLine:   MaxLineSize,
 		intern:    newInterner(),
 	}
-	n.out = newOutbox(func() io.Writer { return n.Stdout })
+	n.out = newOutbox(n.output)
 	n.workers = newWorkers(n.runJob)
 	n.rpcTimeout.Store(int64(DefaultRPCTimeout))
 	n.grace.Store(int64(DefaultShutdownGrace))
@@ -109,6 +109,16 @@ func NewNodeIO(in io.Reader, out io.Writer) *Node {
 		n.SetLogOutput(os.Stderr)
 	}
 	return n
+}
+
+// output is where the outbox writes, resolved at the first write: the
+// node's Stdout, except that a NewNode node whose Stdout is still the
+// process's stdout writes it through the poller (pollableStdout).
+func (n *Node) output() io.Writer {
+	if f, ok := n.Stdout.(*os.File); ok && n.ownsProcess && f == os.Stdout {
+		return pollableStdout()
+	}
+	return n.Stdout
 }
 
 // SetLogOutput sends the node's log to w; nil switches logging off.

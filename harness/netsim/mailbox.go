@@ -22,6 +22,16 @@ type Mailbox struct {
 	done   chan struct{}
 	closed bool
 
+	// direct mode (NewDirectMailbox): busy while a handler call is in
+	// progress on a delivering goroutine or handed to the loop (handoff);
+	// spare is the batch buffer of whoever holds busy; idle is signalled
+	// when a delivering goroutine lets go of busy after Close.
+	direct  func(batch []Message, wait bool) bool
+	busy    bool
+	handoff bool
+	spare   []Message
+	idle    sync.Cond
+
 	limit     int       // bytes queued before dropping; 0: no limit
 	bound     int       // the limit Bound set, which limit returns to
 	unbounded bool      // between Unbound and Rebound
@@ -54,6 +64,30 @@ func NewBatchMailbox(handle func(batch []Message), idle func()) *Mailbox {
 	go mb.loop(handle, idle)
 	return mb
 }
+
+// NewDirectMailbox starts a mailbox whose handler runs on the goroutine
+// that delivers, when no other call of it is in progress: no goroutine
+// hand-off per message. Called so, with wait false, handle must not block:
+// it does what it can at once and returns false if it could not finish,
+// keeping what it has not done (bytes a full pipe did not take, say). The
+// mailbox's own goroutine then calls it with wait true, with whatever has
+// queued since (possibly nothing), and goes on until the queue is empty.
+// Messages delivered while a call is in progress queue, and the caller
+// takes them as one batch when it returns (at most maxInlineRounds times,
+// then the loop takes over), so a busy receiver gets them in batches.
+// Calls never overlap, and messages reach handle in delivery order.
+func NewDirectMailbox(handle func(batch []Message, wait bool) (finished bool)) *Mailbox {
+	mb := &Mailbox{signal: make(chan struct{}, 1), done: make(chan struct{}), lastTaken: time.Now(), direct: handle}
+	mb.idle.L = &mb.mu
+	go mb.directLoop()
+	return mb
+}
+
+// maxInlineRounds bounds the batches one delivering goroutine hands to a
+// direct mailbox's handler before it leaves the rest to the mailbox's
+// goroutine, so that a sender is not kept writing others' messages while
+// they keep coming.
+const maxInlineRounds = 4
 
 // Bound limits the queue to about maxBytes of messages (bodies plus a small
 // fixed cost each); messages that would pass it are dropped and counted.
@@ -106,10 +140,110 @@ func (mb *Mailbox) Deliver(m Message) {
 	}
 	mb.queue = append(mb.queue, m)
 	mb.queued += cost
+	if mb.direct != nil {
+		if mb.busy {
+			mb.mu.Unlock() // whoever holds busy takes it before letting go
+			return
+		}
+		mb.busy = true
+		mb.runInline()
+		return
+	}
 	mb.mu.Unlock()
 	select {
 	case mb.signal <- struct{}{}:
 	default:
+	}
+}
+
+// runInline calls a direct mailbox's handler on the delivering goroutine
+// until the queue is empty, the handler cannot finish without blocking, or
+// maxInlineRounds batches are done; in the last two cases the loop
+// goroutine takes over. mb.mu is held on entry, with busy just set, and
+// released on return.
+func (mb *Mailbox) runInline() {
+	for round := 1; ; round++ {
+		batch := mb.take()
+		mb.mu.Unlock()
+		finished := mb.direct(batch, false)
+		clear(batch) // let go of the bodies; the array is reused
+		mb.mu.Lock()
+		mb.spare = batch[:0]
+		switch {
+		case mb.closed:
+			mb.busy = false
+			mb.idle.Broadcast()
+		case !finished || (len(mb.queue) > 0 && round >= maxInlineRounds):
+			mb.handoff = true
+			mb.mu.Unlock()
+			select {
+			case mb.signal <- struct{}{}:
+			default:
+			}
+			return
+		case len(mb.queue) > 0:
+			continue
+		default:
+			mb.busy = false
+		}
+		mb.mu.Unlock()
+		return
+	}
+}
+
+// take returns the queue as a batch and starts an empty one (in the spare
+// array), with the bookkeeping of a batch taken. mb.mu is held.
+func (mb *Mailbox) take() []Message {
+	batch := mb.queue
+	mb.queue, mb.spare = mb.spare[:0], nil
+	if len(batch) > 0 {
+		mb.queued = 0
+		if !mb.unbounded {
+			mb.limit = mb.bound // a backlog let in by Rebound is gone
+		}
+		if mb.limit > 0 {
+			mb.lastTaken = time.Now()
+		}
+	}
+	return batch
+}
+
+// directLoop is a direct mailbox's goroutine: it runs the handler, with
+// wait true, only when a delivering goroutine handed it over.
+func (mb *Mailbox) directLoop() {
+	defer close(mb.done)
+	for range mb.signal {
+		mb.mu.Lock()
+		if mb.closed {
+			for mb.busy && !mb.handoff {
+				mb.idle.Wait() // a delivering goroutine's call ends soon
+			}
+			mb.mu.Unlock()
+			return
+		}
+		if !mb.handoff {
+			mb.mu.Unlock()
+			continue
+		}
+		for first := true; ; first = false {
+			batch := mb.take()
+			mb.mu.Unlock()
+			if first || len(batch) > 0 {
+				mb.direct(batch, true)
+			}
+			clear(batch)
+			mb.mu.Lock()
+			mb.spare = batch[:0]
+			if mb.closed {
+				mb.mu.Unlock()
+				return
+			}
+			if len(mb.queue) == 0 {
+				mb.busy, mb.handoff = false, false
+				break
+			}
+		}
+		mb.mu.Unlock()
 	}
 }
 
@@ -162,16 +296,8 @@ func (mb *Mailbox) loop(handle func([]Message), idle func()) {
 				mb.mu.Unlock()
 				return
 			}
-			batch, mb.queue = mb.queue, batch[:0]
-			if len(batch) > 0 {
-				mb.queued = 0
-				if !mb.unbounded {
-					mb.limit = mb.bound // a backlog let in by Rebound is gone
-				}
-				if mb.limit > 0 {
-					mb.lastTaken = time.Now()
-				}
-			}
+			mb.spare = batch
+			batch = mb.take()
 			mb.mu.Unlock()
 			if len(batch) > 0 {
 				handle(batch)

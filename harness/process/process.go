@@ -30,6 +30,7 @@ import (
 
 	"glomers/harness/netsim"
 	"glomers/internal/jsonscan"
+	"glomers/internal/rawpipe"
 )
 
 // Options describe one node process.
@@ -123,7 +124,7 @@ func (r Report) OK() bool {
 type Node struct {
 	opts    Options
 	cmd     *exec.Cmd
-	stdin   io.WriteCloser
+	stdin   *rawpipe.Pipe
 	stdout  *os.File // read ends, closed by Stop if they never reach EOF
 	stderr  *os.File
 	mailbox *netsim.Mailbox
@@ -133,7 +134,18 @@ type Node struct {
 	misbehaved     chan struct{}
 	misbehavedOnce sync.Once
 	readers        sync.WaitGroup
-	// writeFailed is touched only by the mailbox goroutine.
+	// Input for stdin not written yet: inputParts from inputPart on (from
+	// inputOff in the first) and the messages in inputQueue from inputNext
+	// on; input is
+	// the buffer lines are formatted in. These and writeFailed are touched
+	// only by the mailbox's handler (writeInput), whose calls never
+	// overlap.
+	input       []byte
+	inputParts  [][]byte
+	inputPart   int
+	inputOff    int
+	inputQueue  []netsim.Message
+	inputNext   int
 	writeFailed bool
 	// detached is set when the harness begins to stop the node: what it
 	// writes from then on is not the test's.
@@ -160,29 +172,35 @@ func Start(opts Options) (*Node, error) {
 	cmd := exec.Command(bin, opts.Args...)
 	cmd.Env = append(os.Environ(), opts.Env...)
 	cmd.SysProcAttr = sysProcAttr()
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	// Our own pipes for stdout and stderr, not cmd's: cmd.Wait would close
-	// them, so it could not run until they drain, and a node that exits
-	// would not be seen to while a child of it holds them open.
-	stdout, stdoutW, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	stderr, stderrW, err := os.Pipe()
-	if err != nil {
-		stdout.Close()
-		stdoutW.Close()
-		return nil, err
-	}
-	cmd.Stdout, cmd.Stderr = stdoutW, stderrW
+	// Our own pipes, not cmd's: cmd.Wait would close stdout and stderr,
+	// so it could not run until they drain, and a node that exits would
+	// not be seen to while a child of it holds them open; and our end of
+	// stdin is written without a goroutine of its own (writeInput).
 	closeAll := func(fs ...*os.File) {
 		for _, f := range fs {
 			f.Close()
 		}
 	}
+	stdinR, stdinW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, stdoutW, err := os.Pipe()
+	if err != nil {
+		closeAll(stdinR, stdinW)
+		return nil, err
+	}
+	stderr, stderrW, err := os.Pipe()
+	if err != nil {
+		closeAll(stdinR, stdinW, stdout, stdoutW)
+		return nil, err
+	}
+	stdin, ok := rawpipe.New(stdinW)
+	if !ok {
+		closeAll(stdinR, stdinW, stdout, stdoutW, stderr, stderrW)
+		return nil, errors.New("the pipe to the node's stdin cannot be polled")
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdinR, stdoutW, stderrW
 	var logFile *os.File
 	if opts.StderrPath != "" {
 		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
@@ -190,7 +208,7 @@ func Start(opts Options) (*Node, error) {
 			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
 		}
 		if logFile, err = os.OpenFile(opts.StderrPath, flags, 0o644); err != nil {
-			closeAll(stdout, stdoutW, stderr, stderrW)
+			closeAll(stdinR, stdinW, stdout, stdoutW, stderr, stderrW)
 			return nil, err
 		}
 	}
@@ -198,10 +216,10 @@ func Start(opts Options) (*Node, error) {
 		if logFile != nil {
 			logFile.Close()
 		}
-		closeAll(stdout, stdoutW, stderr, stderrW)
+		closeAll(stdinR, stdinW, stdout, stdoutW, stderr, stderrW)
 		return nil, fmt.Errorf("starting %s (%s): %w", opts.ID, opts.Bin, err)
 	}
-	closeAll(stdoutW, stderrW) // the node holds them now
+	closeAll(stdinR, stdoutW, stderrW) // the node holds them now
 	if opts.InputQueueLimit <= 0 {
 		opts.InputQueueLimit = DefaultInputQueueLimit
 	}
@@ -213,8 +231,7 @@ func Start(opts Options) (*Node, error) {
 		exited: make(chan struct{}), drained: make(chan struct{}), misbehaved: make(chan struct{}),
 	}
 	opts.Group.add(n)
-	w := bufio.NewWriterSize(stdin, 1<<16)
-	n.mailbox = netsim.NewBatchMailbox(n.writeBatch(w), func() { n.flush(w) }).Bound(opts.InputQueueLimit)
+	n.mailbox = netsim.NewDirectMailbox(n.writeInput).Bound(opts.InputQueueLimit)
 	opts.Net.Add(opts.ID, n.mailbox)
 	n.readers.Add(2)
 	go n.readStdout(stdout)
@@ -247,40 +264,101 @@ func (n *Node) Exited() <-chan struct{} { return n.exited }
 // a src the network does not know.
 func (n *Node) Misbehaved() <-chan struct{} { return n.misbehaved }
 
-// writeBatch buffers messages as JSON lines; the mailbox's idle hook
-// flushes them once nothing more is queued.
-func (n *Node) writeBatch(w *bufio.Writer) func([]netsim.Message) {
-	var buf []byte
-	return func(batch []netsim.Message) {
-		if n.writeFailed {
-			return
+// writeInput is the input mailbox's handler: it writes the batch to the
+// node's stdin as JSON lines, as many as fit in inputChunk per write (one
+// system call and one wake-up of the node for everything that queued
+// while the last write was under way). Called by a delivering goroutine
+// (wait false), it writes what the pipe takes at once and keeps the rest;
+// called by the mailbox's goroutine (wait true), it waits for the node to
+// read. Messages wait unformatted, and a large body is written from where
+// it lies, between its envelope's two ends: formatted bytes are at most
+// one chunk, so large messages (a kafka log read by many clients at once)
+// are never copied.
+func (n *Node) writeInput(batch []netsim.Message, wait bool) (finished bool) {
+	if n.writeFailed {
+		return true // the process is gone; its exit is reported
+	}
+	n.inputQueue = append(n.inputQueue, batch...)
+	for {
+		if n.inputPart == len(n.inputParts) && !n.formatInput() {
+			return true
 		}
-		for _, m := range batch {
-			buf = appendMessage(buf[:0], m)
-			if _, err := w.Write(buf); err != nil {
-				n.writeFailed = true // the process is gone; its exit is reported
-				return
+		part := n.inputParts[n.inputPart][n.inputOff:]
+		var written int
+		var err error
+		if wait {
+			written, err = n.stdin.Write(part)
+		} else {
+			written, err = n.stdin.TryWrite(part)
+		}
+		if err != nil {
+			n.writeFailed = true
+			clear(n.inputQueue)
+			clear(n.inputParts)
+			n.inputQueue, n.inputNext, n.inputParts, n.inputPart, n.inputOff = nil, 0, nil, 0, 0
+			return true
+		}
+		if written < len(part) {
+			n.inputOff += written
+			return false // the pipe is full (only without wait)
+		}
+		n.inputParts[n.inputPart] = nil // let go of a large body
+		n.inputPart, n.inputOff = n.inputPart+1, 0
+	}
+}
+
+// formatInput sets inputParts to what to write next: queued messages
+// formatted into input, up to inputChunk bytes, or one large message as
+// its envelope's head, its body and the envelope's end. It is false when
+// nothing is queued.
+func (n *Node) formatInput() bool {
+	n.input = n.input[:0]
+	n.inputParts, n.inputPart = n.inputParts[:0], 0
+	for n.inputNext < len(n.inputQueue) {
+		m := &n.inputQueue[n.inputNext]
+		if len(m.Body) > inputChunk {
+			if len(n.input) > 0 {
+				break // write what is formatted first
 			}
+			n.input = appendHead(n.input, *m)
+			n.inputParts = append(n.inputParts, n.input, m.Body, lineEnd)
+		} else if len(n.input)+len(m.Body) > inputChunk {
+			break
+		} else {
+			n.input = append(appendHead(n.input, *m), m.Body...)
+			n.input = append(n.input, lineEnd...)
+		}
+		*m = netsim.Message{} // the queue no longer holds the body
+		n.inputNext++
+		if len(n.inputParts) > 0 {
+			break
 		}
 	}
-}
-
-func (n *Node) flush(w *bufio.Writer) {
-	if !n.writeFailed && w.Flush() != nil {
-		n.writeFailed = true
+	if n.inputNext == len(n.inputQueue) {
+		n.inputQueue, n.inputNext = n.inputQueue[:0], 0
 	}
+	if len(n.inputParts) == 0 && len(n.input) > 0 {
+		n.inputParts = append(n.inputParts, n.input)
+	}
+	return len(n.inputParts) > 0
 }
 
-func appendMessage(b []byte, m netsim.Message) []byte {
+// inputChunk bounds the bytes of formatted messages one write to stdin
+// carries (a pipe holds 64 KiB); a body larger than that is written from
+// its own bytes.
+const inputChunk = 64 << 10
+
+var lineEnd = []byte("}\n")
+
+// appendHead appends the start of m's line, up to its body.
+func appendHead(b []byte, m netsim.Message) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, m.ID, 10)
 	b = append(b, `,"src":`...)
 	b = strconv.AppendQuote(b, m.Src)
 	b = append(b, `,"dest":`...)
 	b = strconv.AppendQuote(b, m.Dest)
-	b = append(b, `,"body":`...)
-	b = append(b, m.Body...)
-	return append(b, "}\n"...)
+	return append(b, `,"body":`...)
 }
 
 // parseLine checks a stdout line the way Maelstrom's parse-msg does: JSON,

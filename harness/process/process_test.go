@@ -289,3 +289,48 @@ func TestStopClosesPipesHeldOutsideTheGroup(t *testing.T) {
 	assert.Equal(t, []string{"bye"}, rep.StderrTail)
 	assert.NoError(t, syscall.Kill(child, 0), "the child outside the group outlived the kill, so the pipes were held")
 }
+
+// Messages to a node reach its stdin whole and in order, however many
+// queue and however large (larger than a pipe holds, mixed with small
+// ones), whether written at once by the sender or later by the mailbox.
+func TestInputReachesStdinWholeAndInOrder(t *testing.T) {
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	net.Add("c0", netsim.ReceiverFunc(func(netsim.Message) {}))
+	out := filepath.Join(t.TempDir(), "stdin.jsonl")
+	bin := script(t, `cat > "$OUT"`)
+	n, err := Start(Options{ID: "n0", Bin: bin, Net: net, Env: []string{"OUT=" + out}})
+	require.NoError(t, err)
+	const count = 300
+	big := strings.Repeat("x", 200<<10)
+	for i := 0; i < count; i++ {
+		pad := "y"
+		if i%10 == 3 {
+			pad = big
+		}
+		require.True(t, net.Send("c0", "n0", json.RawMessage(`{"type":"t","i":`+strconv.Itoa(i)+`,"pad":"`+pad+`"}`)))
+	}
+	var lines []string
+	require.Eventually(t, func() bool {
+		b, _ := os.ReadFile(out)
+		lines = strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+		return len(lines) == count
+	}, 10*time.Second, 10*time.Millisecond)
+	rep := n.Stop()
+	assert.True(t, rep.OK(), "%+v", rep)
+	for i, line := range lines {
+		var m struct {
+			Src  string `json:"src"`
+			Body struct {
+				I   int    `json:"i"`
+				Pad string `json:"pad"`
+			} `json:"body"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(line), &m), "line %d", i)
+		require.Equal(t, i, m.Body.I)
+		require.Equal(t, "c0", m.Src)
+		if i%10 == 3 {
+			require.Len(t, m.Body.Pad, len(big))
+		}
+	}
+}

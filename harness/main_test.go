@@ -52,7 +52,7 @@ func TestMemoryLimitFollowsLiveHeap(t *testing.T) {
 	if got := memoryLimitFor(0); got != heapFloor {
 		t.Errorf("empty heap: limit %d, want the floor %d", got, heapFloor)
 	}
-	if got := memoryLimitFor(heapFloor); got != 3*heapFloor {
-		t.Errorf("live heap at the floor: limit %d, want three times it", got)
+	if got := memoryLimitFor(heapFloor); got != liveFactor*heapFloor {
+		t.Errorf("live heap at the floor: limit %d, want liveFactor times it", got)
 	}
 }

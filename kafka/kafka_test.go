@@ -38,8 +38,10 @@ func runKafka(t *testing.T, cfg run.Config) *run.Outcome {
 	return out
 }
 
-func countOK(out *run.Outcome, f string) (ok, total int) {
-	for _, o := range out.History {
+func countOK(t *testing.T, out *run.Outcome, f string) (ok, total int) {
+	h, err := out.Ops()
+	require.NoError(t, err)
+	for _, o := range h {
 		if o.F == f && o.IsClient() && !o.IsInvoke() {
 			total++
 			if o.Type == "ok" {
@@ -70,9 +72,9 @@ func TestKafkaNodeIsValid(t *testing.T) {
 					}
 					out := runKafka(t, cfg)
 					assert.Equal(t, check.Valid, harnesstest.Verdict(out), "workload: %+v", out.Workload)
-					sends, total := countOK(out, "send")
+					sends, total := countOK(t, out, "send")
 					assert.Greater(t, sends, 100, "sends succeed (%d of %d)", sends, total)
-					polls, _ := countOK(out, "poll")
+					polls, _ := countOK(t, out, "poll")
 					assert.Greater(t, polls, 100)
 					if !nemesis {
 						assert.Equal(t, total, sends, "no failed sends without faults")
@@ -90,7 +92,9 @@ func TestLeaderModeUsesFewServerMessages(t *testing.T) {
 	out := runKafka(t, kafkaConfig(t, testbin.Build(t, "./kafka"), 2, "leader"))
 	require.Equal(t, check.Valid, harnesstest.Verdict(out))
 	invokes := 0
-	for _, o := range out.History {
+	h, err := out.Ops()
+	require.NoError(t, err)
+	for _, o := range h {
 		if o.IsClient() && o.IsInvoke() {
 			invokes++
 		}

@@ -78,21 +78,34 @@ type AvailabilityResult struct {
 // operations count; Jepsen counts every :invoke and :ok in the history, which
 // is the same thing because Jepsen records nemesis operations as :info.
 func Availability(h history.History, target AvailabilityTarget) AvailabilityResult {
-	oks, invokes := 0, 0
-	for _, o := range h {
-		if !o.IsClient() {
-			continue
-		}
-		switch o.Type {
-		case history.Invoke:
-			invokes++
-		case history.OK:
-			oks++
-		}
+	var f AvailabilityFold
+	for i := range h {
+		f.Add(&h[i])
 	}
+	return f.Result(target)
+}
+
+// AvailabilityFold computes Availability op by op.
+type AvailabilityFold struct{ oks, invokes int }
+
+// Add counts one op.
+func (f *AvailabilityFold) Add(o *history.Op) {
+	if !o.IsClient() {
+		return
+	}
+	switch o.Type {
+	case history.Invoke:
+		f.invokes++
+	case history.OK:
+		f.oks++
+	}
+}
+
+// Result is Availability of the ops added so far.
+func (f *AvailabilityFold) Result(target AvailabilityTarget) AvailabilityResult {
 	res := AvailabilityResult{Verdict: Verdict{Valid: Valid}, OKFraction: 1}
-	if invokes > 0 {
-		res.OKFraction = float32(float64(oks) / float64(invokes))
+	if f.invokes > 0 {
+		res.OKFraction = float32(float64(f.oks) / float64(f.invokes))
 	}
 	switch {
 	case !target.Set:

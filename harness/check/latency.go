@@ -79,72 +79,119 @@ type LatencyResult struct {
 // Operations that never completed have no latency and are left out, as
 // Jepsen does.
 func Latency(h history.History, qs []float64) LatencyResult {
+	f := NewLatencyFold(qs)
+	for i := range h {
+		f.Add(&h[i])
+	}
+	return f.Result()
+}
+
+// LatencyFold computes Latency op by op: it keeps each process's open
+// invocation and one latency per completed operation (once, by f and
+// outcome; the other groupings are merged from those at the end), not the
+// ops. Operations are paired as history.Pairs pairs them.
+type LatencyFold struct {
+	qs      []float64
+	pending map[int]openOp
+	byF     map[string]map[string][]float64 // f -> outcome -> ms
+	n, oks  int
+	first   int64
+	last    int64
+}
+
+type openOp struct {
+	time  int64
+	f     string
+	final bool
+}
+
+// summaryOf is the count and quantiles of the latencies in lists.
+func summaryOf(qs []float64, lists ...[]float64) LatencySummary {
+	n := 0
+	for _, l := range lists {
+		n += len(l)
+	}
+	if len(lists) == 1 {
+		return LatencySummary{Count: n, Quantiles: QuantilesOf(qs, lists[0])}
+	}
+	all := make([]float64, 0, n)
+	for _, l := range lists {
+		all = append(all, l...)
+	}
+	return LatencySummary{Count: n, Quantiles: QuantilesOf(qs, all)}
+}
+
+// NewLatencyFold starts a Latency fold with quantiles qs (nil: the
+// defaults).
+func NewLatencyFold(qs []float64) *LatencyFold {
 	if qs == nil {
 		qs = DefaultQuantiles
 	}
-	type group struct {
-		all    []float64
-		byType map[string][]float64
-	}
-	add := func(g *group, t string, ms float64) {
-		g.all = append(g.all, ms)
-		if g.byType == nil {
-			g.byType = map[string][]float64{}
-		}
-		g.byType[t] = append(g.byType[t], ms)
-	}
-	summarise := func(g *group) LatencyGroup {
-		out := LatencyGroup{
-			LatencySummary: LatencySummary{Count: len(g.all), Quantiles: QuantilesOf(qs, g.all)},
-			ByType:         map[string]LatencySummary{},
-		}
-		for t, l := range g.byType {
-			out.ByType[t] = LatencySummary{Count: len(l), Quantiles: QuantilesOf(qs, l)}
-		}
-		return out
-	}
+	return &LatencyFold{qs: qs, pending: map[int]openOp{}, byF: map[string]map[string][]float64{}}
+}
 
-	var all group
-	byF := map[string]*group{}
-	n, oks := 0, 0
-	var first, last int64
-	for _, p := range h.Pairs() {
-		if !p.Invoke.Final {
-			if n == 0 {
-				first = p.Invoke.Time
-			}
-			last = p.Invoke.Time
-			n++
-			if p.Outcome() == history.OK {
-				oks++
-			}
-		}
-		if p.Complete == nil {
-			continue
-		}
-		ms := float64(p.Complete.Time-p.Invoke.Time) / 1e6
-		t := string(p.Complete.Type)
-		add(&all, t, ms)
-		g := byF[p.Invoke.F]
-		if g == nil {
-			g = &group{}
-			byF[p.Invoke.F] = g
-		}
-		add(g, t, ms)
+// Add takes one op.
+func (f *LatencyFold) Add(o *history.Op) {
+	if !o.IsClient() {
+		return
 	}
+	if o.Type == history.Invoke {
+		if !o.Final {
+			if f.n == 0 {
+				f.first = o.Time
+			}
+			f.last = o.Time
+			f.n++
+		}
+		f.pending[o.Process] = openOp{time: o.Time, f: o.F, final: o.Final}
+		return
+	}
+	inv, ok := f.pending[o.Process]
+	if !ok {
+		return
+	}
+	delete(f.pending, o.Process)
+	if !inv.final && o.Type == history.OK {
+		f.oks++
+	}
+	ms := float64(o.Time-inv.time) / 1e6
+	g := f.byF[inv.f]
+	if g == nil {
+		g = map[string][]float64{}
+		f.byF[inv.f] = g
+	}
+	g[string(o.Type)] = append(g[string(o.Type)], ms)
+}
 
+// Result is Latency of the ops added so far.
+func (f *LatencyFold) Result() LatencyResult {
 	res := LatencyResult{
 		Verdict:      Verdict{Valid: Valid},
-		LatencyGroup: summarise(&all),
-		ByF:          make(map[string]LatencyGroup, len(byF)),
+		LatencyGroup: LatencyGroup{ByType: map[string]LatencySummary{}},
+		ByF:          make(map[string]LatencyGroup, len(f.byF)),
 	}
-	for f, g := range byF {
-		res.ByF[f] = summarise(g)
+	var all [][]float64
+	byType := map[string][][]float64{}
+	for fn, g := range f.byF {
+		out := LatencyGroup{ByType: map[string]LatencySummary{}}
+		var lists [][]float64
+		for t, l := range g {
+			out.ByType[t] = summaryOf(f.qs, l)
+			lists = append(lists, l)
+			byType[t] = append(byType[t], l)
+		}
+		out.LatencySummary = summaryOf(f.qs, lists...)
+		res.ByF[fn] = out
+		all = append(all, lists...)
 	}
-	if n >= 2 && last > first {
-		res.Duration = float64(last-first) / 1e9
-		res.Rate = float64(n-1) / res.Duration
-		res.OKRate = res.Rate * float64(oks) / float64(n)
+	res.LatencySummary = summaryOf(f.qs, all...)
+	for t, lists := range byType {
+		res.ByType[t] = summaryOf(f.qs, lists...)
+	}
+	if f.n >= 2 && f.last > f.first {
+		res.Duration = float64(f.last-f.first) / 1e9
+		res.Rate = float64(f.n-1) / res.Duration
+		res.OKRate = res.Rate * float64(f.oks) / float64(f.n)
 	}
 	return res
 }

@@ -33,20 +33,38 @@ var alwaysCrashing = []string{"crash", "debug-topic-partitions"}
 // history has no client completions at all. Invocations and nemesis ops are
 // not counted, nor are invocations that never completed.
 func Stats(h history.History) StatsResult {
-	res := StatsResult{ByF: map[string]Counts{}}
-	for _, o := range h {
-		if !o.IsClient() || o.IsInvoke() {
-			continue
-		}
-		c := res.ByF[o.F]
-		c.add(o.Type)
-		res.ByF[o.F] = c
-		res.add(o.Type)
+	var f StatsFold
+	for i := range h {
+		f.Add(&h[i])
 	}
+	return f.Result()
+}
+
+// StatsFold computes Stats op by op, for a history read from a
+// history.Source.
+type StatsFold struct{ res StatsResult }
+
+// Add counts one op (invocations and nemesis ops are skipped).
+func (f *StatsFold) Add(o *history.Op) {
+	if !o.IsClient() || o.IsInvoke() {
+		return
+	}
+	if f.res.ByF == nil {
+		f.res.ByF = map[string]Counts{}
+	}
+	c := f.res.ByF[o.F]
+	c.add(o.Type)
+	f.res.ByF[o.F] = c
+	f.res.add(o.Type)
+}
+
+// Result is Stats of the ops added so far.
+func (f *StatsFold) Result() StatsResult {
+	res := StatsResult{Counts: f.res.Counts, ByF: make(map[string]Counts, len(f.res.ByF))}
 	var vs []Validity
-	for f, c := range res.ByF {
+	for fn, c := range f.res.ByF {
 		c.Valid = Of(c.OKCount > 0)
-		res.ByF[f] = c
+		res.ByF[fn] = c
 		vs = append(vs, c.Valid)
 	}
 	res.Valid = Merge(vs...)
@@ -59,8 +77,10 @@ func Stats(h history.History) StatsResult {
 // debug-topic-partitions is valid. The by-f verdicts are left as they are,
 // so a kafka run shows crash with valid? false under a valid whole, exactly
 // as results.edn does.
-func MaelstromStats(h history.History) StatsResult {
-	res := Stats(h)
+func MaelstromStats(h history.History) StatsResult { return Maelstrom(Stats(h)) }
+
+// Maelstrom is MaelstromStats of a Stats result.
+func Maelstrom(res StatsResult) StatsResult {
 	for f, c := range res.ByF {
 		if !isAlwaysCrashing(f) && c.Valid != Valid {
 			return res

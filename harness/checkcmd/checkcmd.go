@@ -118,7 +118,10 @@ func Check(dir string, o Options, lookup Lookup) (*Outcome, error) {
 		return nil, err
 	}
 
-	parts := report.Analyse(h, target, nil)
+	parts, err := report.Analyse(h, target, nil)
+	if err != nil {
+		return nil, err
+	}
 	parts.Test = map[string]any{
 		"workload":     s.Workload,
 		"store":        dir,

@@ -6,32 +6,134 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 )
 
 // WriteJSONLines writes one op per line.
 func WriteJSONLines(w io.Writer, h History) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	for _, o := range h {
-		if err := enc.Encode(o); err != nil {
+	jw := NewWriter(w)
+	for i := range h {
+		if err := jw.Write(&h[i]); err != nil {
 			return err
 		}
 	}
-	return bw.Flush()
+	return jw.Flush()
+}
+
+// Writer writes a history as JSON lines, op by op, byte for byte as
+// encoding/json encodes an Op: the harness's recorder streams every op
+// to history.jsonl through one as it completes.
+type Writer struct {
+	bw  *bufio.Writer
+	buf []byte
+}
+
+// NewWriter returns a Writer on w, buffered.
+func NewWriter(w io.Writer) *Writer { return &Writer{bw: bufio.NewWriterSize(w, 1<<16)} }
+
+// Encoded is an op's value and error already encoded: the costly part of
+// a line, which a recorder can do before it takes its lock.
+type Encoded struct{ value, err []byte }
+
+// Encode encodes o's Value and Error.
+func Encode(o *Op) (Encoded, error) {
+	var e Encoded
+	var err error
+	if e.value, err = marshalValue(o.Value); err != nil {
+		return e, err
+	}
+	if o.Error != nil {
+		e.err, err = marshalValue(o.Error)
+	}
+	return e, err
+}
+
+// Write writes o as one line.
+func (w *Writer) Write(o *Op) error {
+	e, err := Encode(o)
+	if err != nil {
+		return err
+	}
+	return w.WriteEncoded(o, e)
+}
+
+// WriteEncoded writes o as one line, with its value and error as e holds
+// them (from Encode(o)).
+func (w *Writer) WriteEncoded(o *Op, e Encoded) error {
+	b := w.buf[:0]
+	b = append(b, `{"index":`...)
+	b = strconv.AppendInt(b, int64(o.Index), 10)
+	b = append(b, `,"time":`...)
+	b = strconv.AppendInt(b, o.Time, 10)
+	b = append(b, `,"type":`...)
+	b = appendString(b, string(o.Type))
+	b = append(b, `,"process":`...)
+	b = strconv.AppendInt(b, int64(o.Process), 10)
+	b = append(b, `,"f":`...)
+	b = appendString(b, o.F)
+	b = append(b, `,"value":`...)
+	b = append(b, e.value...)
+	if o.Error != nil {
+		b = append(b, `,"error":`...)
+		b = append(b, e.err...)
+	}
+	if o.Final {
+		b = append(b, `,"final?":true`...)
+	}
+	if o.Node != "" {
+		b = append(b, `,"node":`...)
+		b = appendString(b, o.Node)
+	}
+	if o.Client != "" {
+		b = append(b, `,"client":`...)
+		b = appendString(b, o.Client)
+	}
+	b = append(b, '}', '\n')
+	w.buf = b[:0]
+	if cap(b) > 1<<16 {
+		w.buf = nil // a huge line (a final poll) is not kept around
+	}
+	_, err := w.bw.Write(b)
+	return err
+}
+
+// Flush writes out what is buffered.
+func (w *Writer) Flush() error { return w.bw.Flush() }
+
+// marshalValue encodes v as encoding/json does inside an Op.
+func marshalValue(v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return []byte("null"), nil
+	case int64:
+		return strconv.AppendInt(nil, x, 10), nil
+	case string:
+		return appendString(nil, x), nil
+	}
+	return json.Marshal(v)
+}
+
+// appendString quotes s as encoding/json does (HTML characters escaped);
+// plain ASCII, the common case, without encoding/json.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // ReadJSONLines reads a history written by WriteJSONLines (or by hand: blank
 // lines and lines starting with # are skipped). Values are normalised.
 func ReadJSONLines(r io.Reader) (History, error) {
 	var h History
-	err := EachLine(r, func(b []byte) error {
-		var o Op
-		if err := unmarshalNumbers(b, &o); err != nil {
-			return err
-		}
-		o.Value = Normalize(o.Value)
-		o.Error = Normalize(o.Error)
-		h = append(h, o)
+	err := scanLines(r, true, func(o *Op, _ []byte) error {
+		h = append(h, *o)
 		return nil
 	})
 	return h, err

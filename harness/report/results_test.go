@@ -204,7 +204,8 @@ func TestAnalyse(t *testing.T) {
 	h := echoHistory(4, history.OK)
 	h = append(h, history.Op{Type: history.Invoke, Process: history.NemesisProcess, F: "start-partition"})
 	net := netsim.Stats{All: netsim.Counts{MsgCount: 10}, Servers: netsim.Counts{MsgCount: 2}}
-	p := Analyse(h, check.AvailabilityTarget{Set: true, Total: true}, &net)
+	p, err := Analyse(h, check.AvailabilityTarget{Set: true, Total: true}, &net)
+	require.NoError(t, err)
 	require.NotNil(t, p.Net)
 	require.NotNil(t, p.Net.All.MsgsPerOp)
 	assert.Equal(t, 2.5, *p.Net.All.MsgsPerOp, "10 messages / 4 client invocations")
@@ -216,7 +217,9 @@ func TestAnalyse(t *testing.T) {
 
 	p.Workload = wl(check.Valid)
 	assert.Equal(t, check.Valid, New(p).Valid)
-	assert.Nil(t, Analyse(h, check.AvailabilityTarget{}, nil).Net)
+	p, err = Analyse(h, check.AvailabilityTarget{}, nil)
+	require.NoError(t, err)
+	assert.Nil(t, p.Net)
 }
 
 type explainedResult struct {

@@ -14,7 +14,7 @@ import (
 // the others. An action that waits for all of them to have begun could
 // never finish if they ran one after another.
 func TestNemesisActsOnAllTargetsAtOnce(t *testing.T) {
-	tt := &test{rec: newRecorder(time.Now()), log: io.Discard}
+	tt := &test{rec: newRecorder(time.Now(), nil, true), log: io.Discard}
 	targets := []string{"n0", "n1", "n2", "n3"}
 	var begun sync.WaitGroup
 	begun.Add(len(targets))

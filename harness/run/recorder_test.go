@@ -11,7 +11,7 @@ import (
 )
 
 func TestRecorderKeepsOrderAcrossChunks(t *testing.T) {
-	r := newRecorder(time.Now())
+	r := newRecorder(time.Now(), nil, true)
 	assert.Nil(t, r.history())
 	n := 2*chunkOps + 3
 	for i := range n {

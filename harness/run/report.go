@@ -32,7 +32,10 @@ func Report(out *Outcome, err error) *report.Results {
 	if aerr != nil {
 		parts.Error = aerr.Error()
 	}
-	shared := report.Analyse(out.History, target, &out.Net)
+	shared, serr := report.Analyse(out.Source, target, &out.Net)
+	if serr != nil {
+		parts.Error = serr.Error()
+	}
 	parts.Stats, parts.Availability, parts.Perf, parts.Net = shared.Stats, shared.Availability, shared.Perf, shared.Net
 	parts.Workload = out.Workload
 	if out.Interrupted {

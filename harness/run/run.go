@@ -27,7 +27,12 @@ import (
 type Outcome struct {
 	Config   Config
 	StoreDir string
-	History  history.History
+	// History holds the ops in memory, unless the workload's checker reads
+	// them from the store (workload.SourceChecker): then it is nil.
+	History history.History
+	// Source is the history for the shared analyses: History, or the
+	// store's history.jsonl.
+	Source   history.Source
 	Net      netsim.Stats
 	Nodes    []process.Report
 	Workload check.Result
@@ -38,6 +43,15 @@ type Outcome struct {
 	// HarnessCPU is the CPU time the harness process itself used during
 	// the test (user + system), nodes excluded.
 	HarnessCPU time.Duration
+}
+
+// Ops returns the whole history: History, or the store's history.jsonl
+// read back (for tests and tools; checkers fold Source instead).
+func (o *Outcome) Ops() (history.History, error) {
+	if o.History != nil || o.Source == nil {
+		return o.History, nil
+	}
+	return history.Collect(o.Source)
 }
 
 // SetupError is a test that could not start: a node that would not spawn or
@@ -126,6 +140,16 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 		return nil, err
 	}
 	defer journal.Close()
+	// The history is streamed to a .part file and renamed when complete, so
+	// that history.jsonl is always whole (a second Ctrl-C leaves only the
+	// .part, the history up to that moment).
+	historyPath := filepath.Join(dir, "history.jsonl")
+	historyFile, err := os.Create(historyPath + ".part")
+	if err != nil {
+		return nil, err
+	}
+	defer historyFile.Close()
+	streamed, _ := wl.(workload.SourceChecker)
 
 	start := time.Now()
 	cpuStart := selfCPU()
@@ -141,7 +165,7 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 		log:   &syncWriter{w: logw},
 		net:   net,
 		wl:    wl,
-		rec:   newRecorder(start),
+		rec:   newRecorder(start, historyFile, streamed == nil),
 		seeds: seeds,
 		dir:   dir,
 	}
@@ -159,8 +183,12 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 	out.HarnessCPU = selfCPU() - cpuStart
 	out.Net = net.Stats()
 	out.History = t.rec.history()
+	out.Source = out.History
+	if streamed != nil {
+		out.Source = history.File(historyPath)
+	}
 	out.Interrupted = ctx.Err() != nil
-	if err := writeHistory(filepath.Join(dir, "history.jsonl"), out.History); err != nil && runErr == nil {
+	if err := closeHistory(t.rec, historyFile, historyPath); err != nil && runErr == nil {
 		runErr = err
 	}
 	if runErr != nil {
@@ -173,7 +201,15 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 	if out.Interrupted {
 		return out, nil // the user asked to stop: no analysis
 	}
-	out.Workload = wl.Check(out.History)
+	if streamed != nil {
+		res, err := streamed.CheckSource(out.Source)
+		if err != nil {
+			return out, fmt.Errorf("checking %s: %w", historyPath, err)
+		}
+		out.Workload = res
+	} else {
+		out.Workload = wl.Check(out.History)
+	}
 	if v, ok := out.Workload.(workload.Visualizer); ok {
 		if _, err := v.WriteVisualizations(dir); err != nil {
 			fmt.Fprintf(logw, "warning: could not draw the checker's visualisations: %v\n", err)
@@ -446,10 +482,17 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// writeHistory writes h through a temporary file, so that a harness
-// quitting on a second Ctrl-C leaves no half-written history.
-func writeHistory(path string, h history.History) error {
-	return atomicfile.Write(path, func(w io.Writer) error { return history.WriteJSONLines(w, h) })
+// closeHistory flushes the recorder's stream and renames the finished
+// file to path.
+func closeHistory(rec *recorder, f *os.File, path string) error {
+	err := rec.flush()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	return err
 }
 
 func writeJSON(path string, v any) error {

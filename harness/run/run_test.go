@@ -34,7 +34,8 @@ func TestEchoIsValid(t *testing.T) {
 	defer recorded.Close()
 	back, err := history.ReadJSONLines(recorded)
 	require.NoError(t, err)
-	assert.Len(t, back, len(out.History))
+	assert.Equal(t, out.History, back, "the streamed history reads back as the one kept")
+	assert.NoFileExists(t, filepath.Join(out.StoreDir, "history.jsonl.part"))
 	assert.FileExists(t, filepath.Join(out.StoreDir, "node-logs", "n2.log"))
 }
 

@@ -119,6 +119,16 @@ type Workload interface {
 	Check(h history.History) check.Result
 }
 
+// SourceChecker is a workload whose checker reads the history op by op
+// (history.Source) and keeps only what its analysis needs, instead of
+// holding the whole history (kafka: every final poll returns the whole log).
+// For such a workload the runner keeps no ops in memory: it streams them to
+// history.jsonl and hands the checker that file. Check must give the same
+// result on the same ops.
+type SourceChecker interface {
+	CheckSource(src history.Source) (check.Result, error)
+}
+
 // Visualizer is a checker result that can draw pictures of what it found
 // (lin-kv's porcupine pages); the runner calls it with the store directory
 // before results.json is written, so the result can name the files.

@@ -133,8 +133,12 @@ func WithNemesis(cfg run.Config, name string) run.Config {
 // ClientOps counts the client operations of type typ in the outcome's
 // history (say, history.OK for the requests the cluster served).
 func ClientOps(out *run.Outcome, typ history.Type) int {
+	h, err := out.Ops()
+	if err != nil {
+		panic(err) // the store was written by this test
+	}
 	n := 0
-	for _, o := range out.History {
+	for _, o := range h {
 		if o.IsClient() && o.Type == typ {
 			n++
 		}

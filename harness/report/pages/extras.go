@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"glomers/harness/history"
 	"os"
 	"path/filepath"
 
@@ -69,24 +70,17 @@ func WriteExtrasWith(dir string, opts Options) error {
 		}
 	}
 
-	if f, err := os.Open(filepath.Join(dir, "history.jsonl")); err != nil {
+	if perf, err := plot.PerfOf(history.File(filepath.Join(dir, "history.jsonl"))); err != nil {
 		errs = append(errs, err)
 	} else {
-		ops, err := plot.ReadOps(f)
-		f.Close()
-		if err != nil {
+		page.Nemesis = perf.Nemesis
+		if err := plot.WritePerf(dir, perf, title); err != nil {
 			errs = append(errs, err)
 		} else {
-			perf := plot.FromOps(ops)
-			page.Nemesis = perf.Nemesis
-			if err := plot.WritePerf(dir, perf, title); err != nil {
-				errs = append(errs, err)
-			} else {
-				page.Plots = []plotRef{
-					{LatencyRawFile, "Latency of every operation (thinned to " + fmt.Sprint(plot.MaxRawPoints) + " points), by f and outcome"},
-					{LatencyQuantilesFile, "Latency quantiles over time, by f"},
-					{RateFile, "Completed operations per second, by f and outcome"},
-				}
+			page.Plots = []plotRef{
+				{LatencyRawFile, "Latency of every operation (thinned to " + fmt.Sprint(plot.MaxRawPoints) + " points), by f and outcome"},
+				{LatencyQuantilesFile, "Latency quantiles over time, by f"},
+				{RateFile, "Completed operations per second, by f and outcome"},
 			}
 		}
 	}

@@ -356,3 +356,28 @@ func TestReadMessagesInWindow(t *testing.T) {
 	assert.Equal(t, "the whole test", Window{}.String())
 	assert.Equal(t, "from 1.000 s to the end", Window{From: 1e9}.String())
 }
+
+// PerfOf, reading a stored history op by op, draws what FromOps draws
+// from the same file read whole.
+func TestPerfOfMatchesFromOps(t *testing.T) {
+	in := `{"index":0,"time":1000000000,"type":"info","process":-1,"f":"pause","value":"majority"}
+{"index":1,"time":1000000000,"type":"info","process":-1,"f":"pause","value":{"n1":"paused","n2":"paused"}}
+{"index":2,"time":1100000000,"type":"invoke","process":0,"f":"poll","value":[["poll"]]}
+{"index":3,"time":1200000000,"type":"invoke","process":1,"f":"send","value":[["send","9",3]]}
+{"index":4,"time":1300000000,"type":"ok","process":0,"f":"poll","value":[["poll",{"9":[[0,1]]}]]}
+{"index":5,"time":3000000000,"type":"info","process":-1,"f":"resume","value":"all"}
+{"index":6,"time":3100000000,"type":"fail","process":1,"f":"send","value":[["send","9",3]],"error":[11,"x"]}
+`
+	ops, err := ReadOps(strings.NewReader(in))
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "history.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(in), 0o644))
+	got, err := PerfOf(history.File(path))
+	require.NoError(t, err)
+	want := FromOps(ops)
+	require.Len(t, got.Points, 2)
+	require.Len(t, got.Nemesis, 1)
+	assert.Equal(t, want, got)
+	_, err = PerfOf(history.File(filepath.Join(t.TempDir(), "none.jsonl")))
+	assert.Error(t, err)
+}

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -17,57 +18,141 @@ import (
 // report exactly those as G1c-process or G1c-realtime), consume-counts
 // (subscribe only) and the plots.
 
-// valSet is a set of message values.
-type valSet map[int64]struct{}
+// The analysis reads the history twice, op by op (history.Source), and
+// keeps no ops: a 120 s run at 10,000 ops/s has 2.4 million of them, and
+// each of the final phase's polls returns the whole log (500,000
+// messages), 32 times over. What it keeps is per message (one valInfo per
+// key and value: who sent it, who first read it, whether an ok poll read
+// it, its offset) and per key (the version order), so memory grows with
+// the log, not with the number of times it was read.
+//
+//   - Pass 1 (observe) builds what Jepsen's analysis derives from the
+//     whole history: reads-by-type, writes-by-type, writer-of, readers-of
+//     and the version orders; at its end (finishOrders) come the
+//     whole-history checks: inconsistent offsets, duplicates, lost writes
+//     and unseen.
+//   - Pass 2 (judge) runs the checks that look at one op against the
+//     version orders: G1a, the G1c cycles, precommitted reads, internal
+//     and external skips and nonmonotonic reads, and realtime lag.
+//
+// Errors name ops by their position in the history while the passes run;
+// if there are any, one more pass (resolveOps) fetches those ops whole.
 
-func (s valSet) has(v int64) bool { _, ok := s[v]; return ok }
-
-// keyOrder is a key's version order (version-orders): log maps offsets to
-// the values seen there; byIndex and byValue are the dense index of the
-// log with holes removed.
-type keyOrder struct {
-	offsets []int64   // offsets with at least one value, ascending
-	vals    [][]int64 // the values at each of those offsets, ascending
-	byIndex []int64   // the first (smallest) value at each dense index
-	byValue map[int64]int
+// kv is a message: a key id and an interned value.
+type kv struct {
+	key int32
+	val int64
 }
 
-func (o *keyOrder) index(v int64) (int, bool) {
-	if o == nil {
-		return 0, false
+// valInfo is what the analysis knows of one message.
+type valInfo struct {
+	writer     int32 // position of the last completion that sent it; -1: none
+	writerProc int32
+	writerInv  int64 // that completion's invocation time
+	firstRead  int32 // position of the first completion that read it; -1: none
+	off        int64 // the first offset it was put at in the version order
+	index      int32 // its dense index in the key's version order; -1: none
+	writerTyp  writerType
+	okRead     bool // reads-by-type :ok
+	okWrite    bool // writes-by-type :ok
+	failWrite  bool // writes-by-type :fail
+	hasOff     bool
+}
+
+// writerType is a writer's completion type, in a byte.
+type writerType uint8
+
+const (
+	writerOther writerType = iota
+	writerOK
+	writerFail
+	writerInfo
+)
+
+func writerTypeOf(t history.Type) writerType {
+	switch t {
+	case history.OK:
+		return writerOK
+	case history.Fail:
+		return writerFail
+	case history.Info:
+		return writerInfo
 	}
-	i, ok := o.byValue[v]
-	return i, ok
+	return writerOther
 }
+
+// keyOrder is a key's version order (version-orders): the distinct
+// (offset, value) pairs seen, sorted; starts[i] is where the values of
+// the i-th distinct offset begin (the dense index of the log with holes
+// removed).
+type keyOrder struct {
+	entries []offVal
+	starts  []int32
+}
+
+type offVal struct{ off, val int64 }
+
+func (o *keyOrder) len() int { return len(o.starts) }
+
+// vals returns the values at dense index i, ascending.
+func (o *keyOrder) vals(i int) []offVal {
+	end := len(o.entries)
+	if i+1 < len(o.starts) {
+		end = int(o.starts[i+1])
+	}
+	return o.entries[o.starts[i]:end]
+}
+
+// first is byIndex: the smallest value at dense index i.
+func (o *keyOrder) first(i int) int64 { return o.entries[o.starts[i]].val }
 
 func (o *keyOrder) skipped(from, to int) []int64 {
-	if from < 0 {
-		from = 0
-	}
-	if to > len(o.byIndex) {
-		to = len(o.byIndex)
-	}
+	from = max(from, 0)
+	to = min(to, o.len())
 	if from >= to {
 		return nil
 	}
-	return slices.Clone(o.byIndex[from:to])
+	out := make([]int64, 0, to-from)
+	for i := from; i < to; i++ {
+		out = append(out, o.first(i))
+	}
+	return out
 }
 
-// analysis holds the shared intermediate structures of one check.
+// analysis holds the state of one check.
 type analysis struct {
-	h   history.History
-	in  *interner
-	ops []pop
+	in *interner
 
-	okReads    []valSet // reads-by-type :ok, per key
-	okWrites   []valSet // writes-by-type :ok, per key (for unseen)
-	failWrites []valSet // writes-by-type :fail
-	writerOf   []map[int64]int32
-	firstRead  []map[int64]int32 // the first completion that read a value
-	orders     []*keyOrder
+	slots map[kv]int32
+	vals  []valInfo
+	// extraOffs holds the further offsets of values put at more than one.
+	extraOffs map[kv][]int64
+	// infoWrites are the info completions that sent something:
+	// must-have-committed? depends on whether an ok poll read one of their
+	// values, known only at the end of pass 1.
+	infoWrites []pop
+	// infoCommitted holds the positions of info completions that must
+	// have committed.
+	infoCommitted map[int32]bool
+	orders        []*keyOrder // by key id, after pass 1
+	keyVals       [][]int64   // every value of each key, after pass 1
 
-	errs          Errors
+	lastOK        int64 // the time of the last ok poll or send
+	foundOK       bool
 	unseenSkipped bool
+	infoCauses    []any
+	seenCauses    map[string]bool
+
+	// per-pass scanning state
+	invoked map[int]int64 // process -> time of its open invocation
+
+	// pass 2
+	procs    map[int]*extProc
+	expired  [][]int64
+	lagProcs map[int]*lagProc
+	onLag    func(Lag, int32)
+
+	errs Errors
 }
 
 // Errors are the anomalies found, uncondensed, by Jepsen's names.
@@ -89,157 +174,255 @@ type Errors struct {
 	Unseen              *UnseenErr
 }
 
-func newAnalysis(h history.History) *analysis {
-	in := &interner{keyIDs: map[string]int32{}, otherIDs: map[string]int64{}}
-	a := &analysis{h: h, in: in}
-	a.ops = parse(h, in)
-	n := len(in.keyNames)
-	a.okReads = make([]valSet, n)
-	a.okWrites = make([]valSet, n)
-	a.failWrites = make([]valSet, n)
-	a.writerOf = make([]map[int64]int32, n)
-	a.firstRead = make([]map[int64]int32, n)
-	a.orders = make([]*keyOrder, n)
-	return a
-}
-
-func add(sets []valSet, k int32, v int64) {
-	s := sets[k]
-	if s == nil {
-		s = valSet{}
-		sets[k] = s
+func newAnalysis() *analysis {
+	return &analysis{
+		in:            &interner{keyIDs: map[string]int32{}, otherIDs: map[string]int64{}},
+		slots:         map[kv]int32{},
+		extraOffs:     map[kv][]int64{},
+		infoCommitted: map[int32]bool{},
+		seenCauses:    map[string]bool{},
 	}
-	s[v] = struct{}{}
 }
 
-func (a *analysis) op(i int32) history.Op { return a.h[a.ops[i].h] }
-
-func (a *analysis) opPtr(i int32, ok bool) *history.Op {
-	if !ok {
-		return nil
+// slot returns the index in a.vals of message (k, v), adding it.
+func (a *analysis) slot(k int32, v int64) int32 {
+	id := kv{k, v}
+	if s, ok := a.slots[id]; ok {
+		return s
 	}
-	o := a.op(i)
-	return &o
+	s := int32(len(a.vals))
+	a.slots[id] = s
+	a.vals = append(a.vals, valInfo{writer: -1, firstRead: -1, index: -1})
+	return s
 }
 
-// index builds reads-by-type, writes-by-type, writer-of and readers-of.
-func (a *analysis) index() {
-	for i := range a.ops {
-		p := &a.ops[i]
-		if p.typ == history.Invoke {
-			continue
+// lookup returns the message's info, nil when it never appeared.
+func (a *analysis) lookup(k int32, v int64) *valInfo {
+	if s, ok := a.slots[kv{k, v}]; ok {
+		return &a.vals[s]
+	}
+	return nil
+}
+
+// scan calls fn with every client op of src, parsed, in order, with its
+// position in the history.
+func (a *analysis) scan(src history.Source, fn func(p *pop, o *history.Op) error) error {
+	a.invoked = map[int]int64{}
+	pos := -1
+	step := func(o *history.Op, raw []byte) error {
+		pos++
+		if !o.IsClient() {
+			return nil
 		}
-		for _, km := range p.writes {
-			w := a.writerOf[km.key]
-			if w == nil {
-				w = map[int64]int32{}
-				a.writerOf[km.key] = w
-			}
-			for _, m := range km.msgs {
-				w[m.val] = int32(i)
-				switch p.typ {
-				case history.OK:
-					add(a.okWrites, km.key, m.val)
-				case history.Fail:
-					add(a.failWrites, km.key, m.val)
-				}
-			}
+		inv := o.Time
+		if o.Type == history.Invoke {
+			a.invoked[o.Process] = o.Time
+		} else if t, ok := a.invoked[o.Process]; ok {
+			inv = t
+			delete(a.invoked, o.Process)
 		}
-		for _, km := range p.reads {
-			r := a.firstRead[km.key]
-			if r == nil {
-				r = map[int64]int32{}
-				a.firstRead[km.key] = r
-			}
-			for _, m := range km.msgs {
-				if _, ok := r[m.val]; !ok {
-					r[m.val] = int32(i)
-				}
-				if p.typ == history.OK {
-					add(a.okReads, km.key, m.val)
-				}
-			}
+		p, err := parseOp(o, raw, pos, inv, a.in)
+		if err != nil {
+			return fmt.Errorf("op %d: %w", pos, err)
 		}
+		return fn(&p, o)
 	}
+	if rs, ok := src.(history.RawSource); ok {
+		return rs.ScanRaw(step)
+	}
+	return src.Scan(true, func(o *history.Op) error { return step(o, nil) })
 }
 
-// mustHaveCommitted is must-have-committed?: the op is ok, or it is info
-// and one of its sent values was read by an ok poll.
-func (a *analysis) mustHaveCommitted(p *pop) bool {
-	if p.typ == history.OK {
-		return true
+// observe is pass 1 for one op: reads-by-type, writes-by-type, writer-of,
+// readers-of (index), the pairs of version-orders, the last ok op (for
+// unseen) and info-txn-causes.
+func (a *analysis) observe(p *pop, o *history.Op) {
+	if p.typ == history.Invoke {
+		return
 	}
-	if p.typ != history.Info {
-		return false
-	}
+	pos := int32(p.h)
 	for _, km := range p.writes {
 		for _, m := range km.msgs {
-			if a.okReads[km.key].has(m.val) {
-				return true
+			vi := &a.vals[a.slot(km.key, m.val)]
+			vi.writer, vi.writerProc, vi.writerInv, vi.writerTyp = pos, int32(p.process), p.invTime, writerTypeOf(p.typ)
+			switch p.typ {
+			case history.OK:
+				vi.okWrite = true
+			case history.Fail:
+				vi.failWrite = true
 			}
 		}
 	}
-	return false
-}
-
-// versionOrders is version-orders: offsets and values from every poll, and
-// from sends whose effects we know were visible.
-func (a *analysis) versionOrders() {
-	logs := make([]map[int64][]int64, len(a.orders))
-	put := func(k int32, m msg) {
-		if !m.hasOff {
-			return
-		}
-		l := logs[k]
-		if l == nil {
-			l = map[int64][]int64{}
-			logs[k] = l
-		}
-		vs := l[m.off]
-		if !slices.Contains(vs, m.val) {
-			l[m.off] = append(vs, m.val)
+	for _, km := range p.reads {
+		for _, m := range km.msgs {
+			vi := &a.vals[a.slot(km.key, m.val)]
+			if vi.firstRead < 0 {
+				vi.firstRead = pos
+			}
+			if p.typ == history.OK {
+				vi.okRead = true
+			}
 		}
 	}
-	for i := range a.ops {
-		p := &a.ops[i]
-		if p.f != fPoll && p.f != fSend && p.f != fTxn {
-			continue
+	if p.f == fPoll || p.f == fSend || p.f == fTxn {
+		// version-orders: every read, and the writes of ops that must
+		// have committed (an info op's only once pass 1 is over).
+		switch p.typ {
+		case history.OK:
+			a.putAll(p.writes)
+		case history.Info:
+			if len(p.writes) > 0 {
+				a.infoWrites = append(a.infoWrites, pop{h: p.h, writes: p.writes})
+			}
 		}
-		if a.mustHaveCommitted(p) {
-			for _, km := range p.writes {
-				for _, m := range km.msgs {
-					put(km.key, m)
+		a.putAll(p.reads)
+	}
+	if p.typ == history.OK && (p.f == fPoll || p.f == fSend || p.f == fTxn) {
+		a.lastOK, a.foundOK = p.time, true
+		if p.emptyPoll {
+			// An ok poll that returned no result map: what Maelstrom
+			// 0.2.3 records for every poll of its final phase, which
+			// therefore never reads the last messages sent. Its results
+			// never report unseen messages (see testdata/real/README.md),
+			// so neither do we for such histories: nothing in them shows
+			// what the final phase would have read.
+			a.unseenSkipped = true
+		}
+	}
+	// info-txn-causes: the distinct errors of indefinite sends and polls.
+	if p.typ == history.Info && (p.f == fSend || p.f == fPoll || p.f == fTxn) {
+		k := fmt.Sprintf("%#v", o.Error)
+		if !a.seenCauses[k] {
+			a.seenCauses[k] = true
+			a.infoCauses = append(a.infoCauses, o.Error)
+		}
+	}
+}
+
+func (a *analysis) putAll(l []keyMsgs) {
+	for _, km := range l {
+		for _, m := range km.msgs {
+			a.put(km.key, m)
+		}
+	}
+}
+
+// put adds (offset, value) to the key's version order.
+func (a *analysis) put(k int32, m msg) {
+	if !m.hasOff {
+		return
+	}
+	vi := &a.vals[a.slot(k, m.val)]
+	switch {
+	case !vi.hasOff:
+		vi.off, vi.hasOff = m.off, true
+	case vi.off != m.off:
+		id := kv{k, m.val}
+		if !slices.Contains(a.extraOffs[id], m.off) {
+			a.extraOffs[id] = append(a.extraOffs[id], m.off)
+		}
+	}
+}
+
+// mustHaveCommitted is must-have-committed? for the writer of a message:
+// it is ok, or it is info and one of its sent values was read by an ok
+// poll.
+func (a *analysis) mustHaveCommitted(vi *valInfo) bool {
+	return vi.writer >= 0 && (vi.writerTyp == writerOK || (vi.writerTyp == writerInfo && a.infoCommitted[vi.writer]))
+}
+
+// finishOrders ends pass 1: the info ops that must have committed, the
+// version orders and the checks on them.
+func (a *analysis) finishOrders() {
+	for i := range a.infoWrites {
+		p := &a.infoWrites[i]
+		read := false
+		for _, km := range p.writes {
+			for _, m := range km.msgs {
+				if vi := a.lookup(km.key, m.val); vi != nil && vi.okRead {
+					read = true
 				}
 			}
 		}
-		for _, km := range p.reads {
-			for _, m := range km.msgs {
-				put(km.key, m)
-			}
+		if read {
+			a.infoCommitted[int32(p.h)] = true
+			a.putAll(p.writes)
 		}
 	}
-	for k, l := range logs {
-		if l == nil {
+	a.infoWrites = nil
+	a.in.rank()
+	n := len(a.in.keyNames)
+	a.orders = make([]*keyOrder, n)
+	a.keyVals = make([][]int64, n)
+	for id, s := range a.slots {
+		a.keyVals[id.key] = append(a.keyVals[id.key], id.val)
+		vi := &a.vals[s]
+		if !vi.hasOff {
 			continue
 		}
-		o := &keyOrder{byValue: make(map[int64]int, len(l))}
-		for off := range l {
-			o.offsets = append(o.offsets, off)
+		o := a.orders[id.key]
+		if o == nil {
+			o = &keyOrder{}
+			a.orders[id.key] = o
 		}
-		slices.Sort(o.offsets)
-		for idx, off := range o.offsets {
-			vs := l[off]
-			slices.Sort(vs)
-			o.vals = append(o.vals, vs)
-			o.byIndex = append(o.byIndex, vs[0])
-			o.byValue[vs[0]] = idx
-			if len(vs) > 1 {
-				a.errs.InconsistentOffsets = append(a.errs.InconsistentOffsets, InconsistentOffsetErr{
-					Key: a.in.keyNames[k], Offset: off, Index: idx, Values: a.outVals(vs)})
+		o.entries = append(o.entries, offVal{vi.off, id.val})
+		for _, off := range a.extraOffs[id] {
+			o.entries = append(o.entries, offVal{off, id.val})
+		}
+	}
+	for k, o := range a.orders {
+		if o == nil {
+			continue
+		}
+		slices.SortFunc(o.entries, func(x, y offVal) int {
+			if x.off != y.off {
+				return cmpInt(x.off, y.off)
+			}
+			return cmpInt(x.val, y.val)
+		})
+		for i, e := range o.entries {
+			if i == 0 || e.off != o.entries[i-1].off {
+				o.starts = append(o.starts, int32(i))
 			}
 		}
-		a.orders[k] = o
+		for idx := range o.starts {
+			vs := o.vals(idx)
+			a.vals[a.slots[kv{int32(k), vs[0].val}]].index = int32(idx)
+			if len(vs) > 1 {
+				a.errs.InconsistentOffsets = append(a.errs.InconsistentOffsets, InconsistentOffsetErr{
+					Key: a.in.keyNames[k], Offset: vs[0].off, Index: idx, Values: a.outOffVals(vs)})
+			}
+		}
 	}
+	a.duplicates()
+	a.lostWrites()
+	a.unseen()
+}
+
+func cmpInt(x, y int64) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
+}
+
+func (a *analysis) outOffVals(vs []offVal) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = a.in.out(v.val)
+	}
+	return out
+}
+
+// index returns v's dense index in key k's version order.
+func (a *analysis) index(k int32, v int64) (int, bool) {
+	if vi := a.lookup(k, v); vi != nil && vi.index >= 0 {
+		return int(vi.index), true
+	}
+	return 0, false
 }
 
 func (a *analysis) outVals(vs []int64) []any {
@@ -259,22 +442,40 @@ func (a *analysis) keysInOrder() []int32 {
 	return ks
 }
 
+// opAt is a placeholder for the op at position pos, which resolveOps
+// replaces by the op itself.
+func opAt(pos int32) history.Op { return history.Op{Index: int(pos)} }
+
+func opPtrAt(pos int32) *history.Op {
+	if pos < 0 {
+		return nil
+	}
+	o := opAt(pos)
+	return &o
+}
+
 // duplicates is duplicate-cases: a value at more than one offset of a key.
+// Only values put at several offsets (extraOffs) can be.
 func (a *analysis) duplicates() {
+	if len(a.extraOffs) == 0 {
+		return
+	}
+	keys := map[int32]bool{}
+	for id := range a.extraOffs {
+		keys[id.key] = true
+	}
 	for _, k := range a.keysInOrder() {
 		o := a.orders[k]
-		if o == nil {
+		if !keys[k] || o == nil {
 			continue
 		}
 		seen := map[int64][]int64{}
 		var order []int64
-		for i, vs := range o.vals {
-			for _, v := range vs {
-				if _, ok := seen[v]; !ok {
-					order = append(order, v)
-				}
-				seen[v] = append(seen[v], o.offsets[i])
+		for _, e := range o.entries {
+			if _, ok := seen[e.val]; !ok {
+				order = append(order, e.val)
 			}
+			seen[e.val] = append(seen[e.val], e.off)
 		}
 		for _, v := range order {
 			if offs := seen[v]; len(offs) > 1 {
@@ -285,80 +486,60 @@ func (a *analysis) duplicates() {
 	}
 }
 
-// g1a is g1a-cases: an ok poll read a value whose send failed.
-func (a *analysis) g1a() {
-	for i := range a.ops {
-		p := &a.ops[i]
-		if p.typ != history.OK || (p.f != fPoll && p.f != fTxn) {
-			continue
-		}
-		for _, km := range p.reads {
-			failed := a.failWrites[km.key]
-			if failed == nil {
-				continue
-			}
-			for _, m := range km.msgs {
-				if failed.has(m.val) {
-					w, ok := a.writerOf[km.key][m.val]
-					a.errs.G1a = append(a.errs.G1a, G1aErr{Key: a.in.keyNames[km.key], Value: a.in.out(m.val),
-						Writer: a.opPtr(w, ok), Reader: a.op(int32(i))})
-				}
+// g1aAndFutureReads is g1a-cases (an ok poll read a value whose send
+// failed) and the cycles Elle would find with wr, process and realtime
+// edges and no ww edges (Maelstrom leaves ww-deps off): every such cycle
+// contains a poll that completed before the send it read from was
+// invoked.
+func (a *analysis) g1aAndFutureReads(p *pop) {
+	if p.typ != history.OK || (p.f != fPoll && p.f != fTxn) {
+		return
+	}
+	for _, km := range p.reads {
+		for _, m := range km.msgs {
+			vi := a.lookup(km.key, m.val)
+			if vi.failWrite {
+				a.errs.G1a = append(a.errs.G1a, G1aErr{Key: a.in.keyNames[km.key], Value: a.in.out(m.val),
+					Writer: opPtrAt(vi.writer), Reader: opAt(int32(p.h))})
 			}
 		}
 	}
-}
-
-// futureReads finds the cycles Elle would find with wr, process and
-// realtime edges and no ww edges (Maelstrom leaves ww-deps off): every such
-// cycle contains a poll that completed before the send it read from was
-// invoked.
-func (a *analysis) futureReads() {
-	for i := range a.ops {
-		p := &a.ops[i]
-		if p.typ != history.OK || (p.f != fPoll && p.f != fTxn) {
-			continue
-		}
-		for _, km := range p.reads {
-			for _, m := range km.msgs {
-				wi, ok := a.writerOf[km.key][m.val]
-				if !ok || int(wi) == i {
-					continue
-				}
-				w := &a.ops[wi]
-				if w.typ == history.Fail || w.invTime <= p.time {
-					continue
-				}
-				e := CycleErr{Cycle: []history.Op{a.op(wi), a.op(int32(i)), a.op(wi)},
-					Steps: []CycleStep{{Type: "wr", Key: a.in.keyNames[km.key], Value: a.in.out(m.val)}}}
-				if w.process == p.process {
-					e.Steps = append(e.Steps, CycleStep{Type: "process"})
-					a.errs.G1cProcess = append(a.errs.G1cProcess, e)
-				} else {
-					e.Steps = append(e.Steps, CycleStep{Type: "realtime"})
-					a.errs.G1cRealtime = append(a.errs.G1cRealtime, e)
-				}
+	for _, km := range p.reads {
+		for _, m := range km.msgs {
+			vi := a.lookup(km.key, m.val)
+			if vi.writer < 0 || int(vi.writer) == p.h {
+				continue
+			}
+			if vi.writerTyp == writerFail || vi.writerInv <= p.time {
+				continue
+			}
+			e := CycleErr{Cycle: []history.Op{opAt(vi.writer), opAt(int32(p.h)), opAt(vi.writer)},
+				Steps: []CycleStep{{Type: "wr", Key: a.in.keyNames[km.key], Value: a.in.out(m.val)}}}
+			if int(vi.writerProc) == p.process {
+				e.Steps = append(e.Steps, CycleStep{Type: "process"})
+				a.errs.G1cProcess = append(a.errs.G1cProcess, e)
+			} else {
+				e.Steps = append(e.Steps, CycleStep{Type: "realtime"})
+				a.errs.G1cRealtime = append(a.errs.G1cRealtime, e)
 			}
 		}
 	}
 }
 
 // precommitted is precommitted-read-cases: an op read a value it sent.
-func (a *analysis) precommitted() {
-	for i := range a.ops {
-		p := &a.ops[i]
-		for _, wk := range p.writes {
-			rs, ok := p.readsOf(wk.key)
-			if !ok {
-				continue
-			}
-		found:
-			for _, w := range wk.msgs {
-				for _, r := range rs {
-					if r.val == w.val {
-						a.errs.PrecommittedRead = append(a.errs.PrecommittedRead, PrecommittedErr{
-							Op: a.op(int32(i)), Key: a.in.keyNames[wk.key], Value: a.in.out(w.val)})
-						break found
-					}
+func (a *analysis) precommitted(p *pop) {
+	for _, wk := range p.writes {
+		rs, ok := p.readsOf(wk.key)
+		if !ok {
+			continue
+		}
+	found:
+		for _, w := range wk.msgs {
+			for _, r := range rs {
+				if r.val == w.val {
+					a.errs.PrecommittedRead = append(a.errs.PrecommittedRead, PrecommittedErr{
+						Op: opAt(int32(p.h)), Key: a.in.keyNames[wk.key], Value: a.in.out(w.val)})
+					break found
 				}
 			}
 		}
@@ -370,24 +551,33 @@ func (a *analysis) precommitted() {
 // unless its send may not have happened.
 func (a *analysis) lostWrites() {
 	for _, k := range a.keysInOrder() {
-		read := a.okReads[k]
 		o := a.orders[k]
-		if read == nil || o == nil {
+		if o == nil {
+			continue
+		}
+		anyRead := false
+		for _, v := range a.keyVals[k] {
+			if a.lookup(k, v).okRead {
+				anyRead = true
+				break
+			}
+		}
+		if !anyRead {
 			continue
 		}
 		firstIdx := map[int64]int{}
 		lastIdx := map[int64]int{}
-		for i, vs := range o.vals {
-			for _, v := range vs {
-				if _, ok := firstIdx[v]; !ok {
-					firstIdx[v] = i
+		for i := range o.starts {
+			for _, e := range o.vals(i) {
+				if _, ok := firstIdx[e.val]; !ok {
+					firstIdx[e.val] = i
 				}
-				lastIdx[v] = i
+				lastIdx[e.val] = i
 			}
 		}
 		bound := -1
-		for v := range read {
-			if i, ok := firstIdx[v]; ok && i > bound {
+		for v, i := range firstIdx {
+			if vi := a.lookup(k, v); vi != nil && vi.okRead && i > bound {
 				bound = i
 			}
 		}
@@ -396,26 +586,26 @@ func (a *analysis) lostWrites() {
 		}
 		var maxRead *history.Op
 		if vs := lastAt(o, lastIdx, bound); len(vs) > 0 {
-			r, ok := a.firstRead[k][vs[0]]
-			maxRead = a.opPtr(r, ok)
+			maxRead = opPtrAt(a.lookup(k, vs[0]).firstRead)
 		}
 		seen := map[int64]bool{}
 		for i := 0; i <= bound; i++ {
-			for _, v := range o.vals[i] {
+			for _, e := range o.vals(i) {
+				v := e.val
 				if lastIdx[v] != i || seen[v] {
 					continue
 				}
 				seen[v] = true
-				if read.has(v) {
+				vi := a.lookup(k, v)
+				if vi.okRead {
 					continue
 				}
-				wi, ok := a.writerOf[k][v]
-				if !ok || !a.mustHaveCommitted(&a.ops[wi]) {
+				if !a.mustHaveCommitted(vi) {
 					continue
 				}
 				a.errs.LostWrite = append(a.errs.LostWrite, LostWriteErr{
 					Key: a.in.keyNames[k], Value: a.in.out(v), Index: firstIdx[v], MaxReadIndex: bound,
-					Writer: a.opPtr(wi, true), MaxRead: maxRead})
+					Writer: opPtrAt(vi.writer), MaxRead: maxRead})
 			}
 		}
 	}
@@ -424,22 +614,22 @@ func (a *analysis) lostWrites() {
 // lastAt returns the values whose last appearance is at dense index i.
 func lastAt(o *keyOrder, lastIdx map[int64]int, i int) []int64 {
 	var out []int64
-	for _, v := range o.vals[i] {
-		if lastIdx[v] == i {
-			out = append(out, v)
+	for _, e := range o.vals(i) {
+		if lastIdx[e.val] == i {
+			out = append(out, e.val)
 		}
 	}
 	return out
 }
 
-// delta is the distance in the version order from v1 to v2; 1 (no
+// delta is the distance in key k's version order from v1 to v2; 1 (no
 // anomaly) when either is unknown.
-func delta(o *keyOrder, v1 int64, ok1 bool, v2 int64, ok2 bool) (int, int, int) {
+func (a *analysis) delta(k int32, v1 int64, ok1 bool, v2 int64, ok2 bool) (int, int, int) {
 	if !ok1 || !ok2 {
 		return 1, 0, 0
 	}
-	i1, ok1 := o.index(v1)
-	i2, ok2 := o.index(v2)
+	i1, ok1 := a.index(k, v1)
+	i2, ok2 := a.index(k, v2)
 	if !ok1 || !ok2 {
 		return 1, 0, 0
 	}
@@ -449,33 +639,29 @@ func delta(o *keyOrder, v1 int64, ok1 bool, v2 int64, ok2 bool) (int, int, int) 
 // internal is int-poll-skip+nonmonotonic-cases and
 // int-send-skip+nonmonotonic-cases: consecutive values of one key within
 // one op must be adjacent in the version order.
-func (a *analysis) internal() {
-	for i := range a.ops {
-		p := &a.ops[i]
-		for _, km := range p.reads {
-			a.internalPairs(int32(i), km, &a.errs.IntPollSkip, &a.errs.IntNonmonotonicPoll)
-		}
-		if p.typ == history.Invoke {
-			continue
-		}
-		for _, km := range p.writes {
-			a.internalPairs(int32(i), km, &a.errs.IntSendSkip, &a.errs.IntNonmonotonicSend)
-		}
+func (a *analysis) internal(p *pop) {
+	for _, km := range p.reads {
+		a.internalPairs(p, km, &a.errs.IntPollSkip, &a.errs.IntNonmonotonicPoll)
+	}
+	if p.typ == history.Invoke {
+		return
+	}
+	for _, km := range p.writes {
+		a.internalPairs(p, km, &a.errs.IntSendSkip, &a.errs.IntNonmonotonicSend)
 	}
 }
 
-func (a *analysis) internalPairs(i int32, km keyMsgs, skips *[]SkipErr, nms *[]NonmonotonicErr) {
-	o := a.orders[km.key]
+func (a *analysis) internalPairs(p *pop, km keyMsgs, skips *[]SkipErr, nms *[]NonmonotonicErr) {
 	for j := 1; j < len(km.msgs); j++ {
 		v1, v2 := km.msgs[j-1].val, km.msgs[j].val
-		d, i1, i2 := delta(o, v1, true, v2, true)
+		d, i1, i2 := a.delta(km.key, v1, true, v2, true)
 		switch {
 		case d > 1:
-			op := a.op(i)
+			op := opAt(int32(p.h))
 			*skips = append(*skips, SkipErr{Key: a.in.keyNames[km.key], Values: a.outVals([]int64{v1, v2}),
-				Delta: d, Skipped: a.outVals(o.skipped(i1+1, i2)), Op: &op})
+				Delta: d, Skipped: a.outVals(a.orders[km.key].skipped(i1+1, i2)), Op: &op})
 		case d < 1:
-			op := a.op(i)
+			op := opAt(int32(p.h))
 			*nms = append(*nms, NonmonotonicErr{Key: a.in.keyNames[km.key], Values: a.outVals([]int64{v1, v2}),
 				Delta: d, Op: &op})
 		}
@@ -488,59 +674,59 @@ func (a *analysis) internalPairs(i int32, km keyMsgs, skips *[]SkipErr, nms *[]N
 // assign dropped the key in between. For each key we remember that op and
 // the last value it read (a key it polled with no messages has none, and
 // then nothing is compared, as in Jepsen).
-func (a *analysis) external() {
+func (a *analysis) external(p *pop) {
 	n := len(a.in.keyNames)
-	procs := map[int]*extProc{}
-	for i := range a.ops {
-		p := &a.ops[i]
-		st := procs[p.process]
-		if st == nil {
-			st = newExtProc(n)
-			procs[p.process] = st
-		}
-		switch p.f {
-		case fAssign, fSubscribe:
-			if p.typ == history.OK || p.typ == history.Info {
-				keep := make(map[int32]bool, len(p.assign))
-				for _, k := range p.assign {
-					keep[k] = true
-				}
-				st.reads.keep(keep)
-				st.sends.keep(keep)
+	if a.procs == nil {
+		a.procs = map[int]*extProc{}
+	}
+	st := a.procs[p.process]
+	if st == nil {
+		st = newExtProc(n)
+		a.procs[p.process] = st
+	}
+	i := int32(p.h)
+	switch p.f {
+	case fAssign, fSubscribe:
+		if p.typ == history.OK || p.typ == history.Info {
+			keep := make(map[int32]bool, len(p.assign))
+			for _, k := range p.assign {
+				keep[k] = true
 			}
-		case fPoll, fTxn, fSend:
+			st.reads.keep(keep)
+			st.sends.keep(keep)
+		}
+	case fPoll, fTxn, fSend:
+		for _, km := range p.reads {
+			if len(km.msgs) > 0 {
+				if last := st.reads.get(km.key); last.op >= 0 {
+					a.externalPair(last, i, km.key, km.msgs[0].val, true)
+				}
+			}
+		}
+		if p.typ == history.OK {
 			for _, km := range p.reads {
-				if len(km.msgs) > 0 {
-					if last := st.reads.get(km.key); last.op >= 0 {
-						a.externalPair(last, int32(i), km.key, km.msgs[0].val, true)
-					}
-				}
-			}
-			if p.typ == history.OK {
-				for _, km := range p.reads {
-					st.reads.set(km.key, int32(i), km.msgs)
-				}
-			}
-			if p.typ == history.OK || p.typ == history.Info {
-				for _, km := range p.writes {
-					if last := st.sends.get(km.key); last.op >= 0 && len(km.msgs) > 0 {
-						a.externalPair(last, int32(i), km.key, km.msgs[0].val, false)
-					}
-					st.sends.set(km.key, int32(i), km.msgs)
-				}
+				st.reads.set(km.key, i, km.msgs)
 			}
 		}
-		if p.typ == history.Info {
-			// The process crashed; it never runs another op.
-			delete(procs, p.process)
+		if p.typ == history.OK || p.typ == history.Info {
+			for _, km := range p.writes {
+				if last := st.sends.get(km.key); last.op >= 0 && len(km.msgs) > 0 {
+					a.externalPair(last, i, km.key, km.msgs[0].val, false)
+				}
+				st.sends.set(km.key, i, km.msgs)
+			}
 		}
+	}
+	if p.typ == history.Info {
+		// The process crashed; it never runs another op.
+		delete(a.procs, p.process)
 	}
 }
 
 // mark is the last op of a process that read (or sent) a key, and the last
 // value it read (sent) there, if any.
 type mark struct {
-	op  int32 // -1: none
+	op  int32 // position; -1: none
 	val int64
 	has bool
 }
@@ -623,15 +809,14 @@ func (m *marks) keep(keys map[int32]bool) {
 }
 
 func (a *analysis) externalPair(last mark, i int32, k int32, v2 int64, poll bool) {
-	o := a.orders[k]
-	d, i1, i2 := delta(o, last.val, last.has, v2, true)
+	d, i1, i2 := a.delta(k, last.val, last.has, v2, true)
 	if d == 1 || (d > 1 && !poll) {
 		return
 	}
-	ops := []history.Op{a.op(last.op), a.op(i)}
+	ops := []history.Op{opAt(last.op), opAt(i)}
 	if d > 1 {
 		a.errs.PollSkip = append(a.errs.PollSkip, SkipErr{Key: a.in.keyNames[k], Delta: d,
-			Skipped: a.outVals(o.skipped(i1+1, i2)), Ops: ops})
+			Skipped: a.outVals(a.orders[k].skipped(i1+1, i2)), Ops: ops})
 		return
 	}
 	e := NonmonotonicErr{Key: a.in.keyNames[k], Values: a.outVals([]int64{last.val, v2}), Delta: d, Ops: ops}
@@ -645,32 +830,14 @@ func (a *analysis) externalPair(last mark, i int32, k int32, v2 int64, poll bool
 // unseen is the last entry of `unseen`: per key, the values sent by ok ops
 // that no ok poll read.
 func (a *analysis) unseen() {
-	var last int64
-	found := false
-	for i := range a.ops {
-		p := &a.ops[i]
-		if p.typ == history.OK && (p.f == fPoll || p.f == fSend || p.f == fTxn) {
-			last, found = p.time, true
-			if p.emptyPoll {
-				// An ok poll that returned no result map: what Maelstrom
-				// 0.2.3 records for every poll of its final phase, which
-				// therefore never reads the last messages sent. Its
-				// results never report unseen messages (see
-				// testdata/real/README.md), so neither do we for such
-				// histories: nothing in them shows what the final phase
-				// would have read.
-				a.unseenSkipped = true
-			}
-		}
-	}
-	if !found || a.unseenSkipped {
+	if !a.foundOK || a.unseenSkipped {
 		return
 	}
-	u := &UnseenErr{Time: last, Unseen: map[string]int{}, Messages: map[string][]any{}}
+	u := &UnseenErr{Time: a.lastOK, Unseen: map[string]int{}, Messages: map[string][]any{}}
 	for _, k := range a.keysInOrder() {
 		var vs []int64
-		for v := range a.okWrites[k] {
-			if !a.okReads[k].has(v) {
+		for _, v := range a.keyVals[k] {
+			if vi := a.lookup(k, v); vi.okWrite && !vi.okRead {
 				vs = append(vs, v)
 			}
 		}
@@ -687,6 +854,15 @@ func (a *analysis) unseen() {
 	}
 }
 
+// judge is pass 2 for one op.
+func (a *analysis) judge(p *pop) {
+	a.g1aAndFutureReads(p)
+	a.precommitted(p)
+	a.internal(p)
+	a.external(p)
+	a.realtimeLag(p)
+}
+
 // Lag is one realtime-lag measurement: when the poll was invoked, by which
 // process, of which key, and how long (at least) the key's log had held a
 // message beyond what the process had read. Times are nanoseconds.
@@ -697,36 +873,23 @@ type Lag struct {
 	Lag     int64
 }
 
-// realtimeLag is realtime-lag. For each key, expired[i] is the time of the
+// realtimeLag is realtime-lag, op by op. expired[k][i] is the time of the
 // first ok or info op showing that offset i existed (so that offset i-1
 // was no longer the last). A poll by a process whose position in key k is
-// offset o lags by its invocation time minus expired[o+1]. emit is called
-// for every measurement, in history order and then key order.
-func (a *analysis) realtimeLag(emit func(Lag, int32)) {
-	expired := make([][]int64, len(a.in.keyNames))
-	for i := range a.ops {
-		p := &a.ops[i]
-		if p.typ != history.OK && p.typ != history.Info {
-			continue
-		}
-		eachMaxOffset(p, func(k int32, off int64) {
-			e := expired[k]
-			for j := int64(len(e)); j <= off; j++ {
-				e = append(e, p.time)
-			}
-			expired[k] = e
-		})
-	}
-	procs := map[int]*lagProc{}
+// offset o lags by its invocation time minus expired[o+1]. Jepsen builds
+// expired from the whole history first; building it as the ops come gives
+// the same lags: an op after the poll has a time no earlier than the
+// poll's completion, so it could only give a lag below zero, which counts
+// as zero. onLag is called for every measurement, in history order and
+// then key order.
+func (a *analysis) realtimeLag(p *pop) {
 	n := len(a.in.keyNames)
-	for i := range a.ops {
-		p := &a.ops[i]
-		if p.typ != history.OK {
-			if p.typ == history.Info {
-				delete(procs, p.process) // a crashed process runs no more ops
-			}
-			continue
-		}
+	if a.lagProcs == nil {
+		a.lagProcs = map[int]*lagProc{}
+		a.expired = make([][]int64, n)
+	}
+	procs := a.lagProcs
+	if p.typ == history.OK {
 		switch p.f {
 		case fAssign:
 			st := procs[p.process]
@@ -767,12 +930,25 @@ func (a *analysis) realtimeLag(emit func(Lag, int32)) {
 			for _, k := range st.keys {
 				o := st.off[k]
 				lag := int64(0)
-				if e := expired[k]; o+1 < int64(len(e)) {
+				if e := a.expired[k]; o+1 < int64(len(e)) {
 					lag = max(0, p.invTime-e[o+1])
 				}
-				emit(Lag{Time: p.invTime, Process: p.process, Key: a.in.keyNames[k], Lag: lag}, a.in.keyRank[k])
+				if a.onLag != nil {
+					a.onLag(Lag{Time: p.invTime, Process: p.process, Key: a.in.keyNames[k], Lag: lag}, a.in.keyRank[k])
+				}
 			}
 		}
+	} else if p.typ == history.Info {
+		delete(procs, p.process) // a crashed process runs no more ops
+	}
+	if p.typ == history.OK || p.typ == history.Info {
+		eachMaxOffset(p, func(k int32, off int64) {
+			e := a.expired[k]
+			for j := int64(len(e)); j <= off; j++ {
+				e = append(e, p.time)
+			}
+			a.expired[k] = e
+		})
 	}
 }
 
@@ -845,36 +1021,34 @@ func eachMaxOffset(p *pop, f func(k int32, off int64)) {
 	}
 }
 
-// worstLag is worst-realtime-lag: the first measurement with the highest
-// lag.
-func (a *analysis) worstLag() (Lag, bool) {
-	var best Lag
+// worstLagOf returns a lag callback that keeps worst-realtime-lag: the
+// first measurement with the highest lag.
+func worstLagOf(best *Lag, found *bool) func(Lag, int32) {
 	var bestRank int32
 	var bestTime int64 = math.MinInt64
-	found := false
-	a.realtimeLag(func(l Lag, rank int32) {
+	return func(l Lag, rank int32) {
 		switch {
-		case !found, l.Lag > best.Lag:
+		case !*found, l.Lag > best.Lag:
 		case l.Lag == best.Lag && l.Time == bestTime && l.Process == best.Process && rank < bestRank:
 		default:
 			return
 		}
-		best, bestRank, bestTime, found = l, rank, l.Time, true
-	})
-	return best, found
+		*best, bestRank, bestTime, *found = l, rank, l.Time, true
+	}
 }
 
 // RealtimeLags returns every realtime-lag measurement of h (Jepsen plots
 // these by thread and by key), ordered by time, process and key.
 func RealtimeLags(h history.History) []Lag {
-	a := newAnalysis(h)
 	type ranked struct {
 		l    Lag
 		rank int32
 		seq  int
 	}
 	var all []ranked
-	a.realtimeLag(func(l Lag, rank int32) { all = append(all, ranked{l, rank, len(all)}) })
+	if _, err := analyzeSource(h, func(l Lag, rank int32) { all = append(all, ranked{l, rank, len(all)}) }); err != nil {
+		return nil
+	}
 	sort.Slice(all, func(i, j int) bool {
 		x, y := all[i], all[j]
 		if x.l.Time != y.l.Time {

@@ -3,6 +3,7 @@ package kafka
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -130,4 +131,32 @@ func TestEmptyHistory(t *testing.T) {
 	b, err := json.Marshal(r)
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"worst-realtime-lag":{"time":0,"lag":0}`)
+}
+
+// A history read back from history.jsonl (the runner's path: values read
+// straight from their JSON) gives exactly the result of the same history in
+// memory: the real runs, and every scenario of testdata/checker, anomalies
+// and the ops they name included.
+func TestStoredHistoryChecksAsInMemory(t *testing.T) {
+	same := func(t *testing.T, h history.History) {
+		path := filepath.Join(t.TempDir(), "history.jsonl")
+		f, err := os.Create(path)
+		require.NoError(t, err)
+		require.NoError(t, history.WriteJSONLines(f, h))
+		require.NoError(t, f.Close())
+		back, err := history.Collect(history.File(path))
+		require.NoError(t, err)
+		want := Check(back)
+		got, err := CheckSource(history.File(path))
+		require.NoError(t, err)
+		assert.Equal(t, want, got)
+		assert.Equal(t, RealtimeLags(back), RealtimeLags(h))
+	}
+	for _, name := range []string{"Emmanuel32.jsonl.gz", "yjcsivsuk.jsonl.gz"} {
+		t.Run(name, func(t *testing.T) { same(t, loadGz(t, name)) })
+	}
+	scenario.Walk(t, "testdata/checker", func(t *testing.T, d *datadriven.TestData, h history.History) string {
+		same(t, h)
+		return d.Expected
+	})
 }

@@ -26,8 +26,6 @@ type Client struct {
 	// last one of each worker would otherwise be missed (and a key first
 	// written by it never polled in the final phase).
 	track *sharedState
-	// pairs shares poll results' pairs between clients (nil: not shared).
-	pairs *pairInterner
 }
 
 // NewClient returns a client talking to node over conn.
@@ -116,24 +114,19 @@ func (c *Client) poll(ctx context.Context) (any, error) {
 	msgs := map[string]any{}
 	commit := map[string]int64{}
 	// record keeps the pairs read of key k and moves its offsets on.
-	record := func(k string, out []any, hi int64) {
+	record := func(k string, out any, n int, hi int64) {
 		msgs[k] = out
 		if cur, ok := c.offsets[k]; !ok || hi+1 > cur {
 			c.offsets[k] = hi + 1
 		}
-		if len(out) > 0 {
+		if n > 0 {
 			commit[k] = max(0, hi)
 		}
 	}
 	if fast, ok := intPollMsgs(raw); ok {
 		for _, kp := range fast {
-			out := make([]any, 0, len(kp.pairs))
-			hi := int64(-1)
-			for _, p := range kp.pairs {
-				hi = max(hi, p[0])
-				out = append(out, c.pairs.pair(kp.key, p[0], p[1]))
-			}
-			record(kp.key, out, hi)
+			out := pairList(kp.pairs)
+			record(kp.key, out, len(out), highestOffset(out))
 		}
 	} else {
 		var resp PollResponse
@@ -152,9 +145,9 @@ func (c *Client) poll(ctx context.Context) (any, error) {
 					return nil, fmt.Errorf("kafka: poll_ok offset %v is not an integer", p[0])
 				}
 				hi = max(hi, o)
-				out = append(out, c.pairs.pair(k, o, history.Normalize(p[1])))
+				out = append(out, []any{o, history.Normalize(p[1])})
 			}
-			record(k, out, hi)
+			record(k, out, len(out), hi)
 		}
 	}
 	if len(commit) > 0 {

@@ -274,16 +274,7 @@ func (g *finalGen) caughtUp(t *finalThread, prev *history.Op) {
 			if !ok {
 				continue
 			}
-			seen := int64(-1)
-			ps, _ := history.AsList(pairs)
-			for _, p := range ps {
-				if pl, _ := history.AsList(p); len(pl) == 2 {
-					if o, ok := history.AsInt(pl[0]); ok {
-						seen = max(seen, o)
-					}
-				}
-			}
-			if target <= seen {
+			if target <= highestOffset(pairs) {
 				delete(t.remaining, k)
 			}
 		}
@@ -313,16 +304,7 @@ func maxPollOffsets(op *history.Op) map[int64]int64 {
 			if err != nil {
 				continue
 			}
-			hi := int64(-1)
-			ps, _ := history.AsList(pairs)
-			for _, p := range ps {
-				pl, _ := history.AsList(p)
-				if len(pl) == 2 {
-					if o, ok := history.AsInt(pl[0]); ok {
-						hi = max(hi, o)
-					}
-				}
-			}
+			hi := highestOffset(pairs)
 			if cur, ok := out[k]; !ok || hi > cur {
 				out[k] = hi
 			}

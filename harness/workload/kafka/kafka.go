@@ -46,7 +46,6 @@ type kafkaWorkload struct {
 	opts  workload.Options
 	gen   *mainGen
 	state *sharedState
-	pairs *pairInterner
 }
 
 // New builds the kafka workload. Only keys, writes-per-key, concurrency,
@@ -59,7 +58,7 @@ func New(opts workload.Options) (workload.Workload, error) {
 		return nil, errors.New("kafka: key-count and max-writes-per-key must be positive")
 	}
 	st := &sharedState{maxOffsets: map[int64]int64{}}
-	return &kafkaWorkload{opts: opts, gen: newMainGen(opts, st), state: st, pairs: newPairInterner()}, nil
+	return &kafkaWorkload{opts: opts, gen: newMainGen(opts, st), state: st}, nil
 }
 
 func (w *kafkaWorkload) Setup(ctx context.Context, open func() workload.Conn) error { return nil }
@@ -78,7 +77,13 @@ func (w *kafkaWorkload) Final() *workload.Final {
 }
 
 func (w *kafkaWorkload) NewClient(conn workload.Conn, wk workload.Worker, rng *rand.Rand) workload.Client {
-	return &Client{conn: conn, node: wk.Node, offsets: map[string]int64{}, track: w.state, pairs: w.pairs}
+	return &Client{conn: conn, node: wk.Node, offsets: map[string]int64{}, track: w.state}
 }
 
 func (w *kafkaWorkload) Check(h history.History) check.Result { return Check(h) }
+
+// CheckSource makes the workload a workload.SourceChecker: the runner
+// keeps no history for it, and the checker reads history.jsonl op by op.
+func (w *kafkaWorkload) CheckSource(src history.Source) (check.Result, error) {
+	return CheckSource(src)
+}

@@ -3,6 +3,7 @@ package kafka
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"glomers/harness/history"
@@ -74,8 +75,6 @@ type pop struct {
 
 func (p *pop) readsOf(k int32) ([]msg, bool) { return find(p.reads, k) }
 
-func (p *pop) writesOf(k int32) ([]msg, bool) { return find(p.writes, k) }
-
 // find looks k up in an op's per-key lists (short except in final-phase
 // polls, where the checker does not look things up by key).
 func find(l []keyMsgs, k int32) ([]msg, bool) {
@@ -143,37 +142,36 @@ func (in *interner) rank() {
 	}
 }
 
-// parse builds the compact ops of h's client operations.
-func parse(h history.History, in *interner) []pop {
-	ops := make([]pop, 0, len(h))
-	invoked := map[int]int64{} // process -> time of its open invocation
-	for i := range h {
-		o := &h[i]
-		if !o.IsClient() {
-			continue
+// parseOp builds the compact form of one client op. raw, when not nil, is
+// the op's value as stored JSON (history.RawSource): the shapes the
+// harness records (a poll's integer pairs, a send, an assign of string
+// keys) are read straight from it; anything else is decoded into generic
+// values first, so both give the same compact op.
+func parseOp(o *history.Op, raw []byte, pos int, invTime int64, in *interner) (pop, error) {
+	p := pop{h: pos, typ: o.Type, f: kindOf(o.F), process: o.Process, time: o.Time, invTime: invTime}
+	value := o.Value
+	if raw != nil {
+		if fastValue(&p, raw, in) {
+			return p, nil
 		}
-		p := pop{h: i, typ: o.Type, f: kindOf(o.F), process: o.Process, time: o.Time, invTime: o.Time}
-		if o.Type == history.Invoke {
-			invoked[o.Process] = o.Time
-		} else if t, ok := invoked[o.Process]; ok {
-			p.invTime = t
-			delete(invoked, o.Process)
+		v, err := history.DecodeValue(raw)
+		if err != nil {
+			return p, err
 		}
-		switch p.f {
-		case fPoll, fSend, fTxn:
-			parseMops(&p, o.Value, in)
-		case fAssign, fSubscribe:
-			l, _ := history.AsList(o.Value)
-			for _, k := range l {
-				p.assign = append(p.assign, in.key(k))
-				_, isStr := k.(string)
-				p.assignInt = append(p.assignInt, !isStr)
-			}
-		}
-		ops = append(ops, p)
+		value = v
 	}
-	in.rank()
-	return ops
+	switch p.f {
+	case fPoll, fSend, fTxn:
+		parseMops(&p, value, in)
+	case fAssign, fSubscribe:
+		l, _ := history.AsList(value)
+		for _, k := range l {
+			p.assign = append(p.assign, in.key(k))
+			_, isStr := k.(string)
+			p.assignInt = append(p.assignInt, !isStr)
+		}
+	}
+	return p, nil
 }
 
 // parseMops reads [[poll {k [[o v] ...]}] [send k [o v]] ...]. Keys of a
@@ -201,17 +199,25 @@ func parseMops(p *pop, value any, in *interner) {
 			}
 			in.internKeys(msgs)
 			for ks, v := range msgs {
-				pairs, _ := history.AsList(v)
 				k := in.keyIDs[ks]
-				list := make([]msg, 0, len(pairs))
-				for _, pr := range pairs {
-					pl, _ := history.AsList(pr)
-					if len(pl) != 2 {
-						continue
+				var list []msg
+				if typed, ok := v.(pairList); ok { // the client's own record
+					list = make([]msg, len(typed))
+					for i, pr := range typed {
+						list[i] = msg{off: pr[0], hasOff: true, val: pr[1]}
 					}
-					m := msg{val: in.val(pl[1])}
-					m.off, m.hasOff = history.AsInt(pl[0])
-					list = append(list, m)
+				} else {
+					pairs, _ := history.AsList(v)
+					list = make([]msg, 0, len(pairs))
+					for _, pr := range pairs {
+						pl, _ := history.AsList(pr)
+						if len(pl) != 2 {
+							continue
+						}
+						m := msg{val: in.val(pl[1])}
+						m.off, m.hasOff = history.AsInt(pl[0])
+						list = append(list, m)
+					}
 				}
 				if fresh {
 					// A map's keys are distinct: no need to merge.
@@ -261,4 +267,160 @@ func addMsgs(l []keyMsgs, k int32, ms []msg) []keyMsgs {
 		}
 	}
 	return append(l, keyMsgs{key: k, msgs: ms})
+}
+
+// fastValue reads the value shapes the harness records straight from
+// their JSON (valid JSON, as a stored history's lines are checked): for
+// a poll [["poll", {"k": [[offset, msg], ...], ...}]] with integer pairs,
+// for a send [["send", "k", msg]] or [["send", "k", [offset, msg]]] with
+// integers, for an assign ["k", ...]; nothing else (ok false). It fills p
+// as parseOp and parseMops do from the decoded value, interning fresh poll
+// keys in natural order as internKeys does.
+func fastValue(p *pop, raw []byte, in *interner) bool {
+	s := scanner{b: raw}
+	switch p.f {
+	case fAssign, fSubscribe:
+		return fastAssign(p, &s, in)
+	case fPoll:
+		if !s.eat('[') || !s.eat('[') {
+			return false
+		}
+		name, ok := s.plainString()
+		if !ok || name != "poll" {
+			return false
+		}
+		if s.eat(']') {
+			p.emptyPoll = p.typ != history.Invoke
+			return s.eat(']') && s.end()
+		}
+		if !s.eat(',') {
+			return false
+		}
+		return fastPoll(p, &s, in) && s.eat(']') && s.eat(']') && s.end()
+	case fSend:
+		if !s.eat('[') || !s.eat('[') {
+			return false
+		}
+		name, ok := s.plainString()
+		if !ok || name != "send" || !s.eat(',') {
+			return false
+		}
+		key, ok := s.plainString()
+		if !ok || !s.eat(',') {
+			return false
+		}
+		var m msg
+		if s.eat('[') {
+			if !s.int(&m.off) || !s.eat(',') || !s.int(&m.val) || !s.eat(']') {
+				return false
+			}
+			m.hasOff = true
+		} else if !s.int(&m.val) {
+			return false
+		}
+		if !s.eat(']') || !s.eat(']') || !s.end() {
+			return false
+		}
+		p.writes = []keyMsgs{{key: in.key(key), msgs: []msg{m}}}
+		return true
+	}
+	return false
+}
+
+func fastAssign(p *pop, s *scanner, in *interner) bool {
+	if !s.eat('[') {
+		return false
+	}
+	var keys []string
+	if !s.eat(']') {
+		for {
+			k, ok := s.plainString()
+			if !ok {
+				return false
+			}
+			keys = append(keys, k)
+			if s.eat(']') {
+				break
+			}
+			if !s.eat(',') {
+				return false
+			}
+		}
+	}
+	if !s.end() {
+		return false
+	}
+	for _, k := range keys {
+		p.assign = append(p.assign, in.key(k))
+		p.assignInt = append(p.assignInt, false)
+	}
+	return true
+}
+
+// fastPoll reads a poll's {"k": [[offset, msg], ...], ...}.
+func fastPoll(p *pop, s *scanner, in *interner) bool {
+	if !s.eat('{') {
+		return false
+	}
+	type keyRaw struct {
+		name string
+		msgs []msg
+	}
+	var got []keyRaw
+	if !s.eat('}') {
+		for {
+			k, ok := s.plainString()
+			if !ok || !s.eat(':') || !s.eat('[') {
+				return false
+			}
+			ms := []msg{}
+			if !s.eat(']') {
+				for {
+					var m msg
+					if !s.eat('[') || !s.int(&m.off) || !s.eat(',') || !s.int(&m.val) || !s.eat(']') {
+						return false
+					}
+					m.hasOff = true
+					ms = append(ms, m)
+					if s.eat(']') {
+						break
+					}
+					if !s.eat(',') {
+						return false
+					}
+				}
+			}
+			got = append(got, keyRaw{k, ms})
+			if s.eat('}') {
+				break
+			}
+			if !s.eat(',') {
+				return false
+			}
+		}
+	}
+	// A key twice: encoding/json keeps the last; leave that to it.
+	names := make([]string, len(got))
+	for i, g := range got {
+		names[i] = g.name
+	}
+	slices.Sort(names)
+	if len(slices.Compact(names)) != len(got) {
+		return false
+	}
+	var fresh []string
+	for _, g := range got {
+		if _, ok := in.keyIDs[g.name]; !ok {
+			fresh = append(fresh, g.name)
+		}
+	}
+	sortKeys(fresh)
+	for _, k := range fresh {
+		in.key(k)
+	}
+	p.reads = make([]keyMsgs, 0, len(got))
+	for _, g := range got {
+		p.reads = append(p.reads, keyMsgs{key: in.keyIDs[g.name], msgs: g.msgs})
+	}
+	return true
 }

@@ -134,3 +134,24 @@ func (s *scanner) int(v *int64) bool {
 	*v = n
 	return ok
 }
+
+// plainString reads a string token without escapes (ok false for any
+// other, which the caller leaves to encoding/json).
+func (s *scanner) plainString() (string, bool) {
+	if !s.eat('"') {
+		return "", false
+	}
+	start := s.i
+	for s.i < len(s.b) {
+		switch c := s.b[s.i]; {
+		case c == '"':
+			str := string(s.b[start:s.i])
+			s.i++
+			return str, true
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			return "", false
+		}
+		s.i++
+	}
+	return "", false
+}

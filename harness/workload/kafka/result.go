@@ -1,7 +1,6 @@
 package kafka
 
 import (
-	"fmt"
 	"sort"
 
 	"glomers/harness/check"
@@ -166,25 +165,98 @@ const errorCap = 32
 // Analyze runs the whole analysis and returns the uncondensed anomalies
 // and the worst realtime lag.
 func Analyze(h history.History) (Errors, Lag, bool) {
-	a := analyze(h)
-	l, ok := a.worstLag()
-	return a.errs, l, ok
+	var worst Lag
+	found := false
+	a, err := analyzeSource(h, worstLagOf(&worst, &found))
+	if err != nil {
+		return Errors{}, Lag{}, false
+	}
+	return a.errs, worst, found
 }
 
-func analyze(h history.History) *analysis {
-	a := newAnalysis(h)
-	a.index()
-	a.versionOrders()
-	a.duplicates()
-	a.g1a()
-	a.futureReads()
-	a.precommitted()
-	a.lostWrites()
-	a.internal()
-	a.external()
-	a.unseen()
+// analyzeSource reads src twice (three times when there are errors to
+// show ops of), calling onLag with every realtime-lag measurement.
+func analyzeSource(src history.Source, onLag func(Lag, int32)) (*analysis, error) {
+	a := newAnalysis()
+	if err := a.scan(src, func(p *pop, o *history.Op) error { a.observe(p, o); return nil }); err != nil {
+		return nil, err
+	}
+	a.finishOrders()
+	a.onLag = onLag
+	if err := a.scan(src, func(p *pop, _ *history.Op) error { a.judge(p); return nil }); err != nil {
+		return nil, err
+	}
+	if err := a.resolveOps(src); err != nil {
+		return nil, err
+	}
 	a.sortErrors()
-	return a
+	return a, nil
+}
+
+// resolveOps replaces the placeholder ops of the errors found (opAt) by
+// the ops at those positions, read whole from src.
+func (a *analysis) resolveOps(src history.Source) error {
+	want := map[int]history.Op{}
+	a.eachErrOp(func(o *history.Op) { want[o.Index] = history.Op{} })
+	if len(want) == 0 {
+		return nil
+	}
+	pos := -1
+	err := src.Scan(true, func(o *history.Op) error {
+		pos++
+		if _, ok := want[pos]; ok {
+			want[pos] = *o
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	a.eachErrOp(func(o *history.Op) { *o = want[o.Index] })
+	return nil
+}
+
+// eachErrOp calls fn with every op an error names.
+func (a *analysis) eachErrOp(fn func(*history.Op)) {
+	e := &a.errs
+	opt := func(o *history.Op) {
+		if o != nil {
+			fn(o)
+		}
+	}
+	all := func(ops []history.Op) {
+		for i := range ops {
+			fn(&ops[i])
+		}
+	}
+	for i := range e.G1a {
+		opt(e.G1a[i].Writer)
+		fn(&e.G1a[i].Reader)
+	}
+	for _, l := range [][]CycleErr{e.G1cProcess, e.G1cRealtime} {
+		for i := range l {
+			all(l[i].Cycle)
+		}
+	}
+	for i := range e.LostWrite {
+		opt(e.LostWrite[i].Writer)
+		opt(e.LostWrite[i].MaxRead)
+	}
+	for _, l := range [][]SkipErr{e.PollSkip, e.IntPollSkip, e.IntSendSkip} {
+		for i := range l {
+			opt(l[i].Op)
+			all(l[i].Ops)
+		}
+	}
+	for _, l := range [][]NonmonotonicErr{e.NonmonotonicPoll, e.IntNonmonotonicPoll, e.NonmonotonicSend, e.IntNonmonotonicSend} {
+		for i := range l {
+			opt(l[i].Op)
+			all(l[i].Ops)
+		}
+	}
+	for i := range e.PrecommittedRead {
+		fn(&e.PrecommittedRead[i].Op)
+	}
 }
 
 // sortErrors orders the errors found op by op by the op's index and then
@@ -230,9 +302,22 @@ func opKey[T any](errs []T, by func(T) (int, string)) {
 // Check is the kafka workload checker (jepsen.tests.kafka/checker): valid
 // exactly when every error type found is allowed.
 func Check(h history.History) Result {
-	a := analyze(h)
+	r, err := CheckSource(h)
+	if err != nil { // an in-memory history cannot fail to read
+		panic(err)
+	}
+	return r
+}
+
+// CheckSource is Check of a history read op by op (see analysis).
+func CheckSource(src history.Source) (Result, error) {
+	var worst Lag
+	found := false
+	a, err := analyzeSource(src, worstLagOf(&worst, &found))
+	if err != nil {
+		return Result{}, err
+	}
 	errs := a.errs
-	worst, found := a.worstLag()
 	r := Result{Errors: errs, UnseenUnjudged: a.unseenSkipped}
 	if found {
 		p, k := worst.Process, worst.Key
@@ -293,8 +378,11 @@ func Check(h history.History) Result {
 	sort.Strings(r.ErrorTypes)
 	sort.Strings(r.BadErrorTypes)
 	r.Valid = check.Of(len(r.BadErrorTypes) == 0)
-	r.InfoTxnCauses = infoTxnCauses(h)
-	return r
+	r.InfoTxnCauses = a.infoCauses
+	if r.InfoTxnCauses == nil {
+		r.InfoTxnCauses = []any{}
+	}
+	return r, nil
 }
 
 // condense is condense-error for one type: errors sorted by by (stably)
@@ -316,24 +404,4 @@ func condense[T any](errs []T, by func(T) float64, n int, last bool) *Group[T] {
 		}
 	}
 	return &Group[T]{Count: len(errs), Errs: s}
-}
-
-// infoTxnCauses lists the distinct errors of indefinite sends and polls.
-func infoTxnCauses(h history.History) []any {
-	out := []any{}
-	seen := map[string]bool{}
-	for _, o := range h {
-		if !o.IsClient() || o.Type != history.Info {
-			continue
-		}
-		if o.F != "send" && o.F != "poll" && o.F != "txn" {
-			continue
-		}
-		k := fmt.Sprintf("%#v", o.Error)
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, o.Error)
-		}
-	}
-	return out
 }

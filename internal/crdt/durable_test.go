@@ -46,8 +46,8 @@ func TestDurableStateSurvivesARestart(t *testing.T) {
 	require.NoError(t, r2.Durable(dir))
 	assert.Equal(t, 9, s2.get())
 	rec := &recorder{}
-	assert.ElementsMatch(t, []string{"n1", "n2"}, tick(r2, rec), "a restored state goes to every peer")
-	assert.Empty(t, tick(r2, rec), "once")
+	assert.ElementsMatch(t, []string{"n1", "n2"}, tick(t, r2, rec), "a restored state goes to every peer")
+	assert.Empty(t, tick(t, r2, rec), "once")
 }
 
 // TestDurableSendsOnlySavedStates: a change not yet saved is not sent; a

@@ -1,0 +1,36 @@
+package history
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// marshalValue writes exactly what json.Marshal writes, whether it takes
+// its own path or falls back to encoding/json.
+func TestMarshalValueMatchesEncodingJSON(t *testing.T) {
+	values := []any{
+		nil, true, false, int64(-9), 42, "plain", "<&>\"\\\n", "héllo\u2028", "\xff",
+		[]any(nil), []any{}, map[string]any(nil), map[string]any{},
+		[]any{int64(1), "a", nil, true, []any{int64(2), int64(3)}},
+		map[string]any{"b": int64(1), "a": []any{}, "10": nil, "9": "x", "<k>": int64(2), "é": false},
+		[]any{[]any{"poll", map[string]any{"3": []any{[]any{int64(0), int64(7)}}, "1": []any{}}}},
+		// fallbacks: types the fast path does not know, at any depth
+		1.5, json.Number("12"), []any{int64(1), 2.5}, map[string]any{"a": map[string]int64{"x": 1}},
+		map[int]string{2: "b", 1: "a"},
+	}
+	for i, v := range values {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			want, err := json.Marshal(v)
+			require.NoError(t, err)
+			got, err := marshalValue(v)
+			require.NoError(t, err)
+			assert.Equal(t, string(want), string(got))
+		})
+	}
+	_, err := marshalValue([]any{make(chan int)})
+	assert.Error(t, err, "an unencodable value is still an error")
+}

@@ -114,10 +114,21 @@ func marshalValue(v any) ([]byte, error) {
 	return json.Marshal(v)
 }
 
+// JSONAppender is a recorded value that writes its own JSON, compact and
+// as encoding/json would write it after calling its MarshalJSON (a value
+// implementing it should implement json.Marshaler the same way). The
+// history writer appends it as is; json.Marshal would call MarshalJSON
+// and then compact its output, a second pass over every byte.
+type JSONAppender interface {
+	AppendJSON(b []byte) []byte
+}
+
 // appendValue appends v's JSON encoding to b; false when v holds a type it
 // does not know (b is then garbage).
 func appendValue(b []byte, v any) ([]byte, bool) {
 	switch x := v.(type) {
+	case JSONAppender:
+		return x.AppendJSON(b), true
 	case nil:
 		return append(b, "null"...), true
 	case bool:

@@ -21,6 +21,8 @@ func TestMarshalValueMatchesEncodingJSON(t *testing.T) {
 		// fallbacks: types the fast path does not know, at any depth
 		1.5, json.Number("12"), []any{int64(1), 2.5}, map[string]any{"a": map[string]int64{"x": 1}},
 		map[int]string{2: "b", 1: "a"},
+		// a JSONAppender, alone and inside the generic shapes
+		intPairs{{1, 2}}, []any{intPairs{}, map[string]any{"p": intPairs{{3, -4}, {5, 6}}}},
 	}
 	for i, v := range values {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
@@ -34,3 +36,19 @@ func TestMarshalValueMatchesEncodingJSON(t *testing.T) {
 	_, err := marshalValue([]any{make(chan int)})
 	assert.Error(t, err, "an unencodable value is still an error")
 }
+
+// intPairs writes itself, as a workload's typed value does.
+type intPairs [][2]int64
+
+func (l intPairs) AppendJSON(b []byte) []byte {
+	b = append(b, '[')
+	for i, p := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, "[%d,%d]", p[0], p[1])
+	}
+	return append(b, ']')
+}
+
+func (l intPairs) MarshalJSON() ([]byte, error) { return l.AppendJSON(nil), nil }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 )
 
@@ -100,17 +101,83 @@ func (w *Writer) WriteEncoded(o *Op, e Encoded) error {
 // Flush writes out what is buffered.
 func (w *Writer) Flush() error { return w.bw.Flush() }
 
-// marshalValue encodes v as encoding/json does inside an Op.
+// marshalValue encodes v as encoding/json does inside an Op. The values
+// the workloads record (lists, string-keyed maps, integers, strings) are
+// encoded without reflection, byte for byte as encoding/json would: a
+// kafka poll's value holds every pair it read, and json.Marshal of it was
+// the largest JSON cost of the harness's client path. Anything else falls
+// back to encoding/json for the whole value.
 func marshalValue(v any) ([]byte, error) {
-	switch x := v.(type) {
-	case nil:
-		return []byte("null"), nil
-	case int64:
-		return strconv.AppendInt(nil, x, 10), nil
-	case string:
-		return appendString(nil, x), nil
+	if b, ok := appendValue(nil, v); ok {
+		return b, nil
 	}
 	return json.Marshal(v)
+}
+
+// JSONAppender is a recorded value that writes its own JSON, compact and
+// as encoding/json would write it after calling its MarshalJSON (a value
+// implementing it should implement json.Marshaler the same way). The
+// history writer appends it as is; json.Marshal would call MarshalJSON
+// and then compact its output, a second pass over every byte.
+type JSONAppender interface {
+	AppendJSON(b []byte) []byte
+}
+
+// appendValue appends v's JSON encoding to b; false when v holds a type it
+// does not know (b is then garbage).
+func appendValue(b []byte, v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case JSONAppender:
+		return x.AppendJSON(b), true
+	case nil:
+		return append(b, "null"...), true
+	case bool:
+		return strconv.AppendBool(b, x), true
+	case int64:
+		return strconv.AppendInt(b, x, 10), true
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case string:
+		return appendString(b, x), true
+	case []any:
+		if x == nil {
+			return append(b, "null"...), true
+		}
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var ok bool
+			if b, ok = appendValue(b, e); !ok {
+				return b, false
+			}
+		}
+		return append(b, ']'), true
+	case map[string]any:
+		if x == nil {
+			return append(b, "null"...), true
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys) // encoding/json writes map keys sorted
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			var ok bool
+			if b, ok = appendValue(b, x[k]); !ok {
+				return b, false
+			}
+		}
+		return append(b, '}'), true
+	}
+	return b, false
 }
 
 // appendString quotes s as encoding/json does (HTML characters escaped);

@@ -123,7 +123,11 @@ func (o *keyOrder) skipped(from, to int) []int64 {
 type analysis struct {
 	in *interner
 
-	slots map[kv]int32
+	// slots[key][val] is the message's index in vals. One map per key id:
+	// an int64 key takes the runtime's fast map path, which a (key, val)
+	// struct does not, and these lookups (every message of every poll,
+	// in both passes) were the checker's largest cost.
+	slots []map[int64]int32
 	vals  []valInfo
 	// extraOffs holds the further offsets of values put at more than one.
 	extraOffs map[kv][]int64
@@ -177,7 +181,6 @@ type Errors struct {
 func newAnalysis() *analysis {
 	return &analysis{
 		in:            &interner{keyIDs: map[string]int32{}, otherIDs: map[string]int64{}},
-		slots:         map[kv]int32{},
 		extraOffs:     map[kv][]int64{},
 		infoCommitted: map[int32]bool{},
 		seenCauses:    map[string]bool{},
@@ -186,19 +189,24 @@ func newAnalysis() *analysis {
 
 // slot returns the index in a.vals of message (k, v), adding it.
 func (a *analysis) slot(k int32, v int64) int32 {
-	id := kv{k, v}
-	if s, ok := a.slots[id]; ok {
+	for int(k) >= len(a.slots) {
+		a.slots = append(a.slots, map[int64]int32{})
+	}
+	if s, ok := a.slots[k][v]; ok {
 		return s
 	}
 	s := int32(len(a.vals))
-	a.slots[id] = s
+	a.slots[k][v] = s
 	a.vals = append(a.vals, valInfo{writer: -1, firstRead: -1, index: -1})
 	return s
 }
 
 // lookup returns the message's info, nil when it never appeared.
 func (a *analysis) lookup(k int32, v int64) *valInfo {
-	if s, ok := a.slots[kv{k, v}]; ok {
+	if int(k) >= len(a.slots) {
+		return nil
+	}
+	if s, ok := a.slots[k][v]; ok {
 		return &a.vals[s]
 	}
 	return nil
@@ -354,20 +362,22 @@ func (a *analysis) finishOrders() {
 	n := len(a.in.keyNames)
 	a.orders = make([]*keyOrder, n)
 	a.keyVals = make([][]int64, n)
-	for id, s := range a.slots {
-		a.keyVals[id.key] = append(a.keyVals[id.key], id.val)
-		vi := &a.vals[s]
-		if !vi.hasOff {
-			continue
-		}
-		o := a.orders[id.key]
-		if o == nil {
-			o = &keyOrder{}
-			a.orders[id.key] = o
-		}
-		o.entries = append(o.entries, offVal{vi.off, id.val})
-		for _, off := range a.extraOffs[id] {
-			o.entries = append(o.entries, offVal{off, id.val})
+	for key, vals := range a.slots {
+		for val, s := range vals {
+			a.keyVals[key] = append(a.keyVals[key], val)
+			vi := &a.vals[s]
+			if !vi.hasOff {
+				continue
+			}
+			o := a.orders[key]
+			if o == nil {
+				o = &keyOrder{}
+				a.orders[key] = o
+			}
+			o.entries = append(o.entries, offVal{vi.off, val})
+			for _, off := range a.extraOffs[kv{int32(key), val}] {
+				o.entries = append(o.entries, offVal{off, val})
+			}
 		}
 	}
 	for k, o := range a.orders {
@@ -387,7 +397,7 @@ func (a *analysis) finishOrders() {
 		}
 		for idx := range o.starts {
 			vs := o.vals(idx)
-			a.vals[a.slots[kv{int32(k), vs[0].val}]].index = int32(idx)
+			a.vals[a.slots[k][vs[0].val]].index = int32(idx)
 			if len(vs) > 1 {
 				a.errs.InconsistentOffsets = append(a.errs.InconsistentOffsets, InconsistentOffsetErr{
 					Key: a.in.keyNames[k], Offset: vs[0].off, Index: idx, Values: a.outOffVals(vs)})

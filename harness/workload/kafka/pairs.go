@@ -18,7 +18,12 @@ type pairList [][2]int64
 
 // MarshalJSON writes [[offset, msg], ...].
 func (l pairList) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 2+len(l)*16)
+	return l.AppendJSON(make([]byte, 0, 2+len(l)*16)), nil
+}
+
+// AppendJSON appends what MarshalJSON writes (history.JSONAppender: the
+// history writer takes it without encoding/json's second pass).
+func (l pairList) AppendJSON(b []byte) []byte {
 	b = append(b, '[')
 	for i, p := range l {
 		if i > 0 {
@@ -30,7 +35,7 @@ func (l pairList) MarshalJSON() ([]byte, error) {
 		b = strconv.AppendInt(b, p[1], 10)
 		b = append(b, ']')
 	}
-	return append(b, ']'), nil
+	return append(b, ']')
 }
 
 // highestOffset returns the highest offset among a key's recorded poll

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"glomers/harness/history"
 )
 
 // A poll's typed pairs are written as encoding/json writes the generic
@@ -21,6 +22,12 @@ func TestPairListWritesAsGenericPairs(t *testing.T) {
 		got, err := json.Marshal(map[string]any{"k": l})
 		require.NoError(t, err)
 		assert.Equal(t, string(want), string(got))
+		// the history writer takes AppendJSON's bytes as they are
+		e, err := history.Encode(&history.Op{Value: map[string]any{"k": l}})
+		require.NoError(t, err)
+		eg, err := history.Encode(&history.Op{Value: map[string]any{"k": generic}})
+		require.NoError(t, err)
+		assert.Equal(t, eg, e)
 	}
 	assert.Equal(t, int64(9), highestOffset(pairList{{9, 1}, {2, 3}}))
 	assert.Equal(t, int64(9), highestOffset([]any{[]any{int64(9), int64(1)}, []any{int64(2), "x"}}))

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"glomers/node"
+
+	"glomers/internal/cputime"
 )
 
 type benchEcho struct {
@@ -59,11 +61,11 @@ func BenchmarkEchoThroughput(b *testing.B) {
 	})
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0, cpuOK := processCPU()
+	cpu0, cpuOK := cputime.Process()
 	if err := n.Run(); err != nil {
 		b.Fatal(err)
 	}
-	cpu1, _ := processCPU()
+	cpu1, _ := cputime.Process()
 	b.StopTimer()
 	if out.lines != b.N+1 {
 		b.Fatalf("%d replies to %d requests", out.lines-1, b.N)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"glomers/internal/cputime"
 	"glomers/internal/rawpipe"
 )
 
@@ -153,7 +154,7 @@ func BenchmarkDeliverToPipe(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu0, cpuOK := processCPU()
+			cpu0, cpuOK := cputime.Process()
 			var wg sync.WaitGroup
 			for s := 0; s < senders; s++ {
 				wg.Add(1)
@@ -171,7 +172,7 @@ func BenchmarkDeliverToPipe(b *testing.B) {
 			for received.Load() < int64(b.N) {
 				time.Sleep(100 * time.Microsecond)
 			}
-			cpu1, _ := processCPU()
+			cpu1, _ := cputime.Process()
 			b.StopTimer()
 			mb.Close()
 			b.ReportMetric(float64(writes)/float64(b.N), "writes/msg")

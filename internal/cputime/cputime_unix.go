@@ -1,15 +1,15 @@
 //go:build unix
 
-package netsim
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU is the CPU time (user + system) the test process has used,
-// so that a benchmark can report CPU per message as well as wall time.
-func processCPU() (time.Duration, bool) {
+// Process is the CPU time (user + system) this process has used so far,
+// and whether it could be read.
+func Process() (time.Duration, bool) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0, false

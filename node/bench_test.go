@@ -7,9 +7,8 @@ import (
 	"strconv"
 	"testing"
 
-	"glomers/node"
-
 	"glomers/internal/cputime"
+	"glomers/node"
 )
 
 type benchEcho struct {

@@ -122,7 +122,8 @@ func brokenConfig(bin string, seed uint64, nemesis ...string) run.Config {
 }
 
 // TestForgetVoteIsCaught runs forget-vote (term and vote not persisted)
-// on seeded schedules that expose it, and the correct node on the first.
+// on a hand-written fault schedule that exposes it, and the correct node
+// on the same schedule.
 //
 // Random schedules almost never catch it (about 110 short runs under
 // every fault mix, all valid; docs/results/raft.md). A node that forgets
@@ -134,42 +135,40 @@ func brokenConfig(bin string, seed uint64, nemesis ...string) run.Config {
 // accepts appends from a deposed leader of an older term, although it
 // acknowledged entries of a newer one, and that leader's log wins.
 //
-// Seed 143024 at these settings (nemesis interval 1.5 s, three client
-// threads: the seed also feeds the threads' generators) draws: n0, the
-// first leader, cut off alone at 0.75 s (it stays leader: check quorum is
-// off in the variants); n1 and n2 elect a leader in term 2, which
-// acknowledges writes; n1 and n2 are killed at 2.7 s; the network heals
-// at 3.1 s; they restart at 4.4 s in term 0, hear n0 (term 1) before
-// their election timeout, follow it and let it overwrite their term-2
-// entries: n0 then serves values from before the partition after newer
-// writes were acknowledged. Seeds 75618, 173004 and 118209 draw the same
-// shape. The term-2 reign must last long enough (here about 2 s) for the
-// clients stuck on requests sent to n0 to time out (1 s) and get writes
-// acknowledged; seeds with shorter reigns (1.1 s) were invalid in only
-// about half the runs on a loaded machine. The rate is low (10/s) so that
-// one key lives through the whole story: at 20/s the workload has moved
-// to a key n0 never saw, and reads of it fail with error 20, which the
-// checker rightly ignores. The schedules were found by replaying the
-// nemesis's seeded draws offline and keeping those invalid in three runs
-// of three (docs/results/raft.md); the variant passes at its first
-// invalid run. They depend on the order of the harness's seeded draws: a
-// change there (a new draw before the nemesis's, another stagger) calls
-// for a new search.
+// The schedule (forgetVoteSchedule) is the one random seed 143024 drew
+// at these settings, found by a search over seeds (docs/results/raft.md),
+// written out so that it no longer depends on the order of the
+// harness's seeded draws: n0, the first leader, cut off alone at 0.75 s
+// (it stays leader: check quorum is off in the variants); n1 and n2 elect
+// a leader in term 2, which acknowledges writes; n1 and n2 are killed at
+// 2.7 s; the network heals at 3.1 s; they restart at 4.4 s in term 0,
+// hear n0 (term 1) before their election timeout, follow it and let it
+// overwrite their term-2 entries: n0 then serves values from before the
+// partition after newer writes were acknowledged. The term-2 reign must
+// last long enough (here about 2 s) for the clients stuck on requests
+// sent to n0 to time out (1 s) and get writes acknowledged. The rate is
+// low (10/s) so that one key lives through the whole story: at 20/s the
+// workload has moved to a key n0 never saw, and reads of it fail with
+// error 20, which the checker rightly ignores. The seed still feeds the
+// clients' generators. The story is still a race with real time (the
+// restarted nodes could time out before n0's heartbeat reaches them): the
+// first run was invalid in 21 of 21 (15 alone on the machine, 6 beside
+// two busy loops), and the variant passes at its first invalid run of
+// three.
 func TestForgetVoteIsCaught(t *testing.T) {
 	harnesstest.SkipShort(t)
-	seeds := []uint64{143024, 75618, 173004, 118209}
 	t.Run("forget-vote", func(t *testing.T) {
 		bin := testbin.Build(t, "./raft/testdata/forget-vote")
 		var verdicts []check.Validity
-		for i, seed := range seeds {
-			out, _, err := harnesstest.Run(t, forgetVoteConfig(bin, seed))
+		for i := range 3 {
+			out, _, err := harnesstest.Run(t, forgetVoteConfig(bin))
 			require.NoError(t, err)
 			rep := run.Report(out, nil)
 			if rep.Nodes != nil {
-				assert.Empty(t, rep.Nodes.Crashed, "seed %d", seed)
+				assert.Empty(t, rep.Nodes.Crashed, "run %d", i+1)
 			}
 			res := harnesstest.Result[*linkv.Result](t, out)
-			t.Logf("run %d, seed %d: lin-kv valid? %v", i+1, seed, res.Valid)
+			t.Logf("run %d: lin-kv valid? %v", i+1, res.Valid)
 			verdicts = append(verdicts, res.Valid)
 			if res.Valid == check.Invalid {
 				assert.Equal(t, check.Invalid, rep.Valid)
@@ -177,15 +176,14 @@ func TestForgetVoteIsCaught(t *testing.T) {
 				return
 			}
 		}
-		t.Errorf("the lin-kv checker judged forget-vote %v on seeds %v, want invalid "+
-			"(if the harness's seeded draws changed, the schedules need searching again: docs/results/raft.md)", verdicts, seeds)
+		t.Errorf("the lin-kv checker judged forget-vote %v in three runs of its schedule, want invalid", verdicts)
 	})
 	// The correct node: linearizable on the same schedule, no node lost.
 	// The overall verdict is not asserted: in a run this short and slow,
 	// none of the ~20 cas may find its expected value, and Jepsen's stats
 	// checker then calls the run invalid (an op type that never succeeded).
 	t.Run("correct node", func(t *testing.T) {
-		out, _, res := harnesstest.MustRun[*linkv.Result](t, forgetVoteConfig(testbin.Build(t, "./raft"), seeds[0]))
+		out, _, res := harnesstest.MustRun[*linkv.Result](t, forgetVoteConfig(testbin.Build(t, "./raft")))
 		assert.Equal(t, check.Valid, res.Valid)
 		assert.Empty(t, res.Failures)
 		if rep := run.Report(out, nil); rep.Nodes != nil {
@@ -195,13 +193,24 @@ func TestForgetVoteIsCaught(t *testing.T) {
 	})
 }
 
-// forgetVoteConfig is TestForgetVoteIsCaught's schedule: three nodes, one
-// client thread each, partition and kill every 1.5 s on average.
-func forgetVoteConfig(bin string, seed uint64) run.Config {
+// forgetVoteSchedule: n0 cut off alone, the other two killed while it
+// holds, the network healed, and the two restarted (see
+// TestForgetVoteIsCaught).
+var forgetVoteSchedule = []run.NemesisStep{
+	{At: 750 * time.Millisecond, F: "start-partition", Grudge: map[string][]string{"n0": {"n1", "n2"}, "n1": {"n0"}, "n2": {"n0"}}},
+	{At: 2700 * time.Millisecond, F: "kill", Nodes: []string{"n1", "n2"}},
+	{At: 3100 * time.Millisecond, F: "stop-partition"},
+	{At: 4400 * time.Millisecond, F: "start"},
+}
+
+// forgetVoteConfig is TestForgetVoteIsCaught's run: three nodes, one
+// client thread each, rate 10, the schedule above.
+func forgetVoteConfig(bin string) run.Config {
 	cfg := harnesstest.WithNodes(raftConfig(bin, 3, "partition", "kill"), 3, 1)
 	cfg.Rate = 10
 	cfg.TimeLimit = 7 * time.Second
 	cfg.NemesisInterval = 1500 * time.Millisecond
-	cfg.Seed = seed
+	cfg.NemesisSchedule = forgetVoteSchedule
+	cfg.Seed = 143024
 	return cfg
 }

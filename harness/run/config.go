@@ -33,6 +33,13 @@ type Config struct {
 
 	Nemesis         []string // any of Faults: partition, pause, kill
 	NemesisInterval time.Duration
+	// NemesisSchedule, when set, replaces the random schedule with these
+	// steps, each at its time since the main phase began: a hand-written
+	// schedule, as a Jepsen test may give its nemesis an explicit
+	// sequence of sleeps and ops (gen/phases) instead of a random one. Go
+	// callers only (tests that need one exact story of faults). Nemesis
+	// still names the faults whose cure runs after the main phase.
+	NemesisSchedule []NemesisStep
 
 	// Availability is "" (no check), "total", or a fraction such as "0.99".
 	Availability string
@@ -119,6 +126,11 @@ func (c Config) Validate() error {
 	}
 	if c.NemesisInterval <= 0 {
 		errs = append(errs, errors.New("--nemesis-interval must be positive"))
+	}
+	for _, st := range c.NemesisSchedule {
+		if err := st.validate(c); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if _, err := check.ParseAvailability(c.Availability); err != nil {
 		errs = append(errs, err)

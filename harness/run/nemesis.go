@@ -126,6 +126,11 @@ func (t *test) startNemesis(ctx context.Context) func() {
 		rng := rand.New(rand.NewPCG(t.seeds.Uint64(), 13))
 		loops = append(loops, func(stop <-chan struct{}) { t.dbLoop(ctx, stop, rng, pause, kill) })
 	}
+	if len(t.cfg.NemesisSchedule) > 0 {
+		// The random loops' seeds are drawn all the same, so that the
+		// clients' generators see the same seeds either way.
+		loops = []func(stop <-chan struct{}){func(stop <-chan struct{}) { t.scheduleLoop(ctx, stop) }}
+	}
 	if len(loops) == 0 {
 		return func() {}
 	}
@@ -206,17 +211,8 @@ func (t *test) dbLoop(ctx context.Context, stop <-chan struct{}, rng *rand.Rand,
 		modes = append(modes, &flipFlop{fault: "pause", cure: "resume", act: t.pauseNode, undo: t.resumeNode})
 	}
 	if kill {
-		// A restart's init wait ends on stop too, so the main phase ends
-		// on time; the final start then sends init again.
-		restartCtx, cancel := context.WithCancel(ctx)
+		restartCtx, cancel := untilStop(ctx, stop)
 		defer cancel()
-		go func() {
-			select {
-			case <-stop:
-				cancel()
-			case <-restartCtx.Done():
-			}
-		}()
 		modes = append(modes, &flipFlop{fault: "kill", cure: "start", act: t.killNode,
 			undo: func(id string) string { return t.restartNode(restartCtx, id) }})
 	}
@@ -227,9 +223,96 @@ func (t *test) dbLoop(ctx context.Context, stop <-chan struct{}, rng *rand.Rand,
 		} else {
 			spec := nemesis.NodeSpecs[rng.IntN(len(nemesis.NodeSpecs))]
 			targets := nemesis.Targets(spec, t.cfg.NodeIDs, rng)
-			t.nemesisOpOn(m.fault, spec, targets, m.act)
+			var request any = spec
+			if spec == "" {
+				request = nil // Jepsen's nil node spec: a random non-empty subset
+			}
+			t.nemesisOpOn(m.fault, request, targets, m.act)
 		}
 		m.on = !m.on
+	}
+}
+
+// untilStop is ctx, ended also by stop. A restart's init wait runs under
+// it, so the main phase ends on time; the final start then sends init
+// again.
+func untilStop(ctx context.Context, stop <-chan struct{}) (context.Context, context.CancelFunc) {
+	c, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-c.Done():
+		}
+	}()
+	return c, cancel
+}
+
+// NemesisStep is one step of a hand-written nemesis schedule
+// (Config.NemesisSchedule). F is start-partition (cutting Grudge: each
+// node to the nodes it no longer hears from), stop-partition, pause or
+// kill (of Nodes), resume or start (of every node).
+type NemesisStep struct {
+	At     time.Duration
+	F      string
+	Nodes  []string
+	Grudge map[string][]string
+}
+
+func (st NemesisStep) validate(c Config) error {
+	fault := map[string]string{"start-partition": "partition", "stop-partition": "partition",
+		"pause": "pause", "resume": "pause", "kill": "kill", "start": "kill"}[st.F]
+	switch {
+	case fault == "":
+		return fmt.Errorf("nemesis schedule: unknown step %q", st.F)
+	case !c.HasNemesis(fault):
+		return fmt.Errorf("nemesis schedule: %s needs the %s nemesis", st.F, fault)
+	}
+	for _, id := range st.Nodes {
+		if !slices.Contains(c.NodeIDs, id) {
+			return fmt.Errorf("nemesis schedule: %s of unknown node %q", st.F, id)
+		}
+	}
+	return nil
+}
+
+// scheduleLoop runs Config.NemesisSchedule, each step at its time, and
+// records each as the random loops record theirs; the request of a
+// partition is its grudge, and of a pause or kill its list of nodes (a
+// node spec may be a collection of nodes in Jepsen).
+func (t *test) scheduleLoop(ctx context.Context, stop <-chan struct{}) {
+	restartCtx, cancel := untilStop(ctx, stop)
+	defer cancel()
+	start := time.Now()
+	for _, st := range t.cfg.NemesisSchedule {
+		timer := time.NewTimer(time.Until(start.Add(st.At)))
+		select {
+		case <-stop:
+			timer.Stop()
+			return
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-timer.C:
+		}
+		switch st.F {
+		case "start-partition":
+			grudge := history.Normalize(st.Grudge)
+			t.rec.add(history.Op{Type: history.Info, Process: history.NemesisProcess, F: st.F, Value: grudge})
+			t.net.Partition(st.Grudge)
+			t.rec.add(history.Op{Type: history.Info, Process: history.NemesisProcess, F: st.F, Value: grudge})
+			fmt.Fprintf(t.log, "Partition (scheduled): %v\n", st.Grudge)
+		case "stop-partition":
+			t.heal()
+		case "pause":
+			t.nemesisOpOn(st.F, history.Normalize(st.Nodes), st.Nodes, t.pauseNode)
+		case "resume":
+			t.nemesisOp(st.F, "all", t.resumeNode)
+		case "kill":
+			t.nemesisOpOn(st.F, history.Normalize(st.Nodes), st.Nodes, t.killNode)
+		case "start":
+			t.nemesisOp(st.F, "all", func(id string) string { return t.restartNode(restartCtx, id) })
+		}
 	}
 }
 
@@ -242,11 +325,7 @@ func (t *test) nemesisOp(f, spec string, act func(id string) string) {
 // (as Jepsen's db nemesis does, through control/on-nodes), and records the
 // per-node results once all are done: restarting many nodes takes one
 // init wait, not one per node.
-func (t *test) nemesisOpOn(f, spec string, targets []string, act func(id string) string) {
-	var request any = spec
-	if spec == "" {
-		request = nil // Jepsen's nil node spec: a random non-empty subset
-	}
+func (t *test) nemesisOpOn(f string, request any, targets []string, act func(id string) string) {
 	t.rec.add(history.Op{Type: history.Info, Process: history.NemesisProcess, F: f, Value: request})
 	each := make([]string, len(targets))
 	var wg sync.WaitGroup

@@ -126,3 +126,43 @@ func TestRestartedNodeHearsInitFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestScheduledNemesisRunsItsSteps: a hand-written schedule replaces the
+// random one, step by step, recorded as the random steps are.
+func TestScheduledNemesisRunsItsSteps(t *testing.T) {
+	cfg := killConfig(t, "-fsync")
+	cfg = harnesstest.WithNodes(cfg, 2, 2)
+	cfg.Nemesis = []string{"partition", "kill"}
+	cfg.NemesisSchedule = []run.NemesisStep{
+		{At: 200 * time.Millisecond, F: "start-partition", Grudge: map[string][]string{"n0": {"n1"}, "n1": {"n0"}}},
+		{At: 400 * time.Millisecond, F: "kill", Nodes: []string{"n1"}},
+		{At: 600 * time.Millisecond, F: "stop-partition"},
+		{At: 800 * time.Millisecond, F: "start"},
+	}
+	out, _, err := harnesstest.Run(t, cfg)
+	require.NoError(t, err)
+	var steps []string
+	var at []int64
+	for _, o := range out.History {
+		if !o.IsClient() {
+			if _, done := o.Value.(map[string]any); done || o.F == "start-partition" || o.Value == "network-healed" {
+				steps = append(steps, o.F)
+				at = append(at, o.Time)
+			}
+		}
+	}
+	// Each step's request and result, then the final cures (heal, start).
+	assert.Equal(t, []string{"start-partition", "start-partition", "kill", "stop-partition", "start", "stop-partition", "start"}, steps)
+	assert.GreaterOrEqual(t, at[0], int64(200*time.Millisecond), "no step before its time")
+	assert.Equal(t, []map[string]any{{"n1": "killed"}}, nemesisResults(out.History, "kill"), "only the scheduled kill")
+	assert.Equal(t, 1, out.Nodes[1].Restarts)
+	assert.Zero(t, out.Nodes[0].Restarts)
+}
+
+func TestScheduledNemesisNeedsItsFault(t *testing.T) {
+	cfg := killConfig(t)
+	cfg.NemesisSchedule = []run.NemesisStep{{F: "pause", Nodes: []string{"n0"}}}
+	assert.ErrorContains(t, cfg.Validate(), "pause needs the pause nemesis")
+	cfg.NemesisSchedule = []run.NemesisStep{{F: "kill", Nodes: []string{"n9"}}}
+	assert.ErrorContains(t, cfg.Validate(), `unknown node "n9"`)
+}

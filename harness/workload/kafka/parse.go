@@ -370,25 +370,12 @@ func fastPoll(p *pop, s *scanner, in *interner) bool {
 	if !s.eat('}') {
 		for {
 			k, ok := s.plainString()
-			if !ok || !s.eat(':') || !s.eat('[') {
+			if !ok || !s.eat(':') {
 				return false
 			}
 			ms := []msg{}
-			if !s.eat(']') {
-				for {
-					var m msg
-					if !s.eat('[') || !s.int(&m.off) || !s.eat(',') || !s.int(&m.val) || !s.eat(']') {
-						return false
-					}
-					m.hasOff = true
-					ms = append(ms, m)
-					if s.eat(']') {
-						break
-					}
-					if !s.eat(',') {
-						return false
-					}
-				}
+			if !s.pairs(func(off, val int64) { ms = append(ms, msg{off: off, hasOff: true, val: val}) }) {
+				return false
 			}
 			got = append(got, keyRaw{k, ms})
 			if s.eat('}') {

@@ -71,26 +71,34 @@ func intPollMsgs(raw []byte) ([]keyPairs, bool) {
 // other shape.
 func intPairs(v []byte) ([][2]int64, bool) {
 	s := scanner{b: v}
-	if !s.eat('[') {
+	var out [][2]int64
+	if !s.pairs(func(off, val int64) { out = append(out, [2]int64{off, val}) }) || !s.end() {
 		return nil, false
 	}
-	var out [][2]int64
+	return out, true
+}
+
+// pairs reads [[int, int], ...] at the scanner's position, handing each
+// pair to add in order; false for any other shape. Poll replies
+// (intPairs) and stored poll values (fastPoll) share it.
+func (s *scanner) pairs(add func(off, val int64)) bool {
+	if !s.eat('[') {
+		return false
+	}
 	if s.eat(']') {
-		return out, s.end()
+		return true
 	}
 	for {
-		var p [2]int64
-		ok := s.eat('[')
-		ok = ok && s.int(&p[0]) && s.eat(',') && s.int(&p[1]) && s.eat(']')
-		if !ok {
-			return nil, false
+		var off, val int64
+		if !s.eat('[') || !s.int(&off) || !s.eat(',') || !s.int(&val) || !s.eat(']') {
+			return false
 		}
-		out = append(out, p)
+		add(off, val)
 		if s.eat(']') {
-			return out, s.end()
+			return true
 		}
 		if !s.eat(',') {
-			return nil, false
+			return false
 		}
 	}
 }

@@ -185,7 +185,7 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 	out.History = t.rec.history()
 	out.Source = out.History
 	if streamed != nil {
-		out.Source = history.File(historyPath)
+		out.Source = history.WrittenFile(historyPath) // ours: not validated line by line
 	}
 	out.Interrupted = ctx.Err() != nil
 	if err := closeHistory(t.rec, historyFile, historyPath); err != nil && runErr == nil {

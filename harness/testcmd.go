@@ -9,6 +9,7 @@ import (
 	"glomers/harness/netsim"
 	"glomers/harness/registry"
 	"glomers/harness/report"
+	"glomers/harness/report/plot"
 	"glomers/harness/run"
 	"glomers/harness/service"
 )
@@ -23,11 +24,19 @@ func finish(out *run.Outcome, err error, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "harness test:", err)
 		return report.ExitError
 	}
-	res := run.Report(out, err)
+	// The perf plots' data is folded in the report's pass over the
+	// history rather than in a pass of its own.
+	perf := plot.NewPerfFold()
+	res := run.Report(out, err, perf.Add)
 	if werr := report.WriteFile(out.StoreDir, res); werr != nil {
 		fmt.Fprintln(stderr, "harness test: writing results:", werr)
 	}
-	writeExtras(out.StoreDir, stderr)
+	var folded *plot.Perf
+	if res.Perf != nil { // the pass ran to the end
+		p := perf.Result()
+		folded = &p
+	}
+	writeExtras(out.StoreDir, folded, stderr)
 	if err != nil {
 		// The test did not run to the end: say why, show what the nodes
 		// left behind, and give no analysis.

@@ -13,20 +13,37 @@ import (
 // src/maelstrom/net/checker.clj counts them (nemesis ops excluded). net may
 // be nil (`harness check` has no journal). The caller adds Test, Workload,
 // Nodes and Error.
-func Analyse(src history.Source, target check.AvailabilityTarget, net *netsim.Stats) (Parts, error) {
+//
+// Each of also, if any, is handed every op of the same pass, with the
+// op's value as stored JSON when src is a history.RawSource (o.Value is
+// then nil) and nil otherwise (o.Value holds it): a caller with more folds
+// to run over the history (harness test's perf plots) needs no pass of
+// its own.
+func Analyse(src history.Source, target check.AvailabilityTarget, net *netsim.Stats, also ...func(o *history.Op, value []byte) error) (Parts, error) {
 	var stats check.StatsFold
 	var avail check.AvailabilityFold
 	perf := check.NewLatencyFold(nil)
 	invokes := 0
-	err := src.Scan(false, func(o *history.Op) error {
+	step := func(o *history.Op, value []byte) error {
 		stats.Add(o)
 		avail.Add(o)
 		perf.Add(o)
 		if o.IsClient() && o.IsInvoke() {
 			invokes++
 		}
+		for _, fold := range also {
+			if err := fold(o, value); err != nil {
+				return err
+			}
+		}
 		return nil
-	})
+	}
+	var err error
+	if rs, ok := src.(history.RawSource); ok && len(also) > 0 {
+		err = rs.ScanRaw(step)
+	} else {
+		err = src.Scan(len(also) > 0, func(o *history.Op) error { return step(o, nil) })
+	}
 	if err != nil {
 		return Parts{}, err
 	}

@@ -2,6 +2,7 @@ package run
 
 import (
 	"glomers/harness/check"
+	"glomers/harness/history"
 	"glomers/harness/report"
 )
 
@@ -10,8 +11,10 @@ import (
 // same path `harness check` takes: perf, stats, availability, net) plus
 // the workload's and our report on the node processes. err is the
 // runner's error, if any: a test that could not start or finish has an
-// unknown verdict at best.
-func Report(out *Outcome, err error) *report.Results {
+// unknown verdict at best. Each of also is handed every op of the shared
+// analyses' pass over the history (see report.Analyse); none is called
+// when there is no analysis.
+func Report(out *Outcome, err error, also ...func(o *history.Op, value []byte) error) *report.Results {
 	parts := report.Parts{Test: testSummary(out)}
 	if out != nil {
 		parts.Interrupted = out.Interrupted
@@ -32,7 +35,7 @@ func Report(out *Outcome, err error) *report.Results {
 	if aerr != nil {
 		parts.Error = aerr.Error()
 	}
-	shared, serr := report.Analyse(out.Source, target, &out.Net)
+	shared, serr := report.Analyse(out.Source, target, &out.Net, also...)
 	if serr != nil {
 		parts.Error = serr.Error()
 	}

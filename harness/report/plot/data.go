@@ -124,41 +124,61 @@ func FromOps(ops []Op) Perf {
 // keeping one Point per completed operation rather than every op: a 120 s
 // kafka run has 2.4 million ops.
 func PerfOf(src history.Source) (Perf, error) {
-	f := newPerfFold()
-	names := map[string]string{} // shares the few distinct f and type strings
-	intern := func(s string) string {
-		if v, ok := names[s]; ok {
-			return v
-		}
-		names[s] = s
-		return s
-	}
-	add := func(o *history.Op, raw []byte) error {
-		op := Op{Time: o.Time, Type: intern(string(o.Type)), Process: o.Process, F: intern(o.F), Final: o.Final}
-		if o.Process == history.NemesisProcess {
-			if raw == nil {
-				b, err := json.Marshal(o.Value)
-				if err != nil {
-					return err
-				}
-				raw = b
-			}
-			op.Value = append(json.RawMessage(nil), raw...)
-		}
-		f.add(op)
-		return nil
-	}
+	f := NewPerfFold()
 	var err error
 	if rs, ok := src.(history.RawSource); ok {
-		err = rs.ScanRaw(add)
+		err = rs.ScanRaw(f.Add)
 	} else {
-		err = src.Scan(true, func(o *history.Op) error { return add(o, nil) })
+		err = src.Scan(true, func(o *history.Op) error { return f.Add(o, nil) })
 	}
 	if err != nil {
 		return Perf{}, err
 	}
-	return f.result(), nil
+	return f.Result(), nil
 }
+
+// PerfFold is PerfOf's fold, for a caller that reads the history for
+// other reasons too and feeds it the ops of that one pass: harness test
+// folds the perf plots' data in the shared analyses' scan
+// (report.Analyse), so the stored history is not read once more for them.
+type PerfFold struct {
+	f     *perfFold
+	names map[string]string // shares the few distinct f and type strings
+}
+
+// NewPerfFold starts an empty fold.
+func NewPerfFold() *PerfFold {
+	return &PerfFold{f: newPerfFold(), names: map[string]string{}}
+}
+
+func (p *PerfFold) intern(s string) string {
+	if v, ok := p.names[s]; ok {
+		return v
+	}
+	p.names[s] = s
+	return s
+}
+
+// Add takes the history's next op. value is the op's value as stored
+// JSON (history.RawSource); when nil, o.Value is used.
+func (p *PerfFold) Add(o *history.Op, value []byte) error {
+	op := Op{Time: o.Time, Type: p.intern(string(o.Type)), Process: o.Process, F: p.intern(o.F), Final: o.Final}
+	if o.Process == history.NemesisProcess {
+		if value == nil {
+			b, err := json.Marshal(o.Value)
+			if err != nil {
+				return err
+			}
+			value = b
+		}
+		op.Value = append(json.RawMessage(nil), value...)
+	}
+	p.f.add(op)
+	return nil
+}
+
+// Result is the Perf of the ops added so far.
+func (p *PerfFold) Result() Perf { return p.f.result() }
 
 // perfFold builds a Perf op by op.
 type perfFold struct {

@@ -380,4 +380,15 @@ func TestPerfOfMatchesFromOps(t *testing.T) {
 	assert.Equal(t, want, got)
 	_, err = PerfOf(history.File(filepath.Join(t.TempDir(), "none.jsonl")))
 	assert.Error(t, err)
+
+	// The same history in memory (values decoded, not raw), and the
+	// harness's own file, fold to the same Perf.
+	h, err := history.Collect(history.File(path))
+	require.NoError(t, err)
+	mem, err := PerfOf(h)
+	require.NoError(t, err)
+	assert.Equal(t, want, mem)
+	written, err := PerfOf(history.WrittenFile(path))
+	require.NoError(t, err)
+	assert.Equal(t, want, written)
 }

@@ -143,23 +143,29 @@ func (s *scanner) int(v *int64) bool {
 	return ok
 }
 
-// plainString reads a string token without escapes (ok false for any
-// other, which the caller leaves to encoding/json).
-func (s *scanner) plainString() (string, bool) {
+// plainBytes reads a string token without escapes (ok false for any
+// other), returning the bytes between its quotes.
+func (s *scanner) plainBytes() ([]byte, bool) {
 	if !s.eat('"') {
-		return "", false
+		return nil, false
 	}
 	start := s.i
 	for s.i < len(s.b) {
 		switch c := s.b[s.i]; {
 		case c == '"':
-			str := string(s.b[start:s.i])
 			s.i++
-			return str, true
+			return s.b[start : s.i-1], true
 		case c == '\\' || c < 0x20 || c >= 0x80:
-			return "", false
+			return nil, false
 		}
 		s.i++
 	}
-	return "", false
+	return nil, false
+}
+
+// plainString reads a string token without escapes (ok false for any
+// other, which the caller leaves to encoding/json).
+func (s *scanner) plainString() (string, bool) {
+	b, ok := s.plainBytes()
+	return string(b), ok
 }

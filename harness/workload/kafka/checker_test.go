@@ -135,7 +135,8 @@ func TestEmptyHistory(t *testing.T) {
 
 // A history read back from history.jsonl (the runner's path: values read
 // straight from their JSON) gives exactly the result of the same history in
-// memory: the real runs, and every scenario of testdata/checker, anomalies
+// memory, whether the file is validated (history.File) or not
+// (history.WrittenFile): the real runs, and every scenario of testdata/checker, anomalies
 // and the ops they name included.
 func TestStoredHistoryChecksAsInMemory(t *testing.T) {
 	same := func(t *testing.T, h history.History) {
@@ -148,6 +149,10 @@ func TestStoredHistoryChecksAsInMemory(t *testing.T) {
 		require.NoError(t, err)
 		want := Check(back)
 		got, err := CheckSource(history.File(path))
+		require.NoError(t, err)
+		assert.Equal(t, want, got)
+		// The runner reads its own file unvalidated (history.WrittenFile).
+		got, err = CheckSource(history.WrittenFile(path))
 		require.NoError(t, err)
 		assert.Equal(t, want, got)
 		assert.Equal(t, RealtimeLags(back), RealtimeLags(h))

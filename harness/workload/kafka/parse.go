@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 
 	"glomers/harness/history"
 )
@@ -344,11 +345,25 @@ func fastAssign(p *pop, s *scanner, in *interner) bool {
 	if !s.eat('[') {
 		return false
 	}
-	var keys []string
+	// Keys are strings, or integers in Maelstrom's final assign (every
+	// key of the test, as integers): both are read here, an integer
+	// interned by its decimal form as keyString names it.
+	type key struct {
+		name []byte // in s's bytes; nil for an integer
+		n    int64
+	}
+	var keys []key
 	if !s.eat(']') {
 		for {
-			k, ok := s.plainString()
-			if !ok {
+			var k key
+			s.ws()
+			if s.i < len(s.b) && s.b[s.i] == '"' {
+				b, ok := s.plainBytes()
+				if !ok {
+					return false
+				}
+				k.name = b
+			} else if !s.int(&k.n) {
 				return false
 			}
 			keys = append(keys, k)
@@ -363,9 +378,15 @@ func fastAssign(p *pop, s *scanner, in *interner) bool {
 	if !s.end() {
 		return false
 	}
+	var digits []byte
 	for _, k := range keys {
-		p.assign = append(p.assign, in.key(k))
-		p.assignInt = append(p.assignInt, false)
+		name := k.name
+		if name == nil {
+			digits = strconv.AppendInt(digits[:0], k.n, 10)
+			name = digits
+		}
+		p.assign = append(p.assign, in.keyOf(name))
+		p.assignInt = append(p.assignInt, k.name == nil)
 	}
 	return true
 }

@@ -11,6 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"glomers/harness/check"
+	"glomers/harness/history"
+	"glomers/harness/report"
 	"glomers/internal/testbin"
 )
 
@@ -189,6 +192,15 @@ func TestTestPagesMatchRedrawnPages(t *testing.T) {
 				require.NoError(t, err)
 				first[f] = b
 			}
+			// The shared analyses in results.json (folded in the kafka
+			// checker's pass) are what a pass of their own finds.
+			res, err := report.ReadFile(dir)
+			require.NoError(t, err)
+			parts, err := report.Analyse(history.File(filepath.Join(dir, "history.jsonl")), check.AvailabilityTarget{}, nil)
+			require.NoError(t, err)
+			assert.Equal(t, parts.Stats, res.Stats)
+			assert.Equal(t, parts.Perf, res.Perf)
+
 			code, _, errOut = runCLI("report", dir)
 			require.Equal(t, 0, code, errOut)
 			for _, f := range files {

@@ -18,21 +18,20 @@ func startServices(net *netsim.Network, seed uint64) run.Stopper { return servic
 
 // finish writes results.json into the store, prints the summary and the
 // closing line, and returns the exit status.
-func finish(out *run.Outcome, err error, stdout, stderr io.Writer) int {
+// perf is the fold run.Run was given as Env.Fold (nil: none): the perf
+// plots' data, folded in the shared analyses' pass over the history.
+func finish(out *run.Outcome, err error, perf *plot.PerfFold, stdout, stderr io.Writer) int {
 	if err != nil && (out == nil || out.StoreDir == "") {
 		// Nothing ran: bad options, or no store directory.
 		fmt.Fprintln(stderr, "harness test:", err)
 		return report.ExitError
 	}
-	// The perf plots' data is folded in the report's pass over the
-	// history rather than in a pass of its own.
-	perf := plot.NewPerfFold()
-	res := run.Report(out, err, perf.Add)
+	res := run.Report(out, err)
 	if werr := report.WriteFile(out.StoreDir, res); werr != nil {
 		fmt.Fprintln(stderr, "harness test: writing results:", werr)
 	}
 	var folded *plot.Perf
-	if res.Perf != nil { // the pass ran to the end
+	if perf != nil && res.Perf != nil { // the shared pass ran to the end
 		p := perf.Result()
 		folded = &p
 	}

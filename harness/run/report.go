@@ -11,10 +11,10 @@ import (
 // same path `harness check` takes: perf, stats, availability, net) plus
 // the workload's and our report on the node processes. err is the
 // runner's error, if any: a test that could not start or finish has an
-// unknown verdict at best. Each of also is handed every op of the shared
-// analyses' pass over the history (see report.Analyse); none is called
-// when there is no analysis.
-func Report(out *Outcome, err error, also ...func(o *history.Op, value []byte) error) *report.Results {
+// unknown verdict at best. The shared analyses come from the workload
+// checker's last pass when it carried them (Run), or else from a pass of
+// their own here, which also hands Env.Fold every op.
+func Report(out *Outcome, err error) *report.Results {
 	parts := report.Parts{Test: testSummary(out)}
 	if out != nil {
 		parts.Interrupted = out.Interrupted
@@ -35,9 +35,18 @@ func Report(out *Outcome, err error, also ...func(o *history.Op, value []byte) e
 	if aerr != nil {
 		parts.Error = aerr.Error()
 	}
-	shared, serr := report.Analyse(out.Source, target, &out.Net, also...)
-	if serr != nil {
-		parts.Error = serr.Error()
+	var shared report.Parts
+	if out.shared != nil {
+		shared = out.shared.Parts(target, &out.Net)
+	} else {
+		var also []func(o *history.Op, value []byte) error
+		if out.fold != nil {
+			also = append(also, out.fold)
+		}
+		var serr error
+		if shared, serr = report.Analyse(out.Source, target, &out.Net, also...); serr != nil {
+			parts.Error = serr.Error()
+		}
 	}
 	parts.Stats, parts.Availability, parts.Perf, parts.Net = shared.Stats, shared.Availability, shared.Perf, shared.Net
 	parts.Workload = out.Workload

@@ -3,8 +3,9 @@
 // shared analyses with the perf plots' data, and the pages. It runs the
 // steps the way the harness does now (its own history read unvalidated,
 // one pass for the analyses and the plots' data) and the way it did before
-// (every pass validating every line, the plots reading the history once
-// more), alternately, and prints the CPU time of each step.
+// (every pass validating every line, the shared analyses and the plots
+// each reading the history once more), alternately, and prints the CPU
+// time of each step.
 //
 //	go run ./scripts/afterrun [-reps 3] [-profile cpu.out] STORE_DIR
 //
@@ -87,19 +88,27 @@ func main() {
 					pprof.StartCPUProfile(prof)
 				}
 			}
-			c := step(func() error { _, err := sc.CheckSource(src); return err })
 			var perf *plot.Perf
-			a := step(func() error {
-				if way == "before" {
-					_, err := report.Analyse(src, check.AvailabilityTarget{}, nil)
-					return err
-				}
+			var c, a time.Duration
+			if way == "before" {
+				c = step(func() error { _, err := sc.CheckSource(src); return err })
+				a = step(func() error { _, err := report.Analyse(src, check.AvailabilityTarget{}, nil); return err })
+			} else {
+				// The shared analyses and the plots' data ride in the
+				// checker's last pass when it can carry them, as in
+				// run.Run; their cost is then in check-ms.
 				f := plot.NewPerfFold()
-				_, err := report.Analyse(src, check.AvailabilityTarget{}, nil, f.Add)
+				shared := report.NewSharedFold(f.Add)
+				if ps, ok := sc.(workload.PassSharer); ok {
+					c = step(func() error { _, err := ps.CheckSourceSharing(src, shared.Add); return err })
+					a = step(func() error { shared.Parts(check.AvailabilityTarget{}, nil); return nil })
+				} else {
+					c = step(func() error { _, err := sc.CheckSource(src); return err })
+					a = step(func() error { _, err := report.Analyse(src, check.AvailabilityTarget{}, nil, f.Add); return err })
+				}
 				p := f.Result()
 				perf = &p
-				return err
-			})
+			}
 			p := step(func() error { return pages.WriteExtrasWith(work, pages.Options{Perf: perf}) })
 			if way == "now" && prof != nil {
 				pprof.StopCPUProfile()

@@ -269,12 +269,17 @@ func (ks *keySlots) each(fn func(v int64, s int32)) {
 }
 
 // scan calls fn with every client op of src, parsed, in order, with its
-// position in the history.
-func (a *analysis) scan(src history.Source, fn func(p *pop, o *history.Op) error) error {
+// position in the history; also, if not nil, gets every op first, as read.
+func (a *analysis) scan(src history.Source, also func(o *history.Op, value []byte) error, fn func(p *pop, o *history.Op) error) error {
 	a.invoked = map[int]int64{}
 	pos := -1
 	step := func(o *history.Op, raw []byte) error {
 		pos++
+		if also != nil {
+			if err := also(o, raw); err != nil {
+				return err
+			}
+		}
 		if !o.IsClient() {
 			return nil
 		}
@@ -1112,7 +1117,7 @@ func RealtimeLags(h history.History) []Lag {
 		seq  int
 	}
 	var all []ranked
-	if _, err := analyzeSource(h, func(l Lag, rank int32) { all = append(all, ranked{l, rank, len(all)}) }); err != nil {
+	if _, err := analyzeSource(h, func(l Lag, rank int32) { all = append(all, ranked{l, rank, len(all)}) }, nil); err != nil {
 		return nil
 	}
 	sort.Slice(all, func(i, j int) bool {

@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -151,10 +152,31 @@ func TestStoredHistoryChecksAsInMemory(t *testing.T) {
 		got, err := CheckSource(history.File(path))
 		require.NoError(t, err)
 		assert.Equal(t, want, got)
-		// The runner reads its own file unvalidated (history.WrittenFile).
-		got, err = CheckSource(history.WrittenFile(path))
+		// The runner reads its own file unvalidated (history.WrittenFile)
+		// and folds the shared analyses in the checker's second pass,
+		// which hands them every op as ScanRaw reads it, in order.
+		type rawOp struct {
+			history.Op
+			value string
+		}
+		var ops, shared []rawOp
+		require.NoError(t, history.WrittenFile(path).ScanRaw(func(o *history.Op, v []byte) error {
+			ops = append(ops, rawOp{*o, string(v)})
+			return nil
+		}))
+		res, err := (&kafkaWorkload{}).CheckSourceSharing(history.WrittenFile(path), func(o *history.Op, v []byte) error {
+			shared = append(shared, rawOp{*o, string(v)})
+			return nil
+		})
 		require.NoError(t, err)
-		assert.Equal(t, want, got)
+		assert.Equal(t, want, res)
+		assert.Equal(t, ops, shared)
+		assert.Len(t, shared, len(h))
+		if len(h) > 0 {
+			boom := errors.New("boom")
+			_, err = (&kafkaWorkload{}).CheckSourceSharing(history.WrittenFile(path), func(*history.Op, []byte) error { return boom })
+			assert.ErrorIs(t, err, boom, "an error from the shared fold ends the check")
+		}
 		assert.Equal(t, RealtimeLags(back), RealtimeLags(h))
 	}
 	for _, name := range []string{"Emmanuel32.jsonl.gz", "yjcsivsuk.jsonl.gz"} {

@@ -7,7 +7,9 @@
 // each reading the history once more), alternately, and prints the CPU
 // time of each step.
 //
-//	go run ./scripts/afterrun [-reps 3] [-profile cpu.out] STORE_DIR
+//	go run ./scripts/afterrun [-reps 3] [-only before|now] [-profile cpu.out] STORE_DIR
+//
+// scripts/afterrun.sh sets it beside an older commit's build.
 //
 // The store is not changed: the pages are written into a temporary copy
 // of its directory (history.jsonl and net-journal.jsonl linked, not
@@ -36,6 +38,7 @@ import (
 func main() {
 	reps := flag.Int("reps", 3, "runs of each way")
 	profile := flag.String("profile", "", "write a CPU profile of the new way's runs here")
+	only := flag.String("only", "", "run only this way (before or now)")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: afterrun [-reps N] [-profile FILE] STORE_DIR")
@@ -78,9 +81,13 @@ func main() {
 			fail(err)
 		}
 	}
+	ways := []string{"before", "now"}
+	if *only != "" {
+		ways = []string{*only}
+	}
 	fmt.Println("way\tcheck-ms\tanalyse-ms\tpages-ms\ttotal-ms")
 	for r := 0; r < *reps; r++ {
-		for _, way := range []string{"before", "now"} {
+		for _, way := range ways {
 			var src history.Source = history.File(hist)
 			if way == "now" {
 				src = history.WrittenFile(hist)

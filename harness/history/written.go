@@ -42,7 +42,7 @@ func (f WrittenFile) scan(values bool, fn func(o *Op, value []byte) error) error
 		return err
 	}
 	defer r.Close()
-	names := map[string]string{}
+	names := &names{all: map[string]string{}}
 	err = EachLine(r, func(b []byte) error {
 		o, raw, ok := writerLine(b, names)
 		if !ok {
@@ -69,9 +69,9 @@ func (f WrittenFile) scan(values bool, fn func(o *Op, value []byte) error) error
 //
 // with integers and plain strings (no escapes) where those stand. V and E
 // are found by counting brackets, not checked. names shares the few
-// distinct strings (types, fs, nodes, clients) between ops. ok is false
-// for any line not in this layout.
-func writerLine(b []byte, names map[string]string) (o Op, raw rawFields, ok bool) {
+// distinct strings (fs, nodes, clients) between ops. ok is false for any
+// line not in this layout.
+func writerLine(b []byte, names *names) (o Op, raw rawFields, ok bool) {
 	p := layoutReader{b: b}
 	var n int64
 	if !p.lit(`{"index":`) || !p.int(&n) {
@@ -168,7 +168,7 @@ func (p *layoutReader) int(v *int64) bool {
 
 // name reads a string without escapes or bytes outside printable ASCII,
 // shared through names.
-func (p *layoutReader) name(names map[string]string, s *string) bool {
+func (p *layoutReader) name(names *names, s *string) bool {
 	if p.i >= len(p.b) || p.b[p.i] != '"' {
 		return false
 	}
@@ -182,14 +182,38 @@ func (p *layoutReader) name(names map[string]string, s *string) bool {
 	if i >= len(p.b) {
 		return false
 	}
-	in := p.b[start:i]
-	v, ok := names[string(in)]
-	if !ok {
-		v = string(in)
-		names[v] = v
-	}
-	*s, p.i = v, i+1
+	*s, p.i = names.of(p.b[start:i]), i+1
 	return true
+}
+
+// names shares the few distinct strings of a history's lines (fs, nodes,
+// clients) between its ops. A small table indexed by the length and last
+// bytes answers most lookups with one comparison; the map, which hashes
+// the whole string, the rest.
+type names struct {
+	recent [256]string
+	all    map[string]string
+}
+
+func (n *names) of(b []byte) string {
+	h := len(b)
+	if len(b) > 0 {
+		h = h*31 + int(b[len(b)-1])
+	}
+	if len(b) > 1 {
+		h = h*31 + int(b[len(b)-2])
+	}
+	slot := &n.recent[h&255]
+	if *slot == string(b) {
+		return *slot
+	}
+	s, ok := n.all[string(b)]
+	if !ok {
+		s = string(b)
+		n.all[s] = s
+	}
+	*slot = s
+	return s
 }
 
 var (
@@ -198,7 +222,7 @@ var (
 )
 
 // typ reads an op's type: one of the four, without a map lookup.
-func (p *layoutReader) typ(names map[string]string, t *Type) bool {
+func (p *layoutReader) typ(names *names, t *Type) bool {
 	for i, q := range quotedTypes {
 		if p.lit(q) {
 			*t = types[i]

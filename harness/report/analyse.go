@@ -18,6 +18,16 @@ import (
 // SharedFold.Add): a caller with more folds to run over the history
 // (harness test's perf plots) needs no pass of its own.
 func Analyse(src history.Source, target check.AvailabilityTarget, net *netsim.Stats, also ...func(o *history.Op, value []byte) error) (Parts, error) {
+	f, err := FoldShared(src, also...)
+	if err != nil {
+		return Parts{}, err
+	}
+	return f.Parts(target, net), nil
+}
+
+// FoldShared is Analyse's pass over src, returning the fold (whose Parts
+// Analyse returns).
+func FoldShared(src history.Source, also ...func(o *history.Op, value []byte) error) (*SharedFold, error) {
 	f := NewSharedFold(also...)
 	var err error
 	if rs, ok := src.(history.RawSource); ok && len(also) > 0 {
@@ -26,9 +36,9 @@ func Analyse(src history.Source, target check.AvailabilityTarget, net *netsim.St
 		err = src.Scan(len(also) > 0, func(o *history.Op) error { return f.Add(o, nil) })
 	}
 	if err != nil {
-		return Parts{}, err
+		return nil, err
 	}
-	return f.Parts(target, net), nil
+	return f, nil
 }
 
 // SharedFold is Analyse op by op, for a caller that reads the history in

@@ -13,7 +13,8 @@ import (
 // runner's error, if any: a test that could not start or finish has an
 // unknown verdict at best. The shared analyses come from the workload
 // checker's last pass when it carried them (Run), or else from a pass of
-// their own here, which also hands Env.Fold every op.
+// their own here (made once per Outcome), which also hands Env.Fold every
+// op.
 func Report(out *Outcome, err error) *report.Results {
 	parts := report.Parts{Test: testSummary(out)}
 	if out != nil {
@@ -35,18 +36,22 @@ func Report(out *Outcome, err error) *report.Results {
 	if aerr != nil {
 		parts.Error = aerr.Error()
 	}
-	var shared report.Parts
-	if out.shared != nil {
-		shared = out.shared.Parts(target, &out.Net)
-	} else {
+	if out.shared == nil {
 		var also []func(o *history.Op, value []byte) error
 		if out.fold != nil {
 			also = append(also, out.fold)
 		}
-		var serr error
-		if shared, serr = report.Analyse(out.Source, target, &out.Net, also...); serr != nil {
+		// Kept, so that Env.Fold sees the history once however often
+		// Report is called.
+		f, serr := report.FoldShared(out.Source, also...)
+		if serr != nil {
 			parts.Error = serr.Error()
 		}
+		out.shared = f
+	}
+	var shared report.Parts
+	if out.shared != nil {
+		shared = out.shared.Parts(target, &out.Net)
 	}
 	parts.Stats, parts.Availability, parts.Perf, parts.Net = shared.Stats, shared.Availability, shared.Perf, shared.Net
 	parts.Workload = out.Workload

@@ -97,6 +97,8 @@ type interner struct {
 	// pairBuf is fastPoll's buffer for one key's messages, kept between
 	// ops.
 	pairBuf []msg
+	// intIDs caches the ids of integer keys (see intKey).
+	intIDs []int32
 }
 
 func (in *interner) key(v any) int32 {
@@ -379,16 +381,41 @@ func fastAssign(p *pop, s *scanner, in *interner) bool {
 		return false
 	}
 	var digits []byte
+	p.assign = make([]int32, 0, len(keys))
+	p.assignInt = make([]bool, 0, len(keys))
 	for _, k := range keys {
-		name := k.name
-		if name == nil {
-			digits = strconv.AppendInt(digits[:0], k.n, 10)
-			name = digits
+		if k.name == nil {
+			p.assign = append(p.assign, in.intKey(k.n, &digits))
+		} else {
+			p.assign = append(p.assign, in.keyOf(k.name))
 		}
-		p.assign = append(p.assign, in.keyOf(name))
 		p.assignInt = append(p.assignInt, k.name == nil)
 	}
 	return true
+}
+
+// intKey is key for an integer key: the id of its decimal form. Ids of
+// small non-negative integers are kept in a slice (intIDs[n] is the id
+// plus one, 0 when not yet known): each of the final assigns names every
+// key of the test, and the checker reads each twice. The slice never
+// grows beyond twice the keys known plus 1024 entries.
+func (in *interner) intKey(n int64, buf *[]byte) int32 {
+	if n >= 0 && n < int64(len(in.intIDs)) {
+		if id := in.intIDs[n]; id > 0 {
+			return id - 1
+		}
+	}
+	*buf = strconv.AppendInt((*buf)[:0], n, 10)
+	id := in.keyOf(*buf)
+	if limit := int64(2*len(in.keyNames) + 1024); n >= 0 && n < limit {
+		if n >= int64(len(in.intIDs)) {
+			grown := make([]int32, min(max(n+1, int64(2*len(in.intIDs))), limit))
+			copy(grown, in.intIDs)
+			in.intIDs = grown
+		}
+		in.intIDs[n] = id + 1
+	}
+	return id
 }
 
 // fastPoll reads a poll's {"k": [[offset, msg], ...], ...}. Most polls

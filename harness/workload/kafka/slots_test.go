@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"math"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -47,4 +48,17 @@ func TestKeySlots(t *testing.T) {
 	s, ok := dense.get(99_999)
 	assert.True(t, ok)
 	assert.Equal(t, int32(99_999), s)
+}
+
+// intKey gives an integer key the id its decimal form has, cached or not,
+// whatever the order keys are first seen in.
+func TestIntKeyIsTheKeyOfItsDecimalForm(t *testing.T) {
+	in := &interner{keyIDs: map[string]int32{}, otherIDs: map[string]int64{}}
+	var buf []byte
+	for _, n := range []int64{3, 0, -7, 5000, 3, 1 << 40, 2, 5000, -7, 0} {
+		id := in.intKey(n, &buf)
+		assert.Equal(t, in.key(n), id, "%d", n)
+		assert.Equal(t, in.key(strconv.FormatInt(n, 10)), id, "%d", n)
+	}
+	assert.LessOrEqual(t, len(in.intIDs), 2*len(in.keyNames)+1024)
 }

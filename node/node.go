@@ -3,7 +3,6 @@ package node
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -388,7 +387,7 @@ func (n *Node) call(fn HandlerFunc, msg Message) (err error) {
 
 func (n *Node) handleInit(msg Message) {
 	var body InitMessageBody
-	if err := json.Unmarshal(msg.Body, &body); err != nil || body.NodeID == "" {
+	if err := unmarshal(msg.Body, &body); err != nil || body.NodeID == "" {
 		if err == nil {
 			err = errors.New("node_id is missing")
 		}

@@ -27,7 +27,8 @@ type workers struct {
 	// kept bounds how many idle workers stay; above it a worker exits
 	// after its job.
 	kept int64
-	// linger is how long an idle worker waits for a job before exiting.
+	// linger is how long an idle worker waits for a job before exiting
+	// (up to twice that, see work).
 	linger time.Duration
 	// quit is closed once no job can come any more (Run has returned).
 	quit chan struct{}
@@ -91,10 +92,11 @@ func (w *workers) run(j job) {
 
 func (w *workers) work(j job) {
 	w.run(j)
-	// The timer is not reset per job (that showed in profiles): it fires
-	// every linger period, and the worker exits only if its last job is
-	// that old.
-	last := time.Now()
+	// Neither the timer nor a clock is touched per job (both showed in
+	// profiles): the timer fires every linger period, and the worker exits
+	// when no job ran during the whole period before, i.e. after one to
+	// two lingers without work.
+	ran := true // a job ran since the timer last fired
 	timer := time.NewTimer(w.linger)
 	defer timer.Stop()
 	for {
@@ -106,13 +108,14 @@ func (w *workers) work(j job) {
 			select {
 			case j := <-w.jobs:
 				w.run(j)
-				last = time.Now()
+				ran = true
 				break wait
 			case <-w.quit:
 				return
 			case <-timer.C:
-				if idle := time.Since(last); idle < w.linger {
-					timer.Reset(w.linger - idle)
+				if ran {
+					ran = false
+					timer.Reset(w.linger)
 					continue
 				}
 				if w.retract() {
@@ -121,7 +124,7 @@ func (w *workers) work(j job) {
 				// A dispatcher claimed this worker's place: a job is
 				// coming.
 				w.run(<-w.jobs)
-				last = time.Now()
+				ran = true
 				timer.Reset(w.linger)
 				break wait
 			}

@@ -34,3 +34,8 @@ func unmarshal(data []byte, v any) error {
 // characters included), map keys sorted, RawMessage and MarshalJSON output
 // compacted.
 func marshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// appendJSON appends marshal's encoding of v to dst.
+func appendJSON(dst []byte, v any) ([]byte, error) {
+	return json.Append(dst, v, json.EscapeHTML|json.SortMapKeys)
+}

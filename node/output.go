@@ -133,8 +133,9 @@ var (
 	keyMsgID     = []byte(`"msg_id"`)
 )
 
-// encodeBody marshals a caller's body and checks it is a JSON object.
-func encodeBody(body any) ([]byte, error) {
+// encodeBody marshals a caller's body, appending it to scratch, and checks
+// it is a JSON object. The result may or may not share scratch's memory.
+func encodeBody(scratch []byte, body any) ([]byte, error) {
 	var b []byte
 	switch v := body.(type) {
 	case json.RawMessage:
@@ -143,7 +144,7 @@ func encodeBody(body any) ([]byte, error) {
 		return compactObject(v)
 	default:
 		var err error
-		b, err = marshal(body)
+		b, err = appendJSON(scratch, body)
 		if err != nil {
 			return nil, err
 		}
@@ -241,3 +242,7 @@ func appendString(buf []byte, s string) []byte {
 	buf = append(buf, s...)
 	return append(buf, '"')
 }
+
+// scratchPool holds the buffers bodies are encoded into before they are
+// copied into the outbox, so that encoding a body allocates nothing.
+var scratchPool = sync.Pool{New: func() any { return new([]byte) }}

@@ -243,7 +243,7 @@ func (n *Node) Run() error {
 	}
 	n.shutdown()
 	if n.waitHandlers() {
-		close(n.workers.quit) // every dispatched job has finished
+		n.workers.quit() // every dispatched job has finished
 	}
 	return errors.Join(readErr, n.out.close())
 }

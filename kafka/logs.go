@@ -117,24 +117,33 @@ func (l *logs) last(key string) (record, bool) {
 	return l.at(key, int64(n-1))
 }
 
-// entry is one [offset, message] pair of a poll reply.
-type entry [2]any
+// span is a stretch of one key's log: Msgs[i] is the message at offset
+// From+i.
+type span struct {
+	Key  string
+	From int64
+	Msgs []json.RawMessage
+}
 
 // poll returns, per requested key, the messages from the requested offset
 // up to the frontier (at most maxPerKey). Keys with nothing to return are
 // left out.
-func (l *logs) poll(from map[string]int64) map[string][]entry {
+//
+// The spans share the logs' storage rather than copying it: below the
+// frontier a log never changes (apply fills only unknown offsets, which
+// lie at or above it, and append writes past the end), so they may be
+// read after the lock is released.
+func (l *logs) poll(from map[string]int64) []span {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := map[string][]entry{}
+	var out []span
 	for key, off := range from {
 		k := l.keys[key]
-		if k == nil || off < 0 {
+		if k == nil || off < 0 || off >= int64(k.frontier) {
 			continue
 		}
-		for o := int(off); o < k.frontier && o < int(off)+maxPerKey; o++ {
-			out[key] = append(out[key], entry{o, k.msgs[o]})
-		}
+		upto := min(int64(k.frontier), off+maxPerKey)
+		out = append(out, span{Key: key, From: off, Msgs: k.msgs[off:upto:upto]})
 	}
 	return out
 }

@@ -85,11 +85,6 @@ type pollReq struct {
 	Offsets map[string]int64 `json:"offsets"`
 }
 
-type pollOK struct {
-	Type string             `json:"type"`
-	Msgs map[string][]entry `json:"msgs"`
-}
-
 type commitReq struct {
 	Offsets map[string]int64 `json:"offsets"`
 }
@@ -136,7 +131,7 @@ func (s *server) register() {
 		if err != nil {
 			return err
 		}
-		return s.n.Reply(msg, pollOK{Type: "poll_ok", Msgs: s.logs.poll(req.Offsets)})
+		return s.n.Reply(msg, pollOKBody(s.logs.poll(req.Offsets)))
 	})
 	// A commit never fails: the workload's client has already moved past
 	// what it polled, so a failed commit would turn a good poll into a
@@ -160,13 +155,13 @@ func (s *server) register() {
 	})
 	// Peers expect no replies: a bad push is dropped.
 	s.n.Handle("replicate", func(msg node.Message) error {
-		p, err := node.Decode[push](msg)
-		if err != nil {
+		p, records, ok := parsePush(msg.Body)
+		if !ok {
 			return nil
 		}
 		s.stream.receive(msg.Src, p, time.Now())
 		relay := s.isHub()
-		for _, r := range p.Records {
+		for _, r := range records {
 			if s.logs.apply(r) && relay {
 				s.stream.add(r)
 			}
@@ -186,7 +181,7 @@ func (s *server) replicate(ctx context.Context) {
 			return
 		case now := <-t.C:
 			for peer, p := range s.stream.tick(now) {
-				_ = s.n.Send(peer, p)
+				_ = s.n.Send(peer, p.body())
 			}
 		}
 	}

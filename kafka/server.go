@@ -71,20 +71,6 @@ func (s *server) learn(rs ...record) {
 	}
 }
 
-type sendReq struct {
-	Key string          `json:"key"`
-	Msg json.RawMessage `json:"msg"`
-}
-
-type sendOK struct {
-	Type   string `json:"type"`
-	Offset int64  `json:"offset"`
-}
-
-type pollReq struct {
-	Offsets map[string]int64 `json:"offsets"`
-}
-
 type commitReq struct {
 	Offsets map[string]int64 `json:"offsets"`
 }
@@ -98,7 +84,9 @@ type listOK struct {
 	Offsets map[string]int64 `json:"offsets"`
 }
 
-// register installs the client and replication handlers.
+// register installs the client and replication handlers. The busiest
+// bodies (send, poll and their replies, pushes) are read and written by
+// hand, see wire.go; the others through encoding/json.
 func (s *server) register() {
 	s.n.Handle("init", func(node.Message) error {
 		var peers []string
@@ -111,27 +99,24 @@ func (s *server) register() {
 		return nil
 	})
 	s.n.Handle("send", func(msg node.Message) error {
-		req, err := node.Decode[sendReq](msg)
-		if err != nil {
-			return err
-		}
-		if len(req.Msg) == 0 {
+		key, m, ok := readSend(msg.Body)
+		if !ok || len(m) == 0 {
 			return node.Malformed(msg, nil)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
 		defer cancel()
-		off, err := s.mode.send(ctx, req.Key, req.Msg)
+		off, err := s.mode.send(ctx, key, m)
 		if err != nil {
 			return err
 		}
-		return s.n.Reply(msg, sendOK{Type: "send_ok", Offset: off})
+		return s.n.Reply(msg, sendOKBody("send_ok", off))
 	})
 	s.n.Handle("poll", func(msg node.Message) error {
-		req, err := node.Decode[pollReq](msg)
-		if err != nil {
-			return err
+		offsets, ok := readOffsets(msg.Body)
+		if !ok {
+			return node.Malformed(msg, nil)
 		}
-		return s.n.Reply(msg, pollOKBody(s.logs.poll(req.Offsets)))
+		return s.n.Reply(msg, pollOKBody(s.logs.poll(offsets)))
 	})
 	// A commit never fails: the workload's client has already moved past
 	// what it polled, so a failed commit would turn a good poll into a

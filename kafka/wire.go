@@ -8,7 +8,10 @@ package main
 // leader encoded once per follower and every follower decoded field by
 // field. The bodies that arrive in a handler are valid JSON already (the
 // node library checks every line), so they are read with jsonscan, which
-// skips values instead of decoding them.
+// skips values instead of decoding them. The client requests read here
+// (send, poll) are read as encoding/json would read them into a struct,
+// except that keys match exactly, as Maelstrom writes them (encoding/json
+// also takes "Key" for "key").
 //
 // Pushes are our own message, so their form is ours to choose: a record
 // is an array, ["key", offset, msg] for a message, ["key", offset] for a
@@ -116,6 +119,9 @@ func parsePush(body []byte) (p push, rs []record, ok bool) {
 			if !isArray {
 				return push{}, nil, false
 			}
+			if uptoOK && fromOK && upto > from {
+				rs = make([]record, 0, min(upto-from, maxPerPush))
+			}
 			for raw, more := e.Next(); more; raw, more = e.Next() {
 				r, ok := parseRecord(raw)
 				if !ok {
@@ -129,6 +135,90 @@ func parsePush(body []byte) (p push, rs []record, ok bool) {
 		return push{}, nil, false
 	}
 	return push{From: int(from), Upto: int(upto), Ack: int(ack)}, rs, true
+}
+
+// readSend reads the key and msg of a send or forward_send body (valid
+// JSON), as encoding/json would into a struct: a missing or null key is
+// "", a missing msg is empty (the handler refuses it); ok is false when
+// the key is not a string. msg is a copy: the log keeps it, and need not
+// keep the whole body.
+func readSend(body []byte) (key string, msg json.RawMessage, ok bool) {
+	f, ok := jsonscan.Object(body)
+	if !ok {
+		return "", nil, false
+	}
+	for k, v, more := f.Next(); ok && more; k, v, more = f.Next() {
+		switch string(k) {
+		case "key":
+			if !jsonscan.IsNull(v) {
+				key, ok = jsonscan.DecodeString(v)
+			}
+		case "msg":
+			msg = append(json.RawMessage(nil), v...)
+		}
+	}
+	return key, msg, ok
+}
+
+// forwardBody is the body of a forward_send: a follower's send.
+func forwardBody(key string, msg json.RawMessage) json.RawMessage {
+	b := append(make([]byte, 0, 48+len(key)+len(msg)), `{"type":"forward_send","key":`...)
+	b = appendString(b, key)
+	b = append(b, `,"msg":`...)
+	b = append(b, msg...)
+	return append(b, '}')
+}
+
+// readOffsets reads the "offsets" object of a poll or commit_offsets body
+// (valid JSON) into a map, as encoding/json would: a missing or null
+// object gives an empty map; ok is false when it is not an object of
+// integers.
+func readOffsets(body []byte) (offsets map[string]int64, ok bool) {
+	f, ok := jsonscan.Object(body)
+	if !ok {
+		return nil, false
+	}
+	offsets = map[string]int64{}
+	for k, v, more := f.Next(); more; k, v, more = f.Next() {
+		if string(k) != "offsets" || jsonscan.IsNull(v) {
+			continue
+		}
+		o, ok := jsonscan.Object(v)
+		if !ok {
+			return nil, false
+		}
+		for key, raw, more := o.Next(); more; key, raw, more = o.Next() {
+			off, ok := jsonscan.Int(raw)
+			if !ok {
+				return nil, false
+			}
+			offsets[string(key)] = off
+		}
+	}
+	return offsets, true
+}
+
+// readOffset reads the "offset" of a send_ok or forward_send_ok body.
+func readOffset(body []byte) (offset int64, ok bool) {
+	f, isObject := jsonscan.Object(body)
+	if !isObject {
+		return 0, false
+	}
+	for k, v, more := f.Next(); more; k, v, more = f.Next() {
+		if string(k) == "offset" {
+			offset, ok = jsonscan.Int(v)
+		}
+	}
+	return offset, ok
+}
+
+// sendOKBody is the body of a send_ok or forward_send_ok.
+func sendOKBody(typ string, offset int64) json.RawMessage {
+	b := append(make([]byte, 0, 48), `{"type":`...)
+	b = appendString(b, typ)
+	b = append(b, `,"offset":`...)
+	b = strconv.AppendInt(b, offset, 10)
+	return append(b, '}')
 }
 
 // pollOKBody is the body of a poll_ok holding spans.

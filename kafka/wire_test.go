@@ -62,3 +62,38 @@ func TestPollOKKeepsMaelstromsSchema(t *testing.T) {
 	}, got.Msgs)
 	assert.JSONEq(t, `{"type":"poll_ok","msgs":{}}`, string(pollOKBody(nil)))
 }
+
+func TestRequestsReadAsEncodingJSONWould(t *testing.T) {
+	key, msg, ok := readSend([]byte(`{"type":"send","key":"k\u00e9","msg":{"a": [1]},"msg_id":3}`))
+	assert.True(t, ok)
+	assert.Equal(t, "k\u00e9", key)
+	assert.Equal(t, `{"a": [1]}`, string(msg))
+	key, msg, ok = readSend([]byte(`{"type":"send","key":null}`))
+	assert.True(t, ok)
+	assert.Equal(t, "", key)
+	assert.Empty(t, msg, "no msg: the handler refuses it")
+	_, _, ok = readSend([]byte(`{"type":"send","key":5,"msg":1}`))
+	assert.False(t, ok)
+
+	offsets, ok := readOffsets([]byte(`{"type":"poll","offsets":{"a":0,"b":12},"msg_id":1}`))
+	assert.True(t, ok)
+	assert.Equal(t, map[string]int64{"a": 0, "b": 12}, offsets)
+	offsets, ok = readOffsets([]byte(`{"type":"poll","offsets":null}`))
+	assert.True(t, ok)
+	assert.Empty(t, offsets)
+	for _, bad := range []string{`{"offsets":[]}`, `{"offsets":{"a":"1"}}`, `{"offsets":{"a":1.5}}`, `{"offsets":5}`} {
+		_, ok := readOffsets([]byte(bad))
+		assert.False(t, ok, bad)
+	}
+
+	off, ok := readOffset(sendOKBody("forward_send_ok", 42))
+	assert.True(t, ok)
+	assert.EqualValues(t, 42, off)
+	_, ok = readOffset([]byte(`{"type":"forward_send_ok"}`))
+	assert.False(t, ok)
+
+	key, msg, ok = readSend(forwardBody("q\"", json.RawMessage(`[1,"x"]`)))
+	assert.True(t, ok)
+	assert.Equal(t, "q\"", key)
+	assert.Equal(t, `[1,"x"]`, string(msg))
+}

@@ -71,22 +71,8 @@ func (s *server) learn(rs ...record) {
 	}
 }
 
-type commitReq struct {
-	Offsets map[string]int64 `json:"offsets"`
-}
-
-type listReq struct {
-	Keys []string `json:"keys"`
-}
-
-type listOK struct {
-	Type    string           `json:"type"`
-	Offsets map[string]int64 `json:"offsets"`
-}
-
-// register installs the client and replication handlers. The busiest
-// bodies (send, poll and their replies, pushes) are read and written by
-// hand, see wire.go; the others through encoding/json.
+// register installs the client and replication handlers. Their bodies are
+// read and written by hand, see wire.go.
 func (s *server) register() {
 	s.n.Handle("init", func(node.Message) error {
 		var peers []string
@@ -122,21 +108,21 @@ func (s *server) register() {
 	// what it polled, so a failed commit would turn a good poll into a
 	// skipped one. It is stored here and replicated like a message.
 	s.n.Handle("commit_offsets", func(msg node.Message) error {
-		req, err := node.Decode[commitReq](msg)
-		if err != nil {
-			return err
+		offsets, ok := readOffsets(msg.Body)
+		if !ok {
+			return node.Malformed(msg, nil)
 		}
-		for key, off := range req.Offsets {
+		for key, off := range offsets {
 			s.learn(record{Key: key, Offset: off, Commit: true})
 		}
-		return s.n.Reply(msg, node.MessageBody{Type: "commit_offsets_ok"})
+		return s.n.Reply(msg, json.RawMessage(`{"type":"commit_offsets_ok"}`))
 	})
 	s.n.Handle("list_committed_offsets", func(msg node.Message) error {
-		req, err := node.Decode[listReq](msg)
-		if err != nil {
-			return err
+		keys, ok := readKeys(msg.Body)
+		if !ok {
+			return node.Malformed(msg, nil)
 		}
-		return s.n.Reply(msg, listOK{Type: "list_committed_offsets_ok", Offsets: s.logs.committedOffsets(req.Keys)})
+		return s.n.Reply(msg, listOKBody(s.logs.committedOffsets(keys)))
 	})
 	// Peers expect no replies: a bad push is dropped.
 	s.n.Handle("replicate", func(msg node.Message) error {

@@ -8,10 +8,10 @@ package main
 // leader encoded once per follower and every follower decoded field by
 // field. The bodies that arrive in a handler are valid JSON already (the
 // node library checks every line), so they are read with jsonscan, which
-// skips values instead of decoding them. The client requests read here
-// (send, poll) are read as encoding/json would read them into a struct,
-// except that keys match exactly, as Maelstrom writes them (encoding/json
-// also takes "Key" for "key").
+// skips values instead of decoding them. Client requests are read as
+// encoding/json would read them into a struct, except that keys match
+// exactly, as Maelstrom writes them (encoding/json also takes "Key" for
+// "key").
 //
 // Pushes are our own message, so their form is ours to choose: a record
 // is an array, ["key", offset, msg] for a message, ["key", offset] for a
@@ -196,6 +196,50 @@ func readOffsets(body []byte) (offsets map[string]int64, ok bool) {
 		}
 	}
 	return offsets, true
+}
+
+// readKeys reads the "keys" array of a list_committed_offsets body (valid
+// JSON): a missing or null array gives none; ok is false when it is not
+// an array of strings.
+func readKeys(body []byte) (keys []string, ok bool) {
+	f, ok := jsonscan.Object(body)
+	if !ok {
+		return nil, false
+	}
+	for k, v, more := f.Next(); more; k, v, more = f.Next() {
+		if string(k) != "keys" || jsonscan.IsNull(v) {
+			continue
+		}
+		e, ok := jsonscan.Array(v)
+		if !ok {
+			return nil, false
+		}
+		keys = keys[:0]
+		for raw, more := e.Next(); more; raw, more = e.Next() {
+			key, ok := jsonscan.DecodeString(raw)
+			if !ok {
+				return nil, false
+			}
+			keys = append(keys, key)
+		}
+	}
+	return keys, true
+}
+
+// listOKBody is the body of a list_committed_offsets_ok.
+func listOKBody(offsets map[string]int64) json.RawMessage {
+	b := append(make([]byte, 0, 64+24*len(offsets)), `{"type":"list_committed_offsets_ok","offsets":{`...)
+	first := true
+	for key, off := range offsets {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendString(b, key)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, off, 10)
+	}
+	return append(b, '}', '}')
 }
 
 // readOffset reads the "offset" of a send_ok or forward_send_ok body.

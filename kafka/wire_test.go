@@ -97,3 +97,25 @@ func TestRequestsReadAsEncodingJSONWould(t *testing.T) {
 	assert.Equal(t, "q\"", key)
 	assert.Equal(t, `[1,"x"]`, string(msg))
 }
+
+func TestListCommittedOffsets(t *testing.T) {
+	keys, ok := readKeys([]byte(`{"type":"list_committed_offsets","keys":["a","b\u00e9"],"msg_id":1}`))
+	assert.True(t, ok)
+	assert.Equal(t, []string{"a", "b\u00e9"}, keys)
+	keys, ok = readKeys([]byte(`{"type":"list_committed_offsets"}`))
+	assert.True(t, ok)
+	assert.Empty(t, keys)
+	for _, bad := range []string{`{"keys":{}}`, `{"keys":["a",1]}`, `{"keys":"a"}`} {
+		_, ok := readKeys([]byte(bad))
+		assert.False(t, ok, bad)
+	}
+	var got struct {
+		Type    string           `json:"type"`
+		Offsets map[string]int64 `json:"offsets"`
+	}
+	body := listOKBody(map[string]int64{"a": 3, "b\"": 0})
+	require.NoError(t, json.Unmarshal(body, &got), "%s", body)
+	assert.Equal(t, "list_committed_offsets_ok", got.Type)
+	assert.Equal(t, map[string]int64{"a": 3, "b\"": 0}, got.Offsets)
+	assert.JSONEq(t, `{"type":"list_committed_offsets_ok","offsets":{}}`, string(listOKBody(nil)))
+}

@@ -44,11 +44,11 @@ func newLeaderMode(s *server) *leaderMode {
 		if !s.isHub() {
 			return node.NewRPCErrorf(node.TemporarilyUnavailable, "%s is not the leader", s.n.ID())
 		}
-		key, sent, ok := readSend(msg.Body)
-		if !ok || len(sent) == 0 {
+		key, value, ok := readSend(msg.Body)
+		if !ok || len(value) == 0 {
 			return node.Malformed(msg, nil)
 		}
-		return s.n.Reply(msg, sendOKBody("forward_send_ok", m.append(key, sent)))
+		return s.n.Reply(msg, sendOKBody("forward_send_ok", m.append(key, value)))
 	})
 	return m
 }
@@ -75,7 +75,7 @@ func (m *leaderMode) send(ctx context.Context, key string, msg json.RawMessage) 
 	if !ok {
 		return 0, node.NewRPCErrorf(node.Crash, "unreadable reply from the leader: %s", reply.Body)
 	}
-	// The message is the leader's at ok.Offset: storing it now (not
+	// The message is the leader's at off: storing it now (not
 	// streaming it: the leader has it) lets the sender's own next poll see
 	// it without waiting for a push. It is still a prefix of the leader's
 	// log, because the frontier hides it until every offset below is known.

@@ -267,7 +267,14 @@ func sendOKBody(typ string, offset int64) json.RawMessage {
 
 // pollOKBody is the body of a poll_ok holding spans.
 func pollOKBody(spans []span) json.RawMessage {
-	b := append(make([]byte, 0, 256), `{"type":"poll_ok","msgs":{`...)
+	size := 32 // sized up front: polls are the busiest reply
+	for _, r := range spans {
+		size += len(r.Key) + 8
+		for _, m := range r.Msgs {
+			size += len(m) + 24
+		}
+	}
+	b := append(make([]byte, 0, size), `{"type":"poll_ok","msgs":{`...)
 	for i, r := range spans {
 		if i > 0 {
 			b = append(b, ',')

@@ -1,15 +1,15 @@
 package main
 
-// Hand-written JSON for the node's two busiest messages: the pushes
-// between nodes (written once per record, read by every peer) and poll
-// replies. encoding/json spends most of its time on reflection here: a
-// poll reply is a map of slices of [offset, message] pairs of interface
-// type, and a push was a list of {"key", "offset", "msg"} objects that the
-// leader encoded once per follower and every follower decoded field by
-// field. The bodies that arrive in a handler are valid JSON already (the
-// node library checks every line), so they are read with jsonscan, which
-// skips values instead of decoding them. Client requests are read as
-// encoding/json would read them into a struct, except that keys match
+// Hand-written JSON for every body the node reads and writes (CAS mode's
+// lin-kv calls aside). encoding/json spent most of the node's time on
+// reflection: a poll reply was a map of slices of [offset, message] pairs
+// of interface type, and a push was a list of {"key", "offset", "msg"}
+// objects that the leader encoded once per follower and every follower
+// decoded field by field. The bodies that arrive in a handler are valid
+// JSON already (the node library checks every line), so they are read
+// with jsonscan, which skips values instead of decoding them, and bodies
+// are written with strconv's Append functions. Client requests are read
+// as encoding/json would read them into a struct, except that keys match
 // exactly, as Maelstrom writes them (encoding/json also takes "Key" for
 // "key").
 //

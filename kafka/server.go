@@ -71,39 +71,8 @@ func (s *server) learn(rs ...record) {
 	}
 }
 
-type sendReq struct {
-	Key string          `json:"key"`
-	Msg json.RawMessage `json:"msg"`
-}
-
-type sendOK struct {
-	Type   string `json:"type"`
-	Offset int64  `json:"offset"`
-}
-
-type pollReq struct {
-	Offsets map[string]int64 `json:"offsets"`
-}
-
-type pollOK struct {
-	Type string             `json:"type"`
-	Msgs map[string][]entry `json:"msgs"`
-}
-
-type commitReq struct {
-	Offsets map[string]int64 `json:"offsets"`
-}
-
-type listReq struct {
-	Keys []string `json:"keys"`
-}
-
-type listOK struct {
-	Type    string           `json:"type"`
-	Offsets map[string]int64 `json:"offsets"`
-}
-
-// register installs the client and replication handlers.
+// register installs the client and replication handlers. Their bodies are
+// read and written by hand, see wire.go.
 func (s *server) register() {
 	s.n.Handle("init", func(node.Message) error {
 		var peers []string
@@ -116,57 +85,54 @@ func (s *server) register() {
 		return nil
 	})
 	s.n.Handle("send", func(msg node.Message) error {
-		req, err := node.Decode[sendReq](msg)
-		if err != nil {
-			return err
-		}
-		if len(req.Msg) == 0 {
+		key, m, ok := readSend(msg.Body)
+		if !ok || len(m) == 0 {
 			return node.Malformed(msg, nil)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
 		defer cancel()
-		off, err := s.mode.send(ctx, req.Key, req.Msg)
+		off, err := s.mode.send(ctx, key, m)
 		if err != nil {
 			return err
 		}
-		return s.n.Reply(msg, sendOK{Type: "send_ok", Offset: off})
+		return s.n.Reply(msg, sendOKBody("send_ok", off))
 	})
 	s.n.Handle("poll", func(msg node.Message) error {
-		req, err := node.Decode[pollReq](msg)
-		if err != nil {
-			return err
+		offsets, ok := readOffsets(msg.Body)
+		if !ok {
+			return node.Malformed(msg, nil)
 		}
-		return s.n.Reply(msg, pollOK{Type: "poll_ok", Msgs: s.logs.poll(req.Offsets)})
+		return s.n.Reply(msg, pollOKBody(s.logs.poll(offsets)))
 	})
 	// A commit never fails: the workload's client has already moved past
 	// what it polled, so a failed commit would turn a good poll into a
 	// skipped one. It is stored here and replicated like a message.
 	s.n.Handle("commit_offsets", func(msg node.Message) error {
-		req, err := node.Decode[commitReq](msg)
-		if err != nil {
-			return err
+		offsets, ok := readOffsets(msg.Body)
+		if !ok {
+			return node.Malformed(msg, nil)
 		}
-		for key, off := range req.Offsets {
+		for key, off := range offsets {
 			s.learn(record{Key: key, Offset: off, Commit: true})
 		}
-		return s.n.Reply(msg, node.MessageBody{Type: "commit_offsets_ok"})
+		return s.n.Reply(msg, json.RawMessage(`{"type":"commit_offsets_ok"}`))
 	})
 	s.n.Handle("list_committed_offsets", func(msg node.Message) error {
-		req, err := node.Decode[listReq](msg)
-		if err != nil {
-			return err
+		keys, ok := readKeys(msg.Body)
+		if !ok {
+			return node.Malformed(msg, nil)
 		}
-		return s.n.Reply(msg, listOK{Type: "list_committed_offsets_ok", Offsets: s.logs.committedOffsets(req.Keys)})
+		return s.n.Reply(msg, listOKBody(s.logs.committedOffsets(keys)))
 	})
 	// Peers expect no replies: a bad push is dropped.
 	s.n.Handle("replicate", func(msg node.Message) error {
-		p, err := node.Decode[push](msg)
-		if err != nil {
+		p, records, ok := parsePush(msg.Body)
+		if !ok {
 			return nil
 		}
 		s.stream.receive(msg.Src, p, time.Now())
 		relay := s.isHub()
-		for _, r := range p.Records {
+		for _, r := range records {
 			if s.logs.apply(r) && relay {
 				s.stream.add(r)
 			}
@@ -186,7 +152,7 @@ func (s *server) replicate(ctx context.Context) {
 			return
 		case now := <-t.C:
 			for peer, p := range s.stream.tick(now) {
-				_ = s.n.Send(peer, p)
+				_ = s.n.Send(peer, p.body())
 			}
 		}
 	}

@@ -158,3 +158,40 @@ func TestSendBodyMatchesStdlib(t *testing.T) {
 		}
 	}
 }
+
+// TestSendRawBody: a raw body is checked and, when it holds a newline,
+// compacted onto one line; a valid object without one is written as it is;
+// anything else is refused.
+func TestSendRawBody(t *testing.T) {
+	for _, c := range []struct {
+		raw, want string
+		ok        bool
+	}{
+		{`{"type":"x","v":[1, 2]}`, `{"type":"x","v":[1, 2]}`, true},
+		{"{\"type\":\"x\",\n \"v\": [1,\n2]}", `{"type":"x","v":[1,2]}`, true},
+		{` {"type":"x"}`, `{"type":"x"}`, true},
+		{`{"type":"x"`, ``, false},
+		{`{"type":"x"}{}`, ``, false},
+		{`["type"]`, ``, false},
+	} {
+		var out bytes.Buffer
+		n := node.NewNodeIO(strings.NewReader(""), &out)
+		n.Init("n1", []string{"n1", "n2"})
+		err := n.Send("n2", json.RawMessage(c.raw))
+		if !c.ok {
+			if err == nil {
+				t.Errorf("%q: sent, want refused", c.raw)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", c.raw, err)
+		}
+		if err := n.Run(); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), `"body":`+c.want) || strings.Count(out.String(), "\n") != 1 {
+			t.Errorf("%q: wrote %q, want body %s on one line", c.raw, out.String(), c.want)
+		}
+	}
+}

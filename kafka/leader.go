@@ -37,6 +37,12 @@ type leaderMode struct {
 	*server
 }
 
+type forwardReq struct {
+	Type string          `json:"type"`
+	Key  string          `json:"key"`
+	Msg  json.RawMessage `json:"msg"`
+}
+
 // newLeaderMode registers the forwarding handler beside the server's.
 func newLeaderMode(s *server) *leaderMode {
 	m := &leaderMode{s}
@@ -44,11 +50,14 @@ func newLeaderMode(s *server) *leaderMode {
 		if !s.isHub() {
 			return node.NewRPCErrorf(node.TemporarilyUnavailable, "%s is not the leader", s.n.ID())
 		}
-		key, value, ok := readSend(msg.Body)
-		if !ok || len(value) == 0 {
+		req, err := node.Decode[forwardReq](msg)
+		if err != nil {
+			return err
+		}
+		if len(req.Msg) == 0 {
 			return node.Malformed(msg, nil)
 		}
-		return s.n.Reply(msg, sendOKBody("forward_send_ok", m.append(key, value)))
+		return s.n.Reply(msg, sendOK{Type: "forward_send_ok", Offset: m.append(req.Key, req.Msg)})
 	})
 	return m
 }
@@ -64,21 +73,21 @@ func (m *leaderMode) send(ctx context.Context, key string, msg json.RawMessage) 
 	if m.isHub() {
 		return m.append(key, msg), nil
 	}
-	reply, err := m.n.SyncRPC(ctx, m.hub(), forwardBody(key, msg))
+	reply, err := m.n.SyncRPC(ctx, m.hub(), forwardReq{Type: "forward_send", Key: key, Msg: msg})
 	if err != nil {
 		if node.IsDefiniteError(err) {
 			return 0, err // the leader refused it
 		}
 		return 0, node.NewRPCErrorf(node.Timeout, "send forwarded to leader %s: %v", m.hub(), err)
 	}
-	off, ok := readOffset(reply.Body)
-	if !ok {
-		return 0, node.NewRPCErrorf(node.Crash, "unreadable reply from the leader: %s", reply.Body)
+	ok, err := node.Decode[sendOK](reply)
+	if err != nil {
+		return 0, node.NewRPCErrorf(node.Crash, "unreadable reply from the leader: %v", err)
 	}
-	// The message is the leader's at off: storing it now (not
+	// The message is the leader's at ok.Offset: storing it now (not
 	// streaming it: the leader has it) lets the sender's own next poll see
 	// it without waiting for a push. It is still a prefix of the leader's
 	// log, because the frontier hides it until every offset below is known.
-	m.logs.apply(record{Key: key, Offset: off, Msg: msg})
-	return off, nil
+	m.logs.apply(record{Key: key, Offset: ok.Offset, Msg: msg})
+	return ok.Offset, nil
 }

@@ -71,8 +71,37 @@ func (s *server) learn(rs ...record) {
 	}
 }
 
-// register installs the client and replication handlers. Their bodies are
-// read and written by hand, see wire.go.
+type sendReq struct {
+	Key string          `json:"key"`
+	Msg json.RawMessage `json:"msg"`
+}
+
+type sendOK struct {
+	Type   string `json:"type"`
+	Offset int64  `json:"offset"`
+}
+
+type pollReq struct {
+	Offsets map[string]int64 `json:"offsets"`
+}
+
+type commitReq struct {
+	Offsets map[string]int64 `json:"offsets"`
+}
+
+type listReq struct {
+	Keys []string `json:"keys"`
+}
+
+type listOK struct {
+	Type    string           `json:"type"`
+	Offsets map[string]int64 `json:"offsets"`
+}
+
+// register installs the client and replication handlers. Requests and
+// small replies go through the node library's JSON; the two bodies that
+// carry the logs, poll_ok and the replication push, are written and read
+// by hand (wire.go).
 func (s *server) register() {
 	s.n.Handle("init", func(node.Message) error {
 		var peers []string
@@ -85,44 +114,47 @@ func (s *server) register() {
 		return nil
 	})
 	s.n.Handle("send", func(msg node.Message) error {
-		key, m, ok := readSend(msg.Body)
-		if !ok || len(m) == 0 {
+		req, err := node.Decode[sendReq](msg)
+		if err != nil {
+			return err
+		}
+		if len(req.Msg) == 0 {
 			return node.Malformed(msg, nil)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
 		defer cancel()
-		off, err := s.mode.send(ctx, key, m)
+		off, err := s.mode.send(ctx, req.Key, req.Msg)
 		if err != nil {
 			return err
 		}
-		return s.n.Reply(msg, sendOKBody("send_ok", off))
+		return s.n.Reply(msg, sendOK{Type: "send_ok", Offset: off})
 	})
 	s.n.Handle("poll", func(msg node.Message) error {
-		offsets, ok := readOffsets(msg.Body)
-		if !ok {
-			return node.Malformed(msg, nil)
+		req, err := node.Decode[pollReq](msg)
+		if err != nil {
+			return err
 		}
-		return s.n.Reply(msg, pollOKBody(s.logs.poll(offsets)))
+		return s.n.Reply(msg, pollOKBody(s.logs.poll(req.Offsets)))
 	})
 	// A commit never fails: the workload's client has already moved past
 	// what it polled, so a failed commit would turn a good poll into a
 	// skipped one. It is stored here and replicated like a message.
 	s.n.Handle("commit_offsets", func(msg node.Message) error {
-		offsets, ok := readOffsets(msg.Body)
-		if !ok {
-			return node.Malformed(msg, nil)
+		req, err := node.Decode[commitReq](msg)
+		if err != nil {
+			return err
 		}
-		for key, off := range offsets {
+		for key, off := range req.Offsets {
 			s.learn(record{Key: key, Offset: off, Commit: true})
 		}
-		return s.n.Reply(msg, json.RawMessage(`{"type":"commit_offsets_ok"}`))
+		return s.n.Reply(msg, node.MessageBody{Type: "commit_offsets_ok"})
 	})
 	s.n.Handle("list_committed_offsets", func(msg node.Message) error {
-		keys, ok := readKeys(msg.Body)
-		if !ok {
-			return node.Malformed(msg, nil)
+		req, err := node.Decode[listReq](msg)
+		if err != nil {
+			return err
 		}
-		return s.n.Reply(msg, listOKBody(s.logs.committedOffsets(keys)))
+		return s.n.Reply(msg, listOK{Type: "list_committed_offsets_ok", Offsets: s.logs.committedOffsets(req.Keys)})
 	})
 	// Peers expect no replies: a bad push is dropped.
 	s.n.Handle("replicate", func(msg node.Message) error {

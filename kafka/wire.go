@@ -1,24 +1,21 @@
 package main
 
-// Hand-written JSON for every body the node reads and writes (CAS mode's
-// lin-kv calls aside). encoding/json spent most of the node's time on
-// reflection: a poll reply was a map of slices of [offset, message] pairs
-// of interface type, and a push was a list of {"key", "offset", "msg"}
-// objects that the leader encoded once per follower and every follower
-// decoded field by field. The bodies that arrive in a handler are valid
-// JSON already (the node library checks every line), so they are read
-// with jsonscan, which skips values instead of decoding them, and bodies
-// are written with strconv's Append functions. Client requests are read
-// as encoding/json would read them into a struct, except that keys match
-// exactly, as Maelstrom writes them (encoding/json also takes "Key" for
-// "key").
+// Hand-written JSON for the two bodies that carry the logs: the poll_ok
+// reply and the replication push. Through encoding/json they were most of
+// the node's time: a poll reply was a map of slices of [offset, message]
+// pairs of interface type, encoded by reflection, and a push was a list of
+// {"key", "offset", "msg"} objects that the leader encoded once per
+// follower and every follower decoded field by field. Here a push's
+// records are encoded once, when they are added to the stream, and shared
+// by every peer's push; a received push is read with jsonscan, which skips
+// values instead of decoding them (the node library has checked that the
+// line is valid JSON). Everything else goes through the node library.
 //
 // Pushes are our own message, so their form is ours to choose: a record
 // is an array, ["key", offset, msg] for a message, ["key", offset] for a
 // committed offset, and ["key", offset, msg, "send_id"] for a message
-// whose send id matters (CAS mode). Client-facing bodies keep Maelstrom's
-// kafka schema (src/maelstrom/workload/kafka.clj): poll_ok is
-// {"msgs": {key: [[offset, msg], ...]}}.
+// whose send id matters (CAS mode). poll_ok keeps Maelstrom's kafka schema
+// (src/maelstrom/workload/kafka.clj): {"msgs": {key: [[offset, msg], ...]}}.
 
 import (
 	"encoding/json"
@@ -135,134 +132,6 @@ func parsePush(body []byte) (p push, rs []record, ok bool) {
 		return push{}, nil, false
 	}
 	return push{From: int(from), Upto: int(upto), Ack: int(ack)}, rs, true
-}
-
-// readSend reads the key and msg of a send or forward_send body (valid
-// JSON), as encoding/json would into a struct: a missing or null key is
-// "", a missing msg is empty (the handler refuses it); ok is false when
-// the key is not a string. msg is a copy: the log keeps it, and need not
-// keep the whole body.
-func readSend(body []byte) (key string, msg json.RawMessage, ok bool) {
-	f, ok := jsonscan.Object(body)
-	if !ok {
-		return "", nil, false
-	}
-	for k, v, more := f.Next(); ok && more; k, v, more = f.Next() {
-		switch string(k) {
-		case "key":
-			if !jsonscan.IsNull(v) {
-				key, ok = jsonscan.DecodeString(v)
-			}
-		case "msg":
-			msg = append(json.RawMessage(nil), v...)
-		}
-	}
-	return key, msg, ok
-}
-
-// forwardBody is the body of a forward_send: a follower's send.
-func forwardBody(key string, msg json.RawMessage) json.RawMessage {
-	b := append(make([]byte, 0, 48+len(key)+len(msg)), `{"type":"forward_send","key":`...)
-	b = appendString(b, key)
-	b = append(b, `,"msg":`...)
-	b = append(b, msg...)
-	return append(b, '}')
-}
-
-// readOffsets reads the "offsets" object of a poll or commit_offsets body
-// (valid JSON) into a map, as encoding/json would: a missing or null
-// object gives an empty map; ok is false when it is not an object of
-// integers.
-func readOffsets(body []byte) (offsets map[string]int64, ok bool) {
-	f, ok := jsonscan.Object(body)
-	if !ok {
-		return nil, false
-	}
-	offsets = map[string]int64{}
-	for k, v, more := f.Next(); more; k, v, more = f.Next() {
-		if string(k) != "offsets" || jsonscan.IsNull(v) {
-			continue
-		}
-		o, ok := jsonscan.Object(v)
-		if !ok {
-			return nil, false
-		}
-		for key, raw, more := o.Next(); more; key, raw, more = o.Next() {
-			off, ok := jsonscan.Int(raw)
-			if !ok {
-				return nil, false
-			}
-			offsets[string(key)] = off
-		}
-	}
-	return offsets, true
-}
-
-// readKeys reads the "keys" array of a list_committed_offsets body (valid
-// JSON): a missing or null array gives none; ok is false when it is not
-// an array of strings.
-func readKeys(body []byte) (keys []string, ok bool) {
-	f, ok := jsonscan.Object(body)
-	if !ok {
-		return nil, false
-	}
-	for k, v, more := f.Next(); more; k, v, more = f.Next() {
-		if string(k) != "keys" || jsonscan.IsNull(v) {
-			continue
-		}
-		e, ok := jsonscan.Array(v)
-		if !ok {
-			return nil, false
-		}
-		keys = keys[:0]
-		for raw, more := e.Next(); more; raw, more = e.Next() {
-			key, ok := jsonscan.DecodeString(raw)
-			if !ok {
-				return nil, false
-			}
-			keys = append(keys, key)
-		}
-	}
-	return keys, true
-}
-
-// listOKBody is the body of a list_committed_offsets_ok.
-func listOKBody(offsets map[string]int64) json.RawMessage {
-	b := append(make([]byte, 0, 64+24*len(offsets)), `{"type":"list_committed_offsets_ok","offsets":{`...)
-	first := true
-	for key, off := range offsets {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendString(b, key)
-		b = append(b, ':')
-		b = strconv.AppendInt(b, off, 10)
-	}
-	return append(b, '}', '}')
-}
-
-// readOffset reads the "offset" of a send_ok or forward_send_ok body.
-func readOffset(body []byte) (offset int64, ok bool) {
-	f, isObject := jsonscan.Object(body)
-	if !isObject {
-		return 0, false
-	}
-	for k, v, more := f.Next(); more; k, v, more = f.Next() {
-		if string(k) == "offset" {
-			offset, ok = jsonscan.Int(v)
-		}
-	}
-	return offset, ok
-}
-
-// sendOKBody is the body of a send_ok or forward_send_ok.
-func sendOKBody(typ string, offset int64) json.RawMessage {
-	b := append(make([]byte, 0, 48), `{"type":`...)
-	b = appendString(b, typ)
-	b = append(b, `,"offset":`...)
-	b = strconv.AppendInt(b, offset, 10)
-	return append(b, '}')
 }
 
 // pollOKBody is the body of a poll_ok holding spans.

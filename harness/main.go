@@ -23,6 +23,7 @@ import (
 	"glomers/harness/cli/testflags"
 	"glomers/harness/process"
 	"glomers/harness/registry"
+	"glomers/harness/report/plot"
 	"glomers/harness/run"
 )
 
@@ -115,14 +116,18 @@ func testCmd(args []string, stdout, stderr io.Writer) int {
 	signals := handleSignals(cancel, &procs, stderr, os.Exit, interruptGrace)
 	defer signals.stop()
 	fmt.Fprintf(stdout, "Running %s with %d nodes (%s), seed %d\n", cfg.Workload, len(cfg.NodeIDs), cfg.Bin, cfg.Seed)
+	// The perf plots' data is folded in the shared analyses' pass over
+	// the history rather than in a pass of its own.
+	perf := plot.NewPerfFold()
 	out, err := run.Run(ctx, cfg, run.Env{
 		Workloads:    registry.Get,
 		Services:     startServices,
 		Log:          stdout,
 		Processes:    &procs,
 		NodesStopped: signals.settled,
+		Fold:         perf.Add,
 	})
-	return finish(out, err, stdout, stderr)
+	return finish(out, err, perf, stdout, stderr)
 }
 
 func isTerminal(f *os.File) bool {

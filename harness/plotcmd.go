@@ -239,10 +239,11 @@ func SweepPoints(rows []map[string]string, series string) ([]plot.SweepPoint, st
 	return pts, title
 }
 
-// writeExtras draws a finished test's plots and index.html; failing to
-// only earns a warning, as the verdict does not depend on them.
-func writeExtras(dir string, stderr io.Writer) {
-	if err := pages.WriteExtras(dir); err != nil {
+// writeExtras draws a finished test's plots and index.html, from perf
+// when the caller has folded it already (nil: from history.jsonl);
+// failing to only earns a warning, as the verdict does not depend on them.
+func writeExtras(dir string, perf *plot.Perf, stderr io.Writer) {
+	if err := pages.WriteExtrasWith(dir, pages.Options{Perf: perf}); err != nil {
 		fmt.Fprintln(stderr, "harness test: warning: the report pages are incomplete:", err)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"path/filepath"
@@ -9,6 +10,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"glomers/harness/check"
+	"glomers/harness/history"
+	"glomers/harness/report"
+	"glomers/internal/testbin"
 )
 
 // The store directories under harness/report/pages/testdata serve here too.
@@ -162,4 +168,46 @@ func TestReportCommand(t *testing.T) {
 	assert.Contains(t, errOut, "no message was sent from 100.000 s to the end")
 	code, _, _ = runCLI("report", "--from", "3", "--to", "1", dir)
 	assert.Equal(t, 2, code, "a window that ends before it starts")
+}
+
+// harness test draws its pages from the perf data it folds in the
+// report's pass over the history; `harness report` redraws them from the
+// stored files. Both give the same files, for a workload whose history is
+// kept in memory (echo) and one read back from the store (kafka), with
+// nemesis intervals on the plots.
+func TestTestPagesMatchRedrawnPages(t *testing.T) {
+	for _, w := range []struct{ workload, bin string }{{"echo", "./echo"}, {"kafka", "./kafka"}} {
+		t.Run(w.workload, func(t *testing.T) {
+			bin := testbin.Build(t, w.bin)
+			store := t.TempDir()
+			code, out, errOut := runCLI("test", "-w", w.workload, "--bin", bin, "--node-count", "2", "--time-limit", "2",
+				"--rate", "50", "--nemesis", "partition", "--nemesis-interval", "0.5", "--store", store)
+			require.Equal(t, 0, code, "%s\n%s", out, errOut)
+			dir, err := filepath.EvalSymlinks(filepath.Join(store, "latest"))
+			require.NoError(t, err)
+			files := []string{"latency-raw.png", "latency-quantiles.png", "rate.png", "index.html"}
+			first := map[string][]byte{}
+			for _, f := range files {
+				b, err := os.ReadFile(filepath.Join(dir, f))
+				require.NoError(t, err)
+				first[f] = b
+			}
+			// The shared analyses in results.json (folded in the kafka
+			// checker's pass) are what a pass of their own finds.
+			res, err := report.ReadFile(dir)
+			require.NoError(t, err)
+			parts, err := report.Analyse(history.File(filepath.Join(dir, "history.jsonl")), check.AvailabilityTarget{}, nil)
+			require.NoError(t, err)
+			assert.Equal(t, parts.Stats, res.Stats)
+			assert.Equal(t, parts.Perf, res.Perf)
+
+			code, _, errOut = runCLI("report", dir)
+			require.Equal(t, 0, code, errOut)
+			for _, f := range files {
+				b, err := os.ReadFile(filepath.Join(dir, f))
+				require.NoError(t, err)
+				assert.True(t, bytes.Equal(first[f], b), "%s differs once redrawn from the store", f)
+			}
+		})
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"glomers/harness/netsim"
 	"glomers/harness/registry"
 	"glomers/harness/report"
+	"glomers/harness/report/plot"
 	"glomers/harness/run"
 	"glomers/harness/service"
 )
@@ -17,7 +18,9 @@ func startServices(net *netsim.Network, seed uint64) run.Stopper { return servic
 
 // finish writes results.json into the store, prints the summary and the
 // closing line, and returns the exit status.
-func finish(out *run.Outcome, err error, stdout, stderr io.Writer) int {
+// perf is the fold run.Run was given as Env.Fold (nil: none): the perf
+// plots' data, folded in the shared analyses' pass over the history.
+func finish(out *run.Outcome, err error, perf *plot.PerfFold, stdout, stderr io.Writer) int {
 	if err != nil && (out == nil || out.StoreDir == "") {
 		// Nothing ran: bad options, or no store directory.
 		fmt.Fprintln(stderr, "harness test:", err)
@@ -27,7 +30,12 @@ func finish(out *run.Outcome, err error, stdout, stderr io.Writer) int {
 	if werr := report.WriteFile(out.StoreDir, res); werr != nil {
 		fmt.Fprintln(stderr, "harness test: writing results:", werr)
 	}
-	writeExtras(out.StoreDir, stderr)
+	var folded *plot.Perf
+	if perf != nil && res.Perf != nil { // the shared pass ran to the end
+		p := perf.Result()
+		folded = &p
+	}
+	writeExtras(out.StoreDir, folded, stderr)
 	if err != nil {
 		// The test did not run to the end: say why, show what the nodes
 		// left behind, and give no analysis.

@@ -26,11 +26,16 @@ func (qs Quantiles) Get(q float64) float64 { return qs[QuantileKey(q)] }
 // value at index min(n-1, floor(n*q)) of the sorted values. It returns nil
 // for no values. values is not modified.
 func QuantilesOf(qs []float64, values []float64) Quantiles {
-	if len(values) == 0 {
-		return nil
-	}
 	sorted := append([]float64(nil), values...)
 	sort.Float64s(sorted)
+	return quantilesOfSorted(qs, sorted)
+}
+
+// quantilesOfSorted is QuantilesOf of values already sorted.
+func quantilesOfSorted(qs []float64, sorted []float64) Quantiles {
+	if len(sorted) == 0 {
+		return nil
+	}
 	n := len(sorted)
 	out := make(Quantiles, len(qs))
 	for _, q := range qs {
@@ -105,20 +110,35 @@ type openOp struct {
 	final bool
 }
 
-// summaryOf is the count and quantiles of the latencies in lists.
+// summaryOf is the count and quantiles of the latencies in lists, each
+// sorted. Several lists are merged, not sorted again: Result sorts each
+// latency once, not once per grouping it belongs to.
 func summaryOf(qs []float64, lists ...[]float64) LatencySummary {
 	n := 0
 	for _, l := range lists {
 		n += len(l)
 	}
 	if len(lists) == 1 {
-		return LatencySummary{Count: n, Quantiles: QuantilesOf(qs, lists[0])}
+		return LatencySummary{Count: n, Quantiles: quantilesOfSorted(qs, lists[0])}
 	}
-	all := make([]float64, 0, n)
+	var all []float64
 	for _, l := range lists {
-		all = append(all, l...)
+		all = mergeSorted(all, l)
 	}
-	return LatencySummary{Count: n, Quantiles: QuantilesOf(qs, all)}
+	return LatencySummary{Count: n, Quantiles: quantilesOfSorted(qs, all)}
+}
+
+// mergeSorted returns the sorted union (with repeats) of two sorted lists.
+func mergeSorted(a, b []float64) []float64 {
+	out := make([]float64, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if b[0] < a[0] {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 // NewLatencyFold starts a Latency fold with quantiles qs (nil: the
@@ -176,6 +196,7 @@ func (f *LatencyFold) Result() LatencyResult {
 		out := LatencyGroup{ByType: map[string]LatencySummary{}}
 		var lists [][]float64
 		for t, l := range g {
+			sort.Float64s(l)
 			out.ByType[t] = summaryOf(f.qs, l)
 			lists = append(lists, l)
 			byType[t] = append(byType[t], l)

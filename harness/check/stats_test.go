@@ -2,6 +2,7 @@ package check
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,6 +85,37 @@ func TestQuantilesOf(t *testing.T) {
 	assert.Equal(t, 6.0, q.Get(0.5))
 	assert.Equal(t, 10.0, vals[0], "input left unsorted")
 	assert.Equal(t, Quantiles{"0": 7, "0.5": 7, "1": 7}, QuantilesOf([]float64{0, 0.5, 1}, []float64{7}))
+}
+
+// Every grouping's quantiles are QuantilesOf its latencies, however the
+// fold sorts and merges them, with latencies out of order and repeated,
+// and after more ops are added to a fold already summed up.
+func TestLatencyGroupsAreQuantilesOfTheirLatencies(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	f := NewLatencyFold(nil)
+	byF, byType := map[string][]float64{}, map[string][]float64{}
+	var all []float64
+	fs, types := []string{"read", "write", "cas"}, []history.Type{history.OK, history.Fail, history.Info}
+	for round := range 2 {
+		for i := range 3000 {
+			fn, typ := fs[rng.IntN(len(fs))], types[rng.IntN(len(types))]
+			start := int64(round*1e12 + i*1e6)
+			lat := int64(rng.IntN(50)) * 1e5 // many repeats
+			f.Add(&history.Op{Time: start, Type: history.Invoke, Process: 0, F: fn})
+			f.Add(&history.Op{Time: start + lat, Type: typ, Process: 0, F: fn})
+			ms := float64(lat) / 1e6
+			byF[fn], byType[string(typ)], all = append(byF[fn], ms), append(byType[string(typ)], ms), append(all, ms)
+		}
+		r := f.Result()
+		assert.Equal(t, QuantilesOf(DefaultQuantiles, all), r.Quantiles)
+		for fn, l := range byF {
+			assert.Equal(t, QuantilesOf(DefaultQuantiles, l), r.ByF[fn].Quantiles, fn)
+			assert.Equal(t, len(l), r.ByF[fn].Count)
+		}
+		for typ, l := range byType {
+			assert.Equal(t, QuantilesOf(DefaultQuantiles, l), r.ByType[typ].Quantiles, typ)
+		}
+	}
 }
 
 func TestLatency(t *testing.T) {

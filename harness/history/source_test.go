@@ -106,3 +106,61 @@ func TestUnusualLinesDecodeAsEncodingJSON(t *testing.T) {
 	_, err = ReadJSONLines(strings.NewReader(`{"index":1,`))
 	assert.Error(t, err)
 }
+
+// WrittenFile reads what a Writer wrote as File does, in every mode, and
+// lines in any other layout (read by File's path) too.
+func TestWrittenFileReadsAsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.jsonl")
+	var b bytes.Buffer
+	require.NoError(t, WriteJSONLines(&b, sampleOps()))
+	for _, line := range []string{
+		`{"INDEX":3,"type":"ok","process":1,"f":"x","value":[1]}`,
+		`{"index":7,"time":1,"type":"o\u006b","process":1,"f":"x","value":{"a":"]\"}"},"node":"n1"}`,
+		`{"index":8, "time":2,"type":"ok","process":1,"f":"x","value":null}`,
+		`{"index":9,"time":3,"type":"info","process":1,"f":"x","value":"a\\","error":[1,"\\\""],"final?":true,"node":"n\"1"}`,
+		`{"index":10,"time":4,"type":"ok","process":-1,"f":"x","value":[[[]],{}],"error":null,"client":"c1"}`,
+		`{"index":11,"time":5,"type":"ok","process":2,"f":"x","value":1.5,"final?":false}`,
+		`{"index":12,"time":5,"type":"ok","process":2,"f":"x","value":1 }`,
+		`{"index":14,"time":5,"type":"ok","process":2,"f":"x","value":[1]}}`,
+		"{\"index\":15,\"time\":5,\"type\":\"ok\",\"process\":2,\"f\":\"x\",\"value\":1\t}",
+		`{"index":13,"time":5,"type":"ok","process":2,"f":"x","value":[1,2],"node":"n1","client":"c2"}  `,
+	} {
+		b.WriteString(line + "\n")
+	}
+	require.NoError(t, os.WriteFile(path, b.Bytes(), 0o644))
+
+	for _, values := range []bool{false, true} {
+		var want, got History
+		require.NoError(t, File(path).Scan(values, func(o *Op) error { want = append(want, *o); return nil }))
+		require.NoError(t, WrittenFile(path).Scan(values, func(o *Op) error { got = append(got, *o); return nil }))
+		assert.Equal(t, want, got, "values %v", values)
+	}
+	type rawOp struct {
+		Op
+		raw string
+	}
+	var want, got []rawOp
+	require.NoError(t, File(path).ScanRaw(func(o *Op, v []byte) error { want = append(want, rawOp{*o, string(v)}); return nil }))
+	require.NoError(t, WrittenFile(path).ScanRaw(func(o *Op, v []byte) error { got = append(got, rawOp{*o, string(v)}); return nil }))
+	assert.Equal(t, want, got)
+	assert.Len(t, got, len(sampleOps())+10)
+}
+
+// A line cut short, or not JSON, is an error from WrittenFile as from
+// File, whatever was asked of it.
+func TestWrittenFileRejectsBrokenLines(t *testing.T) {
+	for _, line := range []string{
+		`{"index":1,"time":1,"type":"ok","process":1,"f":"x","value":[1,2`,
+		`{"index":1,"time":1,"type":"ok","process":1,"f":"x","value":"ab`,
+		`{"index":1,"time":1,"type":"ok","process":1,"f":"x","value":[1]`,
+		`{"index":012,"time":5,"type":"ok","process":2,"f":"x","value":1}`,
+		`{"index":1,"time":1,"type":"ok","process":1,"f":"x"`,
+		`not json`,
+	} {
+		path := filepath.Join(t.TempDir(), "history.jsonl")
+		require.NoError(t, os.WriteFile(path, []byte(line+"\n"), 0o644))
+		assert.Error(t, WrittenFile(path).Scan(false, func(*Op) error { return nil }), line)
+		assert.Error(t, WrittenFile(path).ScanRaw(func(*Op, []byte) error { return nil }), line)
+		assert.Error(t, File(path).Scan(false, func(*Op) error { return nil }), line)
+	}
+}

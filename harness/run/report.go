@@ -2,6 +2,7 @@ package run
 
 import (
 	"glomers/harness/check"
+	"glomers/harness/history"
 	"glomers/harness/report"
 )
 
@@ -10,7 +11,10 @@ import (
 // same path `harness check` takes: perf, stats, availability, net) plus
 // the workload's and our report on the node processes. err is the
 // runner's error, if any: a test that could not start or finish has an
-// unknown verdict at best.
+// unknown verdict at best. The shared analyses come from the workload
+// checker's last pass when it carried them (Run), or else from a pass of
+// their own here (made once per Outcome), which also hands Env.Fold every
+// op.
 func Report(out *Outcome, err error) *report.Results {
 	parts := report.Parts{Test: testSummary(out)}
 	if out != nil {
@@ -32,9 +36,22 @@ func Report(out *Outcome, err error) *report.Results {
 	if aerr != nil {
 		parts.Error = aerr.Error()
 	}
-	shared, serr := report.Analyse(out.Source, target, &out.Net)
-	if serr != nil {
-		parts.Error = serr.Error()
+	if out.shared == nil {
+		var also []func(o *history.Op, value []byte) error
+		if out.fold != nil {
+			also = append(also, out.fold)
+		}
+		// Kept, so that Env.Fold sees the history once however often
+		// Report is called.
+		f, serr := report.FoldShared(out.Source, also...)
+		if serr != nil {
+			parts.Error = serr.Error()
+		}
+		out.shared = f
+	}
+	var shared report.Parts
+	if out.shared != nil {
+		shared = out.shared.Parts(target, &out.Net)
 	}
 	parts.Stats, parts.Availability, parts.Perf, parts.Net = shared.Stats, shared.Availability, shared.Perf, shared.Net
 	parts.Workload = out.Workload

@@ -18,6 +18,7 @@ import (
 	"glomers/harness/history"
 	"glomers/harness/netsim"
 	"glomers/harness/process"
+	"glomers/harness/report"
 	"glomers/harness/workload"
 	"glomers/internal/atomicfile"
 )
@@ -43,6 +44,11 @@ type Outcome struct {
 	// HarnessCPU is the CPU time the harness process itself used during
 	// the test (user + system), nodes excluded.
 	HarnessCPU time.Duration
+
+	// fold is Env.Fold; shared holds the shared analyses when they were
+	// folded in the workload checker's last pass (see Report).
+	fold   func(o *history.Op, value []byte) error
+	shared *report.SharedFold
 }
 
 // Ops returns the whole history: History, or the store's history.jsonl
@@ -84,6 +90,12 @@ type Env struct {
 	// before the history is written: a signal handler's grace period for
 	// hung nodes can end there.
 	NodesStopped func()
+	// Fold, if set, is handed every op of the history once, in the pass
+	// of the analyses every test shares (Report's, or the workload
+	// checker's last when it can carry them: workload.PassSharer), with
+	// the op's value as report.SharedFold.Add describes. harness test
+	// folds its perf plots' data there.
+	Fold func(o *history.Op, value []byte) error
 }
 
 // Run executes one test. ctx ending (Ctrl-C) cuts the test short but still
@@ -169,7 +181,7 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 		seeds: seeds,
 		dir:   dir,
 	}
-	out := &Outcome{Config: cfg, StoreDir: dir, Started: start}
+	out := &Outcome{Config: cfg, StoreDir: dir, Started: start, fold: env.Fold}
 	runErr := t.run(ctx)
 	out.Nodes = t.stopNodes()
 	if t.services != nil {
@@ -185,7 +197,7 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 	out.History = t.rec.history()
 	out.Source = out.History
 	if streamed != nil {
-		out.Source = history.File(historyPath)
+		out.Source = history.WrittenFile(historyPath) // ours: not validated line by line
 	}
 	out.Interrupted = ctx.Err() != nil
 	if err := closeHistory(t.rec, historyFile, historyPath); err != nil && runErr == nil {
@@ -202,7 +214,7 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 		return out, nil // the user asked to stop: no analysis
 	}
 	if streamed != nil {
-		res, err := streamed.CheckSource(out.Source)
+		res, err := checkStreamed(streamed, out)
 		if err != nil {
 			return out, fmt.Errorf("checking %s: %w", historyPath, err)
 		}
@@ -216,6 +228,26 @@ func Run(ctx context.Context, cfg Config, env Env) (*Outcome, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkStreamed runs a SourceChecker on the stored history, carrying the
+// shared analyses (and Env.Fold) in its last pass when it can, so that
+// Report need not read the history again.
+func checkStreamed(c workload.SourceChecker, out *Outcome) (check.Result, error) {
+	sharer, ok := c.(workload.PassSharer)
+	if !ok {
+		return c.CheckSource(out.Source)
+	}
+	var also []func(o *history.Op, value []byte) error
+	if out.fold != nil {
+		also = append(also, out.fold)
+	}
+	shared := report.NewSharedFold(also...)
+	res, err := sharer.CheckSourceSharing(out.Source, shared.Add)
+	if err == nil {
+		out.shared = shared
+	}
+	return res, err
 }
 
 type test struct {

@@ -1,6 +1,7 @@
 package run_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,7 +12,11 @@ import (
 
 	"glomers/harness/check"
 	"glomers/harness/history"
+	"glomers/harness/netsim"
+	"glomers/harness/registry"
+	"glomers/harness/report"
 	"glomers/harness/run"
+	"glomers/harness/service"
 	"glomers/internal/harnesstest"
 	"glomers/internal/testbin"
 )
@@ -184,4 +189,41 @@ exec cat >/dev/null`)
 	_, _, err := harnesstest.Run(t, cfg)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `n0 sent messages with src "n9" instead of its own id "n0"`)
+}
+
+// Env.Fold sees every op of the history once, in the shared analyses'
+// pass: the kafka checker's second pass (the history read from the
+// store), or Report's own (echo, the history in memory), however often
+// Report is called; and Report's analyses are the same either way.
+func TestEnvFoldSeesTheHistoryOnce(t *testing.T) {
+	for _, w := range []struct{ workload, bin string }{{"echo", "./echo"}, {"kafka", "./kafka"}} {
+		t.Run(w.workload, func(t *testing.T) {
+			cfg := harnesstest.Config(w.workload, testbin.Build(t, w.bin))
+			cfg.Store = t.TempDir()
+			var seen []int
+			out, err := run.Run(context.Background(), cfg, run.Env{
+				Workloads: registry.Get,
+				Services:  func(net *netsim.Network, seed uint64) run.Stopper { return service.Start(net, seed) },
+				Fold: func(o *history.Op, _ []byte) error {
+					seen = append(seen, o.Index)
+					return nil
+				},
+			})
+			require.NoError(t, err)
+			first := run.Report(out, nil)
+			second := run.Report(out, nil)
+			assert.Equal(t, check.Valid, first.Valid)
+			ops, err := out.Ops()
+			require.NoError(t, err)
+			require.Len(t, seen, len(ops))
+			for i := range seen {
+				require.Equal(t, i, seen[i], "in order, once each")
+			}
+			assert.Equal(t, first.Stats, second.Stats)
+			alone, err := report.Analyse(out.Source, check.AvailabilityTarget{}, nil)
+			require.NoError(t, err)
+			assert.Equal(t, alone.Stats, first.Stats)
+			assert.Equal(t, alone.Perf, first.Perf)
+		})
+	}
 }

@@ -129,6 +129,18 @@ type SourceChecker interface {
 	CheckSource(src history.Source) (check.Result, error)
 }
 
+// PassSharer is a SourceChecker whose last pass over the history can
+// carry another fold: the runner folds the analyses every test shares
+// (report.SharedFold) in it, so a stored history is read once less.
+// CheckSourceSharing is CheckSource that also hands also every op of
+// that pass, in order, nemesis ops included: with its value as stored
+// JSON when src is a history.RawSource (o.Value nil), nil otherwise
+// (o.Value holds it). An error from also ends the check with it.
+type PassSharer interface {
+	SourceChecker
+	CheckSourceSharing(src history.Source, also func(o *history.Op, value []byte) error) (check.Result, error)
+}
+
 // Visualizer is a checker result that can draw pictures of what it found
 // (lin-kv's porcupine pages); the runner calls it with the store directory
 // before results.json is written, so the result can name the files.

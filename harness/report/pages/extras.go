@@ -41,6 +41,10 @@ type Options struct {
 	// Window is the stretch of the test messages.svg covers (zero: from
 	// the start), so that the messages around an anomaly can be seen.
 	Window plot.Window
+	// Perf is the perf plots' data when the caller has it already (harness
+	// test folds it in the report's pass over the history, see
+	// plot.PerfFold); nil: it is read from history.jsonl.
+	Perf *plot.Perf
 }
 
 // MaxWindowMessages caps messages.svg when a window is chosen: enough for
@@ -70,7 +74,8 @@ func WriteExtrasWith(dir string, opts Options) error {
 		}
 	}
 
-	if perf, err := plot.PerfOf(history.File(filepath.Join(dir, "history.jsonl"))); err != nil {
+	perf, err := perfOf(dir, opts.Perf)
+	if err != nil {
 		errs = append(errs, err)
 	} else {
 		page.Nemesis = perf.Nemesis
@@ -110,6 +115,13 @@ func WriteExtrasWith(dir string, opts Options) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+func perfOf(dir string, known *plot.Perf) (plot.Perf, error) {
+	if known != nil {
+		return *known, nil
+	}
+	return plot.PerfOf(history.File(filepath.Join(dir, "history.jsonl")))
 }
 
 func writeFile(path string, write func(*os.File) error) error {

@@ -124,52 +124,95 @@ func FromOps(ops []Op) Perf {
 // keeping one Point per completed operation rather than every op: a 120 s
 // kafka run has 2.4 million ops.
 func PerfOf(src history.Source) (Perf, error) {
-	f := newPerfFold()
-	names := map[string]string{} // shares the few distinct f and type strings
-	intern := func(s string) string {
-		if v, ok := names[s]; ok {
-			return v
-		}
-		names[s] = s
-		return s
-	}
-	add := func(o *history.Op, raw []byte) error {
-		op := Op{Time: o.Time, Type: intern(string(o.Type)), Process: o.Process, F: intern(o.F), Final: o.Final}
-		if o.Process == history.NemesisProcess {
-			if raw == nil {
-				b, err := json.Marshal(o.Value)
-				if err != nil {
-					return err
-				}
-				raw = b
-			}
-			op.Value = append(json.RawMessage(nil), raw...)
-		}
-		f.add(op)
-		return nil
-	}
+	f := NewPerfFold()
 	var err error
 	if rs, ok := src.(history.RawSource); ok {
-		err = rs.ScanRaw(add)
+		err = rs.ScanRaw(f.Add)
 	} else {
-		err = src.Scan(true, func(o *history.Op) error { return add(o, nil) })
+		err = src.Scan(true, func(o *history.Op) error { return f.Add(o, nil) })
 	}
 	if err != nil {
 		return Perf{}, err
 	}
-	return f.result(), nil
+	return f.Result(), nil
 }
 
-// perfFold builds a Perf op by op.
+// PerfFold is PerfOf's fold, for a caller that reads the history for
+// other reasons too and feeds it the ops of that one pass: harness test
+// folds the perf plots' data in the shared analyses' scan
+// (report.Analyse), so the stored history is not read once more for them.
+type PerfFold struct {
+	f     *perfFold
+	names map[string]string // shares the few distinct f and type strings
+}
+
+// NewPerfFold starts an empty fold.
+func NewPerfFold() *PerfFold {
+	return &PerfFold{f: newPerfFold(), names: map[string]string{}}
+}
+
+func (p *PerfFold) intern(s string) string {
+	if v, ok := p.names[s]; ok {
+		return v
+	}
+	p.names[s] = s
+	return s
+}
+
+// Add takes the history's next op. value is the op's value as stored
+// JSON (history.RawSource); when nil, o.Value is used.
+func (p *PerfFold) Add(o *history.Op, value []byte) error {
+	op := Op{Time: o.Time, Type: p.intern(string(o.Type)), Process: o.Process, F: p.intern(o.F), Final: o.Final}
+	if o.Process == history.NemesisProcess {
+		if value == nil {
+			b, err := json.Marshal(o.Value)
+			if err != nil {
+				return err
+			}
+			value = b
+		}
+		op.Value = append(json.RawMessage(nil), value...)
+	}
+	p.f.add(op)
+	return nil
+}
+
+// Result is the Perf of the ops added so far.
+func (p *PerfFold) Result() Perf { return p.f.result() }
+
+// perfFold builds a Perf op by op. It keeps each completed operation as
+// a compactPoint (24 bytes, not a Point's 56) until result: harness test
+// folds the plots' data in the kafka checker's pass, while the checker's
+// own tables are alive, and a 120 s run has over a million operations.
 type perfFold struct {
 	p       Perf
+	points  []compactPoint
+	names   []string       // f and type strings, by index
+	nameIdx map[string]int // index in names
 	pending map[int]Op
 	fs      map[string]bool
 	states  []faultState
 }
 
+// compactPoint is a Point as the two times it is computed from, with its
+// f and type as indexes into perfFold.names.
+type compactPoint struct {
+	invoke, complete int64 // ns since the start
+	f, typ           int32
+}
+
 func newPerfFold() *perfFold {
-	return &perfFold{pending: map[int]Op{}, fs: map[string]bool{}, states: make([]faultState, len(Faults))}
+	return &perfFold{pending: map[int]Op{}, fs: map[string]bool{}, states: make([]faultState, len(Faults)), nameIdx: map[string]int{}}
+}
+
+func (f *perfFold) name(s string) int32 {
+	i, ok := f.nameIdx[s]
+	if !ok {
+		i = len(f.names)
+		f.names = append(f.names, s)
+		f.nameIdx[s] = i
+	}
+	return int32(i)
 }
 
 func (f *perfFold) add(o Op) {
@@ -217,18 +260,24 @@ func (f *perfFold) add(o Op) {
 		}
 		delete(pending, o.Process)
 		fs[inv.F] = true
-		p.Points = append(p.Points, Point{
-			Time:     float64(inv.Time) / 1e9,
-			Latency:  float64(o.Time-inv.Time) / 1e6,
-			Complete: t,
-			F:        inv.F,
-			Type:     o.Type,
-		})
+		f.points = append(f.points, compactPoint{invoke: inv.Time, complete: o.Time, f: f.name(inv.F), typ: f.name(o.Type)})
 	}
 }
 
 func (f *perfFold) result() Perf {
 	p := f.p
+	if len(f.points) > 0 {
+		p.Points = make([]Point, len(f.points))
+		for i, c := range f.points {
+			p.Points[i] = Point{
+				Time:     float64(c.invoke) / 1e9,
+				Latency:  float64(c.complete-c.invoke) / 1e6,
+				Complete: float64(c.complete) / 1e9,
+				F:        f.names[c.f],
+				Type:     f.names[c.typ],
+			}
+		}
+	}
 	for i, fault := range Faults {
 		if st := f.states[i]; st.active {
 			p.Nemesis = append(p.Nemesis, Interval{Start: st.start, End: p.End, Fault: fault.Name, Targets: st.targets})

@@ -276,13 +276,8 @@ func thin(pts []Point, n int) []Point {
 	if len(pts) <= n {
 		return pts
 	}
-	lat := make([]float64, len(pts))
-	for i, pt := range pts {
-		lat[i] = pt.Latency
-	}
-	sort.Float64s(lat)
 	tail := max(1, n/10)
-	cut := lat[len(lat)-tail]
+	cut := largest(pts, tail)
 	step := float64(len(pts)) / float64(n-tail)
 	out := make([]Point, 0, n+tail)
 	next := 0.0
@@ -296,6 +291,45 @@ func thin(pts []Point, n int) []Point {
 		}
 	}
 	return out
+}
+
+// largest returns the k-th largest latency of pts (1 <= k <= len(pts)):
+// the smallest of the k largest, kept in a min-heap, rather than sorting
+// every latency of a run to find it.
+func largest(pts []Point, k int) float64 {
+	h := make([]float64, 0, k)
+	for _, pt := range pts {
+		v := pt.Latency
+		switch {
+		case len(h) < k:
+			h = append(h, v)
+			for i := len(h) - 1; i > 0; { // sift up
+				parent := (i - 1) / 2
+				if h[parent] <= h[i] {
+					break
+				}
+				h[parent], h[i] = h[i], h[parent]
+				i = parent
+			}
+		case v > h[0]:
+			h[0] = v
+			for i := 0; ; { // sift down
+				least := i
+				if l := 2*i + 1; l < len(h) && h[l] < h[least] {
+					least = l
+				}
+				if r := 2*i + 2; r < len(h) && h[r] < h[least] {
+					least = r
+				}
+				if least == i {
+					break
+				}
+				h[i], h[least] = h[least], h[i]
+				i = least
+			}
+		}
+	}
+	return h[0]
 }
 
 // BucketWidth picks the time bucket of the quantile and rate plots so a

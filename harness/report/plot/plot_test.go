@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -380,4 +381,35 @@ func TestPerfOfMatchesFromOps(t *testing.T) {
 	assert.Equal(t, want, got)
 	_, err = PerfOf(history.File(filepath.Join(t.TempDir(), "none.jsonl")))
 	assert.Error(t, err)
+
+	// The same history in memory (values decoded, not raw), and the
+	// harness's own file, fold to the same Perf.
+	h, err := history.Collect(history.File(path))
+	require.NoError(t, err)
+	mem, err := PerfOf(h)
+	require.NoError(t, err)
+	assert.Equal(t, want, mem)
+	written, err := PerfOf(history.WrittenFile(path))
+	require.NoError(t, err)
+	assert.Equal(t, want, written)
+}
+
+// largest is the k-th largest latency, as sorting them all would find it.
+func TestLargest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 2, 7, 100, 5000} {
+		pts := make([]Point, n)
+		lat := make([]float64, n)
+		for i := range pts {
+			pts[i].Latency = float64(rng.IntN(n/2 + 1)) // repeats
+			lat[i] = pts[i].Latency
+		}
+		slices.Sort(lat)
+		for _, k := range []int{1, 2, n / 10, n / 2, n} {
+			if k < 1 || k > n {
+				continue
+			}
+			assert.Equal(t, lat[n-k], largest(pts, k), "n %d k %d", n, k)
+		}
+	}
 }

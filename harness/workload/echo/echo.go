@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 
 	"glomers/harness/check"
 	"glomers/harness/history"
@@ -187,25 +188,57 @@ func (w *Workload) Check(h history.History) check.Result {
 	return Check(h)
 }
 
-// Check is the echo checker on its own, for `harness check`.
+// Check is the echo checker on its own, for `harness check`. It pairs
+// each client invocation with its process's next completion, as
+// history.Pairs does, without copying the ops into pairs: a 10 s echo run
+// at 10,000 ops/s has 200,000 ops. Mismatches are reported in invocation
+// order.
 func Check(h history.History) Result {
 	res := Result{Errors: []Mismatch{}}
-	for _, p := range h.Pairs() {
-		// knossos's pair-index, which Maelstrom's checker uses, leaves out
-		// operations that crashed (info) or never completed.
-		if p.Invoke.F != "echo" || p.Outcome() == history.Info {
+	type mismatch struct {
+		invoke int
+		m      Mismatch
+	}
+	var bad []mismatch
+	pending := map[int]int{} // process -> index of its open invocation
+	for i := range h {
+		o := &h[i]
+		if !o.IsClient() {
 			continue
 		}
-		var got any
-		var received any
-		if p.Complete != nil {
-			received = p.Complete.Value
-			got = history.Get(p.Complete.Value, "echo")
+		if o.Type == history.Invoke {
+			pending[o.Process] = i
+			continue
 		}
-		if !reflect.DeepEqual(history.Normalize(p.Invoke.Value), got) {
-			res.Errors = append(res.Errors, Mismatch{Expected: p.Invoke.Value, Received: received})
+		at, ok := pending[o.Process]
+		if !ok {
+			continue
 		}
+		delete(pending, o.Process)
+		// knossos's pair-index, which Maelstrom's checker uses, leaves out
+		// operations that crashed (info) or never completed.
+		inv := &h[at]
+		if inv.F != "echo" || o.Type == history.Info {
+			continue
+		}
+		if !echoed(inv.Value, history.Get(o.Value, "echo")) {
+			bad = append(bad, mismatch{at, Mismatch{Expected: inv.Value, Received: o.Value}})
+		}
+	}
+	slices.SortFunc(bad, func(a, b mismatch) int { return a.invoke - b.invoke })
+	for _, b := range bad {
+		res.Errors = append(res.Errors, b.m)
 	}
 	res.Valid = check.Of(len(res.Errors) == 0)
 	return res
+}
+
+// echoed tells whether got is the value sent: the same once normalised
+// (a string, the harness's payloads, compared directly).
+func echoed(sent, got any) bool {
+	if s, ok := sent.(string); ok {
+		g, ok := got.(string)
+		return ok && g == s
+	}
+	return reflect.DeepEqual(history.Normalize(sent), got)
 }

@@ -40,6 +40,25 @@ func TestWrongEchoIsInvalid(t *testing.T) {
 	assert.Equal(t, "Please echo 33", history.Get(res.Errors[0].Received, "echo"))
 }
 
+// Mismatches are reported in the order the echoes were invoked, whatever
+// the order they came back in; a non-string payload is compared by value.
+func TestMismatchesInInvocationOrder(t *testing.T) {
+	h := scenario.Parse(t, `
+{"type":"invoke","process":0,"f":"echo","value":"a"}
+{"type":"invoke","process":1,"f":"echo","value":"b"}
+{"type":"invoke","process":2,"f":"echo","value":[1,2]}
+{"type":"ok","process":2,"f":"echo","value":{"type":"echo_ok","echo":[1,2]}}
+{"type":"ok","process":1,"f":"echo","value":{"type":"echo_ok","echo":"B"}}
+{"type":"ok","process":0,"f":"echo","value":{"type":"echo_ok","echo":"A"}}
+{"type":"invoke","process":2,"f":"echo","value":[3]}
+{"type":"ok","process":2,"f":"echo","value":{"type":"echo_ok","echo":[4]}}
+`)
+	res := Check(h)
+	assert.Equal(t, check.Invalid, res.Valid)
+	require.Len(t, res.Errors, 3)
+	assert.Equal(t, []any{"a", "b", []any{int64(3)}}, []any{res.Errors[0].Expected, res.Errors[1].Expected, res.Errors[2].Expected})
+}
+
 func TestDecodeReply(t *testing.T) {
 	v, err := decodeReply([]byte(`{"type":"echo_ok","echo":{"a":[1,2]},"msg_id":7,"in_reply_to":3}`))
 	require.NoError(t, err)

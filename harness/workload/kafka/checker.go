@@ -123,11 +123,10 @@ func (o *keyOrder) skipped(from, to int) []int64 {
 type analysis struct {
 	in *interner
 
-	// slots[key][val] is the message's index in vals. One map per key id:
-	// an int64 key takes the runtime's fast map path, which a (key, val)
-	// struct does not, and these lookups (every message of every poll,
-	// in both passes) were the checker's largest cost.
-	slots []map[int64]int32
+	// slots[key] maps the key's values to their message's index in vals
+	// (see keySlots). These lookups (every message of every poll, in both
+	// passes) were the checker's largest cost.
+	slots []keySlots
 	vals  []valInfo
 	// extraOffs holds the further offsets of values put at more than one.
 	extraOffs map[kv][]int64
@@ -190,13 +189,14 @@ func newAnalysis() *analysis {
 // slot returns the index in a.vals of message (k, v), adding it.
 func (a *analysis) slot(k int32, v int64) int32 {
 	for int(k) >= len(a.slots) {
-		a.slots = append(a.slots, map[int64]int32{})
+		a.slots = append(a.slots, keySlots{})
 	}
-	if s, ok := a.slots[k][v]; ok {
+	ks := &a.slots[k]
+	if s, ok := ks.get(v); ok {
 		return s
 	}
 	s := int32(len(a.vals))
-	a.slots[k][v] = s
+	ks.put(v, s)
 	a.vals = append(a.vals, valInfo{writer: -1, firstRead: -1, index: -1})
 	return s
 }
@@ -206,19 +206,80 @@ func (a *analysis) lookup(k int32, v int64) *valInfo {
 	if int(k) >= len(a.slots) {
 		return nil
 	}
-	if s, ok := a.slots[k][v]; ok {
+	if s, ok := a.slots[k].get(v); ok {
 		return &a.vals[s]
 	}
 	return nil
 }
 
+// keySlots maps one key's values to their index in analysis.vals. The
+// harness's generator sends each key the values 0, 1, 2, ...: those are
+// held in a slice indexed by value (dense[v] is the index plus one, 0
+// when absent), which a map lookup per message read cost several times
+// over. Any other value (negative, far beyond the values seen, a
+// non-integer's interned id) is held in the map; a value is in one or the
+// other. The slice never grows beyond twice the key's values plus
+// denseSlack, so sparse values cannot make it large.
+type keySlots struct {
+	dense []int32
+	n     int // values held
+	other map[int64]int32
+}
+
+const denseSlack = 1024
+
+func (ks *keySlots) get(v int64) (int32, bool) {
+	if uint64(v) < uint64(len(ks.dense)) {
+		if s := ks.dense[v]; s > 0 {
+			return s - 1, true
+		}
+	}
+	s, ok := ks.other[v]
+	return s, ok
+}
+
+// put adds a value that get does not find.
+func (ks *keySlots) put(v int64, s int32) {
+	ks.n++
+	if limit := int64(2*ks.n + denseSlack); v >= 0 && v < limit {
+		if v >= int64(len(ks.dense)) {
+			grown := make([]int32, min(max(v+1, int64(2*len(ks.dense))), limit))
+			copy(grown, ks.dense)
+			ks.dense = grown
+		}
+		ks.dense[v] = s + 1
+		return
+	}
+	if ks.other == nil {
+		ks.other = map[int64]int32{}
+	}
+	ks.other[v] = s
+}
+
+// each calls fn with every value held and its index.
+func (ks *keySlots) each(fn func(v int64, s int32)) {
+	for v, s := range ks.dense {
+		if s > 0 {
+			fn(int64(v), s-1)
+		}
+	}
+	for v, s := range ks.other {
+		fn(v, s)
+	}
+}
+
 // scan calls fn with every client op of src, parsed, in order, with its
-// position in the history.
-func (a *analysis) scan(src history.Source, fn func(p *pop, o *history.Op) error) error {
+// position in the history; also, if not nil, gets every op first, as read.
+func (a *analysis) scan(src history.Source, also func(o *history.Op, value []byte) error, fn func(p *pop, o *history.Op) error) error {
 	a.invoked = map[int]int64{}
 	pos := -1
 	step := func(o *history.Op, raw []byte) error {
 		pos++
+		if also != nil {
+			if err := also(o, raw); err != nil {
+				return err
+			}
+		}
 		if !o.IsClient() {
 			return nil
 		}
@@ -362,12 +423,12 @@ func (a *analysis) finishOrders() {
 	n := len(a.in.keyNames)
 	a.orders = make([]*keyOrder, n)
 	a.keyVals = make([][]int64, n)
-	for key, vals := range a.slots {
-		for val, s := range vals {
+	for key := range a.slots {
+		a.slots[key].each(func(val int64, s int32) {
 			a.keyVals[key] = append(a.keyVals[key], val)
 			vi := &a.vals[s]
 			if !vi.hasOff {
-				continue
+				return
 			}
 			o := a.orders[key]
 			if o == nil {
@@ -378,7 +439,7 @@ func (a *analysis) finishOrders() {
 			for _, off := range a.extraOffs[kv{int32(key), val}] {
 				o.entries = append(o.entries, offVal{off, val})
 			}
-		}
+		})
 	}
 	for k, o := range a.orders {
 		if o == nil {
@@ -397,7 +458,7 @@ func (a *analysis) finishOrders() {
 		}
 		for idx := range o.starts {
 			vs := o.vals(idx)
-			a.vals[a.slots[k][vs[0].val]].index = int32(idx)
+			a.lookup(int32(k), vs[0].val).index = int32(idx)
 			if len(vs) > 1 {
 				a.errs.InconsistentOffsets = append(a.errs.InconsistentOffsets, InconsistentOffsetErr{
 					Key: a.in.keyNames[k], Offset: vs[0].off, Index: idx, Values: a.outOffVals(vs)})
@@ -1056,7 +1117,7 @@ func RealtimeLags(h history.History) []Lag {
 		seq  int
 	}
 	var all []ranked
-	if _, err := analyzeSource(h, func(l Lag, rank int32) { all = append(all, ranked{l, rank, len(all)}) }); err != nil {
+	if _, err := analyzeSource(h, func(l Lag, rank int32) { all = append(all, ranked{l, rank, len(all)}) }, nil); err != nil {
 		return nil
 	}
 	sort.Slice(all, func(i, j int) bool {

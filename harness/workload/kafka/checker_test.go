@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -135,7 +136,8 @@ func TestEmptyHistory(t *testing.T) {
 
 // A history read back from history.jsonl (the runner's path: values read
 // straight from their JSON) gives exactly the result of the same history in
-// memory: the real runs, and every scenario of testdata/checker, anomalies
+// memory, whether the file is validated (history.File) or not
+// (history.WrittenFile): the real runs, and every scenario of testdata/checker, anomalies
 // and the ops they name included.
 func TestStoredHistoryChecksAsInMemory(t *testing.T) {
 	same := func(t *testing.T, h history.History) {
@@ -150,6 +152,31 @@ func TestStoredHistoryChecksAsInMemory(t *testing.T) {
 		got, err := CheckSource(history.File(path))
 		require.NoError(t, err)
 		assert.Equal(t, want, got)
+		// The runner reads its own file unvalidated (history.WrittenFile)
+		// and folds the shared analyses in the checker's second pass,
+		// which hands them every op as ScanRaw reads it, in order.
+		type rawOp struct {
+			history.Op
+			value string
+		}
+		var ops, shared []rawOp
+		require.NoError(t, history.WrittenFile(path).ScanRaw(func(o *history.Op, v []byte) error {
+			ops = append(ops, rawOp{*o, string(v)})
+			return nil
+		}))
+		res, err := (&kafkaWorkload{}).CheckSourceSharing(history.WrittenFile(path), func(o *history.Op, v []byte) error {
+			shared = append(shared, rawOp{*o, string(v)})
+			return nil
+		})
+		require.NoError(t, err)
+		assert.Equal(t, want, res)
+		assert.Equal(t, ops, shared)
+		assert.Len(t, shared, len(h))
+		if len(h) > 0 {
+			boom := errors.New("boom")
+			_, err = (&kafkaWorkload{}).CheckSourceSharing(history.WrittenFile(path), func(*history.Op, []byte) error { return boom })
+			assert.ErrorIs(t, err, boom, "an error from the shared fold ends the check")
+		}
 		assert.Equal(t, RealtimeLags(back), RealtimeLags(h))
 	}
 	for _, name := range []string{"Emmanuel32.jsonl.gz", "yjcsivsuk.jsonl.gz"} {

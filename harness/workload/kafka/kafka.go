@@ -87,3 +87,9 @@ func (w *kafkaWorkload) Check(h history.History) check.Result { return Check(h) 
 func (w *kafkaWorkload) CheckSource(src history.Source) (check.Result, error) {
 	return CheckSource(src)
 }
+
+// CheckSourceSharing makes the workload a workload.PassSharer: also is
+// handed every op of the checker's second pass.
+func (w *kafkaWorkload) CheckSourceSharing(src history.Source, also func(o *history.Op, value []byte) error) (check.Result, error) {
+	return checkSource(src, also)
+}

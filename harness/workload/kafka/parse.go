@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 
 	"glomers/harness/history"
 )
@@ -93,6 +94,11 @@ type interner struct {
 	keyRank   []int32 // natural-order rank of each key id
 	otherIDs  map[string]int64
 	otherVals []any
+	// pairBuf is fastPoll's buffer for one key's messages, kept between
+	// ops.
+	pairBuf []msg
+	// intIDs caches the ids of integer keys (see intKey).
+	intIDs []int32
 }
 
 func (in *interner) key(v any) int32 {
@@ -104,6 +110,15 @@ func (in *interner) key(v any) int32 {
 	in.keyIDs[s] = id
 	in.keyNames = append(in.keyNames, s)
 	return id
+}
+
+// keyOf is key for a string key's bytes, making a string of them only
+// for a key not seen before.
+func (in *interner) keyOf(b []byte) int32 {
+	if id, ok := in.keyIDs[string(b)]; ok {
+		return id
+	}
+	return in.key(string(b))
 }
 
 // val interns a message value: integers stand for themselves; anything
@@ -270,7 +285,8 @@ func addMsgs(l []keyMsgs, k int32, ms []msg) []keyMsgs {
 }
 
 // fastValue reads the value shapes the harness records straight from
-// their JSON (valid JSON, as a stored history's lines are checked): for
+// their JSON (as the harness's history.Writer writes it, or from a line
+// checked to be valid; its scanner accepts only these shapes): for
 // a poll [["poll", {"k": [[offset, msg], ...], ...}]] with integer pairs,
 // for a send [["send", "k", msg]] or [["send", "k", [offset, msg]]] with
 // integers, for an assign ["k", ...]; nothing else (ok false). It fills p
@@ -285,8 +301,8 @@ func fastValue(p *pop, raw []byte, in *interner) bool {
 		if !s.eat('[') || !s.eat('[') {
 			return false
 		}
-		name, ok := s.plainString()
-		if !ok || name != "poll" {
+		name, ok := s.plainBytes()
+		if !ok || string(name) != "poll" {
 			return false
 		}
 		if s.eat(']') {
@@ -301,11 +317,11 @@ func fastValue(p *pop, raw []byte, in *interner) bool {
 		if !s.eat('[') || !s.eat('[') {
 			return false
 		}
-		name, ok := s.plainString()
-		if !ok || name != "send" || !s.eat(',') {
+		name, ok := s.plainBytes()
+		if !ok || string(name) != "send" || !s.eat(',') {
 			return false
 		}
-		key, ok := s.plainString()
+		key, ok := s.plainBytes()
 		if !ok || !s.eat(',') {
 			return false
 		}
@@ -321,7 +337,7 @@ func fastValue(p *pop, raw []byte, in *interner) bool {
 		if !s.eat(']') || !s.eat(']') || !s.end() {
 			return false
 		}
-		p.writes = []keyMsgs{{key: in.key(key), msgs: []msg{m}}}
+		p.writes = []keyMsgs{{key: in.keyOf(key), msgs: []msg{m}}}
 		return true
 	}
 	return false
@@ -331,11 +347,25 @@ func fastAssign(p *pop, s *scanner, in *interner) bool {
 	if !s.eat('[') {
 		return false
 	}
-	var keys []string
+	// Keys are strings, or integers in Maelstrom's final assign (every
+	// key of the test, as integers): both are read here, an integer
+	// interned by its decimal form as keyString names it.
+	type key struct {
+		name []byte // in s's bytes; nil for an integer
+		n    int64
+	}
+	var keys []key
 	if !s.eat(']') {
 		for {
-			k, ok := s.plainString()
-			if !ok {
+			var k key
+			s.ws()
+			if s.i < len(s.b) && s.b[s.i] == '"' {
+				b, ok := s.plainBytes()
+				if !ok {
+					return false
+				}
+				k.name = b
+			} else if !s.int(&k.n) {
 				return false
 			}
 			keys = append(keys, k)
@@ -350,34 +380,72 @@ func fastAssign(p *pop, s *scanner, in *interner) bool {
 	if !s.end() {
 		return false
 	}
+	var digits []byte
+	p.assign = make([]int32, 0, len(keys))
+	p.assignInt = make([]bool, 0, len(keys))
 	for _, k := range keys {
-		p.assign = append(p.assign, in.key(k))
-		p.assignInt = append(p.assignInt, false)
+		if k.name == nil {
+			p.assign = append(p.assign, in.intKey(k.n, &digits))
+		} else {
+			p.assign = append(p.assign, in.keyOf(k.name))
+		}
+		p.assignInt = append(p.assignInt, k.name == nil)
 	}
 	return true
 }
 
-// fastPoll reads a poll's {"k": [[offset, msg], ...], ...}.
+// intKey is key for an integer key: the id of its decimal form. Ids of
+// small non-negative integers are kept in a slice (intIDs[n] is the id
+// plus one, 0 when not yet known): each of the final assigns names every
+// key of the test, and the checker reads each twice. The slice never
+// grows beyond twice the keys known plus 1024 entries.
+func (in *interner) intKey(n int64, buf *[]byte) int32 {
+	if n >= 0 && n < int64(len(in.intIDs)) {
+		if id := in.intIDs[n]; id > 0 {
+			return id - 1
+		}
+	}
+	*buf = strconv.AppendInt((*buf)[:0], n, 10)
+	id := in.keyOf(*buf)
+	if limit := int64(2*len(in.keyNames) + 1024); n >= 0 && n < limit {
+		if n >= int64(len(in.intIDs)) {
+			grown := make([]int32, min(max(n+1, int64(2*len(in.intIDs))), limit))
+			copy(grown, in.intIDs)
+			in.intIDs = grown
+		}
+		in.intIDs[n] = id + 1
+	}
+	return id
+}
+
+// fastPoll reads a poll's {"k": [[offset, msg], ...], ...}. Most polls
+// name a key or two and read a few messages, and there are hundreds of
+// thousands of them, read twice by the checker: so the keys are looked
+// up without making strings of them, and each key's messages are
+// gathered in a buffer the interner keeps and copied out once, at their
+// size.
 func fastPoll(p *pop, s *scanner, in *interner) bool {
 	if !s.eat('{') {
 		return false
 	}
 	type keyRaw struct {
-		name string
+		name []byte // in s's bytes
 		msgs []msg
 	}
-	var got []keyRaw
+	var small [4]keyRaw
+	got := small[:0]
 	if !s.eat('}') {
 		for {
-			k, ok := s.plainString()
+			k, ok := s.plainBytes()
 			if !ok || !s.eat(':') {
 				return false
 			}
-			ms := []msg{}
-			if !s.pairs(func(off, val int64) { ms = append(ms, msg{off: off, hasOff: true, val: val}) }) {
+			buf := in.pairBuf[:0]
+			if !s.pairs(func(off, val int64) { buf = append(buf, msg{off: off, hasOff: true, val: val}) }) {
 				return false
 			}
-			got = append(got, keyRaw{k, ms})
+			in.pairBuf = buf
+			got = append(got, keyRaw{k, append(make([]msg, 0, len(buf)), buf...)})
 			if s.eat('}') {
 				break
 			}
@@ -387,18 +455,28 @@ func fastPoll(p *pop, s *scanner, in *interner) bool {
 		}
 	}
 	// A key twice: encoding/json keeps the last; leave that to it.
-	names := make([]string, len(got))
-	for i, g := range got {
-		names[i] = g.name
-	}
-	slices.Sort(names)
-	if len(slices.Compact(names)) != len(got) {
-		return false
+	if len(got) <= len(small) {
+		for i := range got {
+			for j := range i {
+				if string(got[i].name) == string(got[j].name) {
+					return false
+				}
+			}
+		}
+	} else {
+		names := make([]string, len(got))
+		for i, g := range got {
+			names[i] = string(g.name)
+		}
+		slices.Sort(names)
+		if len(slices.Compact(names)) != len(got) {
+			return false
+		}
 	}
 	var fresh []string
 	for _, g := range got {
-		if _, ok := in.keyIDs[g.name]; !ok {
-			fresh = append(fresh, g.name)
+		if _, ok := in.keyIDs[string(g.name)]; !ok {
+			fresh = append(fresh, string(g.name))
 		}
 	}
 	sortKeys(fresh)
@@ -407,7 +485,7 @@ func fastPoll(p *pop, s *scanner, in *interner) bool {
 	}
 	p.reads = make([]keyMsgs, 0, len(got))
 	for _, g := range got {
-		p.reads = append(p.reads, keyMsgs{key: in.keyIDs[g.name], msgs: g.msgs})
+		p.reads = append(p.reads, keyMsgs{key: in.keyIDs[string(g.name)], msgs: g.msgs})
 	}
 	return true
 }

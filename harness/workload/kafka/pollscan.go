@@ -128,10 +128,30 @@ func (s *scanner) end() bool {
 	return s.i == len(s.b)
 }
 
-// int reads an integer number token (no fraction or exponent).
+// int reads an integer number token (no fraction or exponent). The
+// common token, an optional minus and up to 18 digits, is read in one
+// pass; anything else is cut at its end and read by jsonscan.Int.
 func (s *scanner) int(v *int64) bool {
 	s.ws()
-	start := s.i
+	b, i := s.b, s.i
+	neg := i < len(b) && b[i] == '-'
+	if neg {
+		i++
+	}
+	start := i
+	var n int64
+	for i < len(b) && b[i]-'0' <= 9 {
+		n = n*10 + int64(b[i]-'0')
+		i++
+	}
+	if d := i - start; d > 0 && d <= 18 && (i == len(b) || (b[i] != '-' && b[i] != '.' && b[i] != 'e' && b[i] != 'E')) {
+		if neg {
+			n = -n
+		}
+		*v, s.i = n, i
+		return true
+	}
+	start = s.i
 	for s.i < len(s.b) && (s.b[s.i] == '-' || (s.b[s.i] >= '0' && s.b[s.i] <= '9')) {
 		s.i++
 	}
@@ -143,23 +163,29 @@ func (s *scanner) int(v *int64) bool {
 	return ok
 }
 
-// plainString reads a string token without escapes (ok false for any
-// other, which the caller leaves to encoding/json).
-func (s *scanner) plainString() (string, bool) {
+// plainBytes reads a string token without escapes (ok false for any
+// other), returning the bytes between its quotes.
+func (s *scanner) plainBytes() ([]byte, bool) {
 	if !s.eat('"') {
-		return "", false
+		return nil, false
 	}
 	start := s.i
 	for s.i < len(s.b) {
 		switch c := s.b[s.i]; {
 		case c == '"':
-			str := string(s.b[start:s.i])
 			s.i++
-			return str, true
+			return s.b[start : s.i-1], true
 		case c == '\\' || c < 0x20 || c >= 0x80:
-			return "", false
+			return nil, false
 		}
 		s.i++
 	}
-	return "", false
+	return nil, false
+}
+
+// plainString reads a string token without escapes (ok false for any
+// other, which the caller leaves to encoding/json).
+func (s *scanner) plainString() (string, bool) {
+	b, ok := s.plainBytes()
+	return string(b), ok
 }

@@ -167,7 +167,7 @@ const errorCap = 32
 func Analyze(h history.History) (Errors, Lag, bool) {
 	var worst Lag
 	found := false
-	a, err := analyzeSource(h, worstLagOf(&worst, &found))
+	a, err := analyzeSource(h, worstLagOf(&worst, &found), nil)
 	if err != nil {
 		return Errors{}, Lag{}, false
 	}
@@ -175,15 +175,16 @@ func Analyze(h history.History) (Errors, Lag, bool) {
 }
 
 // analyzeSource reads src twice (three times when there are errors to
-// show ops of), calling onLag with every realtime-lag measurement.
-func analyzeSource(src history.Source, onLag func(Lag, int32)) (*analysis, error) {
+// show ops of), calling onLag with every realtime-lag measurement, and
+// also (if not nil) with every op of the second pass.
+func analyzeSource(src history.Source, onLag func(Lag, int32), also func(o *history.Op, value []byte) error) (*analysis, error) {
 	a := newAnalysis()
-	if err := a.scan(src, func(p *pop, o *history.Op) error { a.observe(p, o); return nil }); err != nil {
+	if err := a.scan(src, nil, func(p *pop, o *history.Op) error { a.observe(p, o); return nil }); err != nil {
 		return nil, err
 	}
 	a.finishOrders()
 	a.onLag = onLag
-	if err := a.scan(src, func(p *pop, _ *history.Op) error { a.judge(p); return nil }); err != nil {
+	if err := a.scan(src, also, func(p *pop, _ *history.Op) error { a.judge(p); return nil }); err != nil {
 		return nil, err
 	}
 	if err := a.resolveOps(src); err != nil {
@@ -311,9 +312,15 @@ func Check(h history.History) Result {
 
 // CheckSource is Check of a history read op by op (see analysis).
 func CheckSource(src history.Source) (Result, error) {
+	return checkSource(src, nil)
+}
+
+// checkSource is CheckSource, handing also (if not nil) every op of the
+// second pass (see workload.PassSharer).
+func checkSource(src history.Source, also func(o *history.Op, value []byte) error) (Result, error) {
 	var worst Lag
 	found := false
-	a, err := analyzeSource(src, worstLagOf(&worst, &found))
+	a, err := analyzeSource(src, worstLagOf(&worst, &found), also)
 	if err != nil {
 		return Result{}, err
 	}

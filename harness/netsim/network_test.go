@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -329,4 +330,10 @@ func TestBoundReturnsOnceTheBacklogIsTaken(t *testing.T) {
 	assert.EqualValues(t, 10, dropped, "ten fit under the bound again")
 	close(release)
 	<-taken
+}
+
+func TestAppendQuotedIDQuotesAsStrconv(t *testing.T) {
+	for _, id := range []string{"n1", "c17", "lin-kv", "", "a\"b", `a\b`, "é", "\x01", "\x7f", "~ !"} {
+		assert.Equal(t, strconv.Quote(id), string(AppendQuotedID(nil, id)), "%q", id)
+	}
 }

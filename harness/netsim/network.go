@@ -145,20 +145,20 @@ func (n *Network) Send(src, dest string, body json.RawMessage) bool {
 		delay = n.latency.Draw(n.rng)
 	}
 	// Journal under n.mu so the journal's sends are in id order.
-	n.journalEvent("send", now, m)
 	if delay <= 0 {
 		// Due now: deliver without going through the heap, keeping order.
 		r, ok := n.receiverFor(m)
 		if ok {
 			n.count(client, false)
-			n.journalEvent("recv", now, m)
 		}
+		n.journalEvent("send", now, m, ok)
 		n.mu.Unlock()
 		if ok {
 			r.Deliver(m)
 		}
 		return true
 	}
+	n.journalEvent("send", now, m, false)
 	n.seq++
 	heap.Push(&n.pending, pending{due: now.Add(delay), seq: n.seq, msg: m})
 	first := n.pending[0].seq == n.seq
@@ -222,7 +222,7 @@ func (n *Network) deliverLoop() {
 			p := heap.Pop(&n.pending).(pending)
 			if r, ok := n.receiverFor(p.msg); ok {
 				n.count(p.msg.InvolvesClient(), false)
-				n.journalEvent("recv", now, p.msg)
+				n.journalEvent("recv", now, p.msg, false)
 				due = append(due, delivery{r, p.msg})
 			}
 		}
@@ -338,8 +338,10 @@ func (n *Network) Close() error {
 }
 
 // journalEvent appends one JSON line by hand: bodies are already JSON, so
-// this costs a copy, not an encode.
-func (n *Network) journalEvent(typ string, at time.Time, m Message) {
+// this costs a copy, not an encode. With andRecv it writes the same line
+// again as the message's "recv" event (a message delivered as it is sent,
+// as every client message is): formatted once, its type patched.
+func (n *Network) journalEvent(typ string, at time.Time, m Message, andRecv bool) {
 	if n.journal == nil {
 		return
 	}
@@ -363,6 +365,10 @@ func (n *Network) journalEvent(typ string, at time.Time, m Message) {
 	}
 	b = append(b, "}}\n"...)
 	n.journal.Write(b)
+	if andRecv {
+		copy(b[len(`{"type":"`):], "recv") // as long as "send"
+		n.journal.Write(b)
+	}
 	n.jbuf = b
 	n.journalMu.Unlock()
 }

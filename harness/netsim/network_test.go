@@ -231,6 +231,24 @@ func TestJournalRecordsSendsAndReceives(t *testing.T) {
 	assert.JSONEq(t, `{"type":"echo","msg_id":1}`, string(ev.Message.Body))
 	require.NoError(t, json.Unmarshal([]byte(lines[1]), &ev))
 	assert.Equal(t, "recv", ev.Type)
+	// Delivered as sent: the recv line is the send line with its type
+	// changed, byte for byte.
+	assert.Regexp(t, `^\{"type":"send","time":\d+,"message":\{"id":1,"src":"c3","dest":"n0","body":\{"type":"echo","msg_id":1\}\}\}$`, lines[0])
+	assert.Equal(t, strings.Replace(lines[0], `"send"`, `"recv"`, 1), lines[1])
+}
+
+// A message that is dropped has a send event and no recv.
+func TestJournalRecordsNoRecvForDroppedMessages(t *testing.T) {
+	var buf bytes.Buffer
+	net := New(Config{Journal: &buf})
+	net.Add("n0", newInbox())
+	net.Add("n1", newInbox())
+	net.Partition(map[string][]string{"n1": {"n0"}})
+	net.Send("n0", "n1", json.RawMessage(`{"type":"x"}`))
+	require.NoError(t, net.Close())
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 1)
+	assert.Contains(t, lines[0], `{"type":"send",`)
 }
 
 func TestClientIDsCountFromZeroAndNeverRepeat(t *testing.T) {

@@ -237,6 +237,34 @@ func TestJournalRecordsSendsAndReceives(t *testing.T) {
 	assert.Equal(t, strings.Replace(lines[0], `"send"`, `"recv"`, 1), lines[1])
 }
 
+// A large body is journaled whole, from its own bytes, in both events.
+func TestJournalWritesLargeBodiesWhole(t *testing.T) {
+	var buf bytes.Buffer
+	net := New(Config{Journal: &buf})
+	n0 := newInbox()
+	net.Add("n0", n0)
+	net.Add("c1", newInbox())
+	big := `{"type":"x","pad":"` + strings.Repeat("y", 3*journalCopyLimit) + `"}`
+	net.Send("c1", "n0", json.RawMessage(big))
+	net.Send("c1", "n0", json.RawMessage(`{"type":"small"}`))
+	n0.wait(t, 2, time.Second)
+	require.NoError(t, net.Close())
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 4)
+	for i, line := range lines {
+		var ev struct {
+			Type    string  `json:"type"`
+			Message Message `json:"message"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(line), &ev), "line %d", i)
+		assert.Equal(t, []string{"send", "recv"}[i%2], ev.Type)
+		if i < 2 {
+			assert.Equal(t, big, string(ev.Message.Body))
+		}
+	}
+	assert.Equal(t, strings.Replace(lines[0], `"send"`, `"recv"`, 1), lines[1])
+}
+
 // A message that is dropped has a send event and no recv.
 func TestJournalRecordsNoRecvForDroppedMessages(t *testing.T) {
 	var buf bytes.Buffer

@@ -29,7 +29,9 @@ type record struct {
 // The frontier is the first unknown offset; polls read only below it, so a
 // reader never skips an offset that is filled in later.
 type keyLog struct {
-	msgs     []json.RawMessage
+	msgs []json.RawMessage
+	// sendIDs[i] is the send id of offset i (CAS mode; leader mode has
+	// none, and leaves it empty).
 	sendIDs  []string
 	frontier int
 }
@@ -69,14 +71,15 @@ func (l *logs) apply(r record) bool {
 		return false
 	}
 	k, off := l.log(r.Key), int(r.Offset)
-	for len(k.msgs) <= off {
-		k.msgs = append(k.msgs, nil)
-		k.sendIDs = append(k.sendIDs, "")
-	}
-	if k.msgs[off] != nil {
+	if off < len(k.msgs) && k.msgs[off] != nil {
 		return false
 	}
-	k.msgs[off], k.sendIDs[off] = r.Msg, r.SendID
+	k.msgs = grow(k.msgs, off)
+	k.msgs[off] = r.Msg
+	if r.SendID != "" {
+		k.sendIDs = grow(k.sendIDs, off)
+		k.sendIDs[off] = r.SendID
+	}
 	for k.frontier < len(k.msgs) && k.msgs[k.frontier] != nil {
 		k.frontier++
 	}
@@ -90,7 +93,6 @@ func (l *logs) append(key string, msg json.RawMessage) record {
 	defer l.mu.Unlock()
 	k := l.log(key)
 	k.msgs = append(k.msgs, msg)
-	k.sendIDs = append(k.sendIDs, "")
 	k.frontier = len(k.msgs)
 	return record{Key: key, Offset: int64(k.frontier - 1), Msg: msg}
 }
@@ -103,7 +105,19 @@ func (l *logs) at(key string, off int64) (record, bool) {
 	if k == nil || off < 0 || off >= int64(len(k.msgs)) || k.msgs[off] == nil {
 		return record{}, false
 	}
-	return record{Key: key, Offset: off, Msg: k.msgs[off], SendID: k.sendIDs[off]}, true
+	r := record{Key: key, Offset: off, Msg: k.msgs[off]}
+	if off < int64(len(k.sendIDs)) {
+		r.SendID = k.sendIDs[off]
+	}
+	return r, true
+}
+
+// grow returns s extended with zero values so that s[i] exists.
+func grow[T any](s []T, i int) []T {
+	if i < len(s) {
+		return s
+	}
+	return append(s, make([]T, i+1-len(s))...)
 }
 
 // last returns the record at key's highest known offset, if any.
@@ -117,24 +131,33 @@ func (l *logs) last(key string) (record, bool) {
 	return l.at(key, int64(n-1))
 }
 
-// entry is one [offset, message] pair of a poll reply.
-type entry [2]any
+// span is a stretch of one key's log: Msgs[i] is the message at offset
+// From+i.
+type span struct {
+	Key  string
+	From int64
+	Msgs []json.RawMessage
+}
 
 // poll returns, per requested key, the messages from the requested offset
 // up to the frontier (at most maxPerKey). Keys with nothing to return are
 // left out.
-func (l *logs) poll(from map[string]int64) map[string][]entry {
+//
+// The spans share the logs' storage rather than copying it: below the
+// frontier a log never changes (apply fills only unknown offsets, which
+// lie at or above it, and append writes past the end), so they may be
+// read after the lock is released.
+func (l *logs) poll(from map[string]int64) []span {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := map[string][]entry{}
+	var out []span
 	for key, off := range from {
 		k := l.keys[key]
-		if k == nil || off < 0 {
+		if k == nil || off < 0 || off >= int64(k.frontier) {
 			continue
 		}
-		for o := int(off); o < k.frontier && o < int(off)+maxPerKey; o++ {
-			out[key] = append(out[key], entry{o, k.msgs[o]})
-		}
+		upto := min(int64(k.frontier), off+maxPerKey)
+		out = append(out, span{Key: key, From: off, Msgs: k.msgs[off:upto:upto]})
 	}
 	return out
 }

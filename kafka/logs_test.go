@@ -15,13 +15,13 @@ func TestPollsStopAtTheFirstUnknownOffset(t *testing.T) {
 	l := newLogs()
 	assert.True(t, l.apply(msgAt("k", 0, "10")))
 	assert.True(t, l.apply(msgAt("k", 2, "12")))
-	assert.Equal(t, map[string][]entry{"k": {{0, json.RawMessage("10")}}}, l.poll(map[string]int64{"k": 0}),
+	assert.Equal(t, []span{{"k", 0, []json.RawMessage{json.RawMessage("10")}}}, l.poll(map[string]int64{"k": 0}),
 		"offset 2 is hidden while 1 is unknown")
 	assert.Empty(t, l.poll(map[string]int64{"k": 1, "other": 0}))
 	assert.True(t, l.apply(msgAt("k", 1, "11")))
-	assert.Len(t, l.poll(map[string]int64{"k": 0})["k"], 3)
+	assert.Len(t, l.poll(map[string]int64{"k": 0})[0].Msgs, 3)
 	assert.False(t, l.apply(msgAt("k", 1, "99")), "an offset never changes its message")
-	assert.Equal(t, entry{1, json.RawMessage("11")}, l.poll(map[string]int64{"k": 1})["k"][0])
+	assert.Equal(t, []span{{"k", 1, []json.RawMessage{json.RawMessage("11"), json.RawMessage("12")}}}, l.poll(map[string]int64{"k": 1}))
 	last, ok := l.last("k")
 	assert.True(t, ok)
 	assert.EqualValues(t, 2, last.Offset)

@@ -9,7 +9,9 @@
 // The mode is a bare argument ("cas" or "leader": Maelstrom passes the
 // test command's non-option arguments to the binary) or KAFKA_MODE; the
 // argument wins. scripts/kafka-cas.sh and scripts/kafka-leader.sh name
-// them for --bin. server.go holds what both modes share.
+// them for --bin. server.go holds what both modes share: the handlers, the
+// logs (logs.go) and the replication stream (stream.go); wire.go reads and
+// writes the message bodies.
 package main
 
 import (

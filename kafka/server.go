@@ -85,11 +85,6 @@ type pollReq struct {
 	Offsets map[string]int64 `json:"offsets"`
 }
 
-type pollOK struct {
-	Type string             `json:"type"`
-	Msgs map[string][]entry `json:"msgs"`
-}
-
 type commitReq struct {
 	Offsets map[string]int64 `json:"offsets"`
 }
@@ -103,7 +98,10 @@ type listOK struct {
 	Offsets map[string]int64 `json:"offsets"`
 }
 
-// register installs the client and replication handlers.
+// register installs the client and replication handlers. Requests and
+// small replies go through the node library's JSON; the two bodies that
+// carry the logs, poll_ok and the replication push, are written and read
+// by hand (wire.go).
 func (s *server) register() {
 	s.n.Handle("init", func(node.Message) error {
 		var peers []string
@@ -136,7 +134,7 @@ func (s *server) register() {
 		if err != nil {
 			return err
 		}
-		return s.n.Reply(msg, pollOK{Type: "poll_ok", Msgs: s.logs.poll(req.Offsets)})
+		return s.n.Reply(msg, pollOKBody(s.logs.poll(req.Offsets)))
 	})
 	// A commit never fails: the workload's client has already moved past
 	// what it polled, so a failed commit would turn a good poll into a
@@ -160,13 +158,13 @@ func (s *server) register() {
 	})
 	// Peers expect no replies: a bad push is dropped.
 	s.n.Handle("replicate", func(msg node.Message) error {
-		p, err := node.Decode[push](msg)
-		if err != nil {
+		p, records, ok := parsePush(msg.Body)
+		if !ok {
 			return nil
 		}
 		s.stream.receive(msg.Src, p, time.Now())
 		relay := s.isHub()
-		for _, r := range p.Records {
+		for _, r := range records {
 			if s.logs.apply(r) && relay {
 				s.stream.add(r)
 			}
@@ -186,7 +184,7 @@ func (s *server) replicate(ctx context.Context) {
 			return
 		case now := <-t.C:
 			for peer, p := range s.stream.tick(now) {
-				_ = s.n.Send(peer, p)
+				_ = s.n.Send(peer, p.body())
 			}
 		}
 	}

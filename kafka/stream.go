@@ -26,9 +26,15 @@ type stream struct {
 	retry      time.Duration
 	maxPerPush int
 
-	mu      sync.Mutex
-	records []record
-	peers   map[string]*cursor
+	mu sync.Mutex
+	// wire holds the records in wire form (see wire.go), each followed by
+	// a comma, and ends[i] is where record i's comma ends. They are
+	// encoded once, when added: the pushes of every peer share the bytes,
+	// records[from:upto] being one slice of wire. wire only grows, so the
+	// bytes a push holds never change after tick has let go of the lock.
+	wire  []byte
+	ends  []int
+	peers map[string]*cursor
 }
 
 type cursor struct {
@@ -41,13 +47,12 @@ type cursor struct {
 }
 
 // push carries records[From:Upto] of the sender's stream, and Ack, how
-// far the sender holds the receiver's own stream without a gap.
+// far the sender holds the receiver's own stream without a gap. Records
+// holds them in wire form, separated by commas (see wire.go for the body).
 type push struct {
-	Type    string   `json:"type"`
-	From    int      `json:"from"`
-	Upto    int      `json:"upto"`
-	Records []record `json:"records,omitempty"`
-	Ack     int      `json:"ack"`
+	From, Upto int
+	Records    []byte
+	Ack        int
 }
 
 func newStream(retry time.Duration, maxPerPush int) *stream {
@@ -68,8 +73,23 @@ func (s *stream) setPeers(peers []string) {
 // add queues records for every peer.
 func (s *stream) add(rs ...record) {
 	s.mu.Lock()
-	s.records = append(s.records, rs...)
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	for _, r := range rs {
+		s.wire = append(appendRecord(s.wire, r), ',')
+		s.ends = append(s.ends, len(s.wire))
+	}
+}
+
+// records returns records[from:upto] in wire form, without the last comma.
+func (s *stream) records(from, upto int) []byte {
+	if from == upto {
+		return nil
+	}
+	start := 0
+	if from > 0 {
+		start = s.ends[from-1]
+	}
+	return s.wire[start : s.ends[upto-1]-1]
 }
 
 // tick returns, per peer, the push due at now: the records not sent yet
@@ -83,7 +103,7 @@ func (s *stream) tick(now time.Time) map[string]push {
 		if c.acked < c.sent && now.Sub(c.waiting) >= s.retry {
 			c.sent, c.waiting = c.acked, now
 		}
-		from, upto := c.sent, min(len(s.records), c.sent+s.maxPerPush)
+		from, upto := c.sent, min(len(s.ends), c.sent+s.maxPerPush)
 		if upto == from && c.received == c.ackSent {
 			continue
 		}
@@ -91,7 +111,7 @@ func (s *stream) tick(now time.Time) map[string]push {
 			c.waiting = now
 		}
 		c.sent, c.ackSent = upto, c.received
-		out[id] = push{Type: "replicate", From: from, Upto: upto, Records: s.records[from:upto], Ack: c.received}
+		out[id] = push{From: from, Upto: upto, Records: s.records(from, upto), Ack: c.received}
 	}
 	return out
 }
@@ -105,7 +125,7 @@ func (s *stream) receive(peer string, p push, now time.Time) {
 	if c == nil {
 		return
 	}
-	if p.Ack > c.acked && p.Ack <= len(s.records) {
+	if p.Ack > c.acked && p.Ack <= len(s.ends) {
 		c.acked, c.sent, c.waiting = p.Ack, max(c.sent, p.Ack), now
 	}
 	if p.From <= c.received {

@@ -53,8 +53,13 @@ func TestStream(t *testing.T) {
 			case "tick": // tick at=MS
 				var lines []string
 				for peer, p := range s.tick(at(d)) {
+					// Through the wire form, as a peer reads it.
+					got, records, ok := parsePush(p.body())
+					if !ok || got.From != p.From || got.Upto != p.Upto || got.Ack != p.Ack {
+						t.Fatalf("push %+v reads back as %+v (ok %v)", p, got, ok)
+					}
 					var rs []string
-					for _, r := range p.Records {
+					for _, r := range records {
 						if r.Commit {
 							rs = append(rs, fmt.Sprintf("commit:%s:%d", r.Key, r.Offset))
 						} else {

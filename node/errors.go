@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -89,7 +88,7 @@ func (e *RPCError) Error() string {
 // demo/go. Unlike demo/go, code is written even when it is 0 (timeout):
 // Maelstrom's protocol requires it.
 func (e *RPCError) MarshalJSON() ([]byte, error) {
-	return json.Marshal(errorBody{Type: "error", Code: e.Code, Text: e.Text})
+	return marshal(errorBody{Type: "error", Code: e.Code, Text: e.Text})
 }
 
 // ErrorCodeText is demo/go's CamelCase name of a code ("Timeout",

@@ -126,7 +126,7 @@ func (kv *KV) ReadInto(ctx context.Context, key string, v any) error {
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
+	if err := unmarshal(raw, v); err != nil {
 		return fmt.Errorf("%s: value of key %q: %w", kv.service, key, err)
 	}
 	return nil
@@ -172,7 +172,7 @@ func (kv *KV) fly(key string, f *readFlight) {
 		msg, err := kv.node.SyncRPC(context.Background(), kv.service, kvReadBody{Type: "read", Key: key})
 		if err == nil {
 			var ok kvReadOKBody
-			if derr := json.Unmarshal(msg.Body, &ok); derr != nil {
+			if derr := unmarshal(msg.Body, &ok); derr != nil {
 				err = fmt.Errorf("%s: unreadable read_ok: %w", kv.service, derr)
 			}
 			f.value = ok.Value
@@ -228,7 +228,7 @@ func (kv *KV) Update(ctx context.Context, key string, fn func(old any, exists bo
 		}
 		var old any
 		if exists {
-			if err := json.Unmarshal(raw, &old); err != nil {
+			if err := unmarshal(raw, &old); err != nil {
 				return nil, fmt.Errorf("%s: value of key %q: %w", kv.service, key, err)
 			}
 		}

@@ -104,7 +104,7 @@ func (m Message) RPCError() *RPCError {
 		Code int    `json:"code"`
 		Text string `json:"text"`
 	}
-	if err := json.Unmarshal(m.Body, &b); err != nil {
+	if err := unmarshal(m.Body, &b); err != nil {
 		// Unreadable: indefinite, as Maelstrom treats unknown errors.
 		return &RPCError{Code: Crash, Text: "unreadable error body: " + err.Error()}
 	}
@@ -117,7 +117,7 @@ func (m Message) RPCError() *RPCError {
 //	var body T
 //	if err := msg.DecodeBody(&body); err != nil { return err }
 func (m Message) DecodeBody(v any) error {
-	if err := json.Unmarshal(m.Body, v); err != nil {
+	if err := unmarshal(m.Body, v); err != nil {
 		return Malformed(m, err)
 	}
 	return nil

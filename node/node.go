@@ -3,7 +3,6 @@ package node
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -244,7 +243,7 @@ func (n *Node) Run() error {
 	}
 	n.shutdown()
 	if n.waitHandlers() {
-		close(n.workers.quit) // every dispatched job has finished
+		n.workers.quit() // every dispatched job has finished
 	}
 	return errors.Join(readErr, n.out.close())
 }
@@ -388,7 +387,7 @@ func (n *Node) call(fn HandlerFunc, msg Message) (err error) {
 
 func (n *Node) handleInit(msg Message) {
 	var body InitMessageBody
-	if err := json.Unmarshal(msg.Body, &body); err != nil || body.NodeID == "" {
+	if err := unmarshal(msg.Body, &body); err != nil || body.NodeID == "" {
 		if err == nil {
 			err = errors.New("node_id is missing")
 		}
@@ -478,15 +477,22 @@ func (n *Node) Send(dest string, body any) error {
 // send encodes body and queues the line; msgID and inReplyTo are set in the
 // body unless negative.
 func (n *Node) send(src, dest string, body any, msgID, inReplyTo int) error {
-	b, err := encodeBody(body)
-	if err != nil {
-		return err
+	scratch := scratchPool.Get().(*[]byte)
+	b, err := encodeBody((*scratch)[:0], body)
+	if err == nil {
+		var rewritten bool
+		b, rewritten, err = setReserved(b, msgID, inReplyTo)
+		if err == nil {
+			err = n.out.appendLine(func(buf []byte) ([]byte, error) {
+				return appendEnvelope(buf, src, dest, b, msgID, inReplyTo, rewritten), nil
+			})
+		}
 	}
-	b, rewritten, err := setReserved(b, msgID, inReplyTo)
-	if err != nil {
-		return err
+	// Every buffer b can be is the library's own (scratch grown, or a
+	// fresh one): keep it for the next send unless it is huge.
+	if cap(b) <= maxKeptBuffer && cap(b) >= cap(*scratch) {
+		*scratch = b[:0]
 	}
-	return n.out.appendLine(func(buf []byte) ([]byte, error) {
-		return appendEnvelope(buf, src, dest, b, msgID, inReplyTo, rewritten), nil
-	})
+	scratchPool.Put(scratch)
+	return err
 }

@@ -44,6 +44,28 @@ func TestWorkersRunEveryJobOnce(t *testing.T) {
 	wg.Wait()
 	require.Eventually(t, func() bool { return count.Load() == dispatchers*each }, 10*time.Second, time.Millisecond)
 	assert.Zero(t, w.busy.Load())
-	require.Eventually(t, func() bool { return w.idle.Load() == 0 }, 5*time.Second, time.Millisecond,
+	require.Eventually(t, func() bool { return w.idleCount() == 0 }, 5*time.Second, time.Millisecond,
 		"idle workers must exit after the linger")
+}
+
+func (w *workers) idleCount() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.idle)
+}
+
+// After quit, idle workers are gone and a late job still runs (on a fresh
+// goroutine that exits after it).
+func TestWorkersQuit(t *testing.T) {
+	var count atomic.Int64
+	w := newWorkers(func(job) { count.Add(1) })
+	for i := 0; i < 10; i++ {
+		w.dispatch(job{})
+	}
+	require.Eventually(t, func() bool { return count.Load() == 10 && w.idleCount() > 0 }, 5*time.Second, time.Millisecond)
+	w.quit()
+	assert.Zero(t, w.idleCount())
+	w.dispatch(job{})
+	require.Eventually(t, func() bool { return count.Load() == 11 }, 5*time.Second, time.Millisecond)
+	assert.Zero(t, w.idleCount(), "no worker parks after quit")
 }

@@ -154,3 +154,29 @@ func BenchmarkValid(b *testing.B) {
 		}
 	}
 }
+
+func elems(t *testing.T, data string) []string {
+	t.Helper()
+	require.True(t, Valid([]byte(data)))
+	e, ok := Array([]byte(data))
+	require.True(t, ok, data)
+	var out []string
+	for {
+		v, ok := e.Next()
+		if !ok {
+			return out
+		}
+		out = append(out, string(v))
+	}
+}
+
+func TestElems(t *testing.T) {
+	assert.Empty(t, elems(t, `[]`))
+	assert.Empty(t, elems(t, " \t[ \n]\r"))
+	assert.Equal(t, []string{`1`, `"x,]"`, `{"d":[1,{"e":"]"}]}`, `[ ]`, `null`, `-1.5e3`, `true`},
+		elems(t, ` [ 1 , "x,]",{"d":[1,{"e":"]"}]},[ ],null, -1.5e3 ,true ] `))
+	for _, notArray := range []string{`{}`, `"["`, `1`, ` null `} {
+		_, ok := Array([]byte(notArray))
+		assert.False(t, ok, notArray)
+	}
+}

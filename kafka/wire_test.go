@@ -1,0 +1,64 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRecordsReadBackAsWritten(t *testing.T) {
+	records := []record{
+		{Key: "k", Offset: 0, Msg: json.RawMessage("1")},
+		{Key: "k", Offset: 7, Commit: true},
+		{Key: "q\"\\\n\u00e9<", Offset: 3, Msg: json.RawMessage(`{"a":[1,"]"]}`), SendID: "n1-5"},
+		{Key: "", Offset: 1, Msg: json.RawMessage("null")},
+	}
+	s := newStream(0, 100)
+	s.setPeers([]string{"n1"})
+	s.add(records...)
+	p := s.tick(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))["n1"]
+	body := p.body()
+	require.True(t, json.Valid(body), "%s", body)
+	got, rs, ok := parsePush(body)
+	require.True(t, ok)
+	assert.Equal(t, push{From: 0, Upto: 4}, got)
+	assert.Equal(t, records, rs)
+}
+
+func TestMalformedPushesAreRejected(t *testing.T) {
+	for _, body := range []string{
+		`{"type":"replicate","from":0,"upto":1,"ack":0,"records":[["k"]]}`,
+		`{"type":"replicate","from":0,"upto":1,"ack":0,"records":[[1,0,1]]}`,
+		`{"type":"replicate","from":0,"upto":1,"ack":0,"records":[["k",0.5,1]]}`,
+		`{"type":"replicate","from":0,"upto":1,"ack":0,"records":[["k",0,1,"id",5]]}`,
+		`{"type":"replicate","from":0,"upto":1,"ack":0,"records":{}}`,
+		`{"type":"replicate","from":0,"upto":1,"records":[]}`,
+		`{"type":"replicate","from":2,"upto":1,"ack":0}`,
+		`{"type":"replicate","from":"0","upto":1,"ack":0}`,
+	} {
+		_, _, ok := parsePush([]byte(body))
+		assert.False(t, ok, body)
+	}
+}
+
+func TestPollOKKeepsMaelstromsSchema(t *testing.T) {
+	body := pollOKBody([]span{
+		{"a", 3, []json.RawMessage{json.RawMessage("30"), json.RawMessage(`"x"`)}},
+		{"b\"", 0, []json.RawMessage{json.RawMessage("1")}},
+	})
+	var got struct {
+		Type string                          `json:"type"`
+		Msgs map[string][][2]json.RawMessage `json:"msgs"`
+	}
+	require.NoError(t, json.Unmarshal(body, &got), "%s", body)
+	assert.Equal(t, "poll_ok", got.Type)
+	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
+	assert.Equal(t, map[string][][2]json.RawMessage{
+		"a":   {{raw("3"), raw("30")}, {raw("4"), raw(`"x"`)}},
+		"b\"": {{raw("0"), raw("1")}},
+	}, got.Msgs)
+	assert.JSONEq(t, `{"type":"poll_ok","msgs":{}}`, string(pollOKBody(nil)))
+}

@@ -110,6 +110,9 @@ func testCmd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg.Progress = isTerminal(os.Stderr)
+	if os.Getenv("GOMAXPROCS") == "" {
+		cfg.MainPhaseProcs = 1 // see run.Config.MainPhaseProcs
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var procs process.Group

@@ -94,17 +94,14 @@ func parseReplyHeader(body []byte) (replyHeader, error) {
 // wrongly typed fields and on keys that encoding/json would match
 // case-insensitively.
 func scanReplyHeader(body []byte, h *replyHeader) bool {
-	if !jsonscan.Valid(body) {
-		return false
-	}
-	f, ok := jsonscan.Object(body)
+	f, ok := jsonscan.CheckObject(body) // validated as it is read
 	if !ok {
 		return false
 	}
 	for {
 		key, val, more := f.Next()
 		if !more {
-			return true
+			return f.OK()
 		}
 		switch string(key) {
 		case "type", "text":
@@ -210,8 +207,23 @@ func (c *Conn) waitTimeout(ctx context.Context, timer *time.Timer, dest string) 
 	}
 }
 
-// withMsgID encodes body and adds "msg_id" to the object.
+// withMsgID encodes body and adds "msg_id" to the object. A
+// workload.BodyAppender writes itself after msg_id, so the message is
+// built in one buffer without reflection.
 func withMsgID(body any, id int64) (json.RawMessage, error) {
+	if a, ok := body.(workload.BodyAppender); ok {
+		out := make([]byte, 0, 96)
+		out = append(out, `{"msg_id":`...)
+		out = strconv.AppendInt(out, id, 10)
+		start := len(out)
+		if out, ok = a.AppendJSONBody(out); ok && len(out)-start >= 2 && out[start] == '{' {
+			if len(out)-start == 2 { // {}
+				return append(out[:start], '}'), nil
+			}
+			out[start] = ','
+			return out, nil
+		}
+	}
 	b, err := json.Marshal(body)
 	if err != nil {
 		return nil, fmt.Errorf("encoding request: %w", err)

@@ -93,3 +93,31 @@ func TestWithMsgID(t *testing.T) {
 }
 
 func itoa(i int64) string { b, _ := json.Marshal(i); return string(b) }
+
+// appended is a workload.BodyAppender for the tests: it writes raw, or
+// declines when raw is empty.
+type appended struct {
+	raw      string
+	Fallback string `json:"fallback"`
+}
+
+func (a appended) AppendJSONBody(b []byte) ([]byte, bool) {
+	return append(b, a.raw...), a.raw != ""
+}
+
+func TestWithMsgIDTakesBodiesThatAppendThemselves(t *testing.T) {
+	b, err := withMsgID(appended{raw: `{"type":"x","k":[1,2]}`}, 7)
+	require.NoError(t, err)
+	assert.Equal(t, `{"msg_id":7,"type":"x","k":[1,2]}`, string(b))
+	b, err = withMsgID(appended{raw: `{}`}, 8)
+	require.NoError(t, err)
+	assert.Equal(t, `{"msg_id":8}`, string(b))
+	// A body that declines is encoded by encoding/json.
+	b, err = withMsgID(appended{Fallback: "<&>"}, 9)
+	require.NoError(t, err)
+	assert.Equal(t, `{"msg_id":9,"fallback":"\u003c\u0026\u003e"}`, string(b))
+	// So is one that writes something other than an object.
+	b, err = withMsgID(appended{raw: `[1]`, Fallback: "y"}, 10)
+	require.NoError(t, err)
+	assert.Equal(t, `{"msg_id":10,"fallback":"y"}`, string(b))
+}

@@ -123,6 +123,15 @@ type JSONAppender interface {
 	AppendJSON(b []byte) []byte
 }
 
+// AppendJSON appends v's JSON encoding, byte for byte as encoding/json
+// writes it, for the shapes marshalValue encodes without reflection; false
+// when v holds anything else (b is then garbage, and encoding/json must
+// encode v).
+func AppendJSON(b []byte, v any) ([]byte, bool) { return appendValue(b, v) }
+
+// AppendString appends s quoted as encoding/json quotes it.
+func AppendString(b []byte, s string) []byte { return appendString(b, s) }
+
 // appendValue appends v's JSON encoding to b; false when v holds a type it
 // does not know (b is then garbage).
 func appendValue(b []byte, v any) ([]byte, bool) {

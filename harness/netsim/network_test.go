@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -230,6 +231,52 @@ func TestJournalRecordsSendsAndReceives(t *testing.T) {
 	assert.JSONEq(t, `{"type":"echo","msg_id":1}`, string(ev.Message.Body))
 	require.NoError(t, json.Unmarshal([]byte(lines[1]), &ev))
 	assert.Equal(t, "recv", ev.Type)
+	// Delivered as sent: the recv line is the send line with its type
+	// changed, byte for byte.
+	assert.Regexp(t, `^\{"type":"send","time":\d+,"message":\{"id":1,"src":"c3","dest":"n0","body":\{"type":"echo","msg_id":1\}\}\}$`, lines[0])
+	assert.Equal(t, strings.Replace(lines[0], `"send"`, `"recv"`, 1), lines[1])
+}
+
+// A large body is journaled whole, from its own bytes, in both events.
+func TestJournalWritesLargeBodiesWhole(t *testing.T) {
+	var buf bytes.Buffer
+	net := New(Config{Journal: &buf})
+	n0 := newInbox()
+	net.Add("n0", n0)
+	net.Add("c1", newInbox())
+	big := `{"type":"x","pad":"` + strings.Repeat("y", 3*journalCopyLimit) + `"}`
+	net.Send("c1", "n0", json.RawMessage(big))
+	net.Send("c1", "n0", json.RawMessage(`{"type":"small"}`))
+	n0.wait(t, 2, time.Second)
+	require.NoError(t, net.Close())
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 4)
+	for i, line := range lines {
+		var ev struct {
+			Type    string  `json:"type"`
+			Message Message `json:"message"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(line), &ev), "line %d", i)
+		assert.Equal(t, []string{"send", "recv"}[i%2], ev.Type)
+		if i < 2 {
+			assert.Equal(t, big, string(ev.Message.Body))
+		}
+	}
+	assert.Equal(t, strings.Replace(lines[0], `"send"`, `"recv"`, 1), lines[1])
+}
+
+// A message that is dropped has a send event and no recv.
+func TestJournalRecordsNoRecvForDroppedMessages(t *testing.T) {
+	var buf bytes.Buffer
+	net := New(Config{Journal: &buf})
+	net.Add("n0", newInbox())
+	net.Add("n1", newInbox())
+	net.Partition(map[string][]string{"n1": {"n0"}})
+	net.Send("n0", "n1", json.RawMessage(`{"type":"x"}`))
+	require.NoError(t, net.Close())
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 1)
+	assert.Contains(t, lines[0], `{"type":"send",`)
 }
 
 func TestClientIDsCountFromZeroAndNeverRepeat(t *testing.T) {
@@ -329,4 +376,10 @@ func TestBoundReturnsOnceTheBacklogIsTaken(t *testing.T) {
 	assert.EqualValues(t, 10, dropped, "ten fit under the bound again")
 	close(release)
 	<-taken
+}
+
+func TestAppendQuotedIDQuotesAsStrconv(t *testing.T) {
+	for _, id := range []string{"n1", "c17", "lin-kv", "", "a\"b", `a\b`, "é", "\x01", "\x7f", "~ !"} {
+		assert.Equal(t, strconv.Quote(id), string(AppendQuotedID(nil, id)), "%q", id)
+	}
 }

@@ -355,9 +355,9 @@ func appendHead(b []byte, m netsim.Message) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, m.ID, 10)
 	b = append(b, `,"src":`...)
-	b = strconv.AppendQuote(b, m.Src)
+	b = netsim.AppendQuotedID(b, m.Src)
 	b = append(b, `,"dest":`...)
-	b = strconv.AppendQuote(b, m.Dest)
+	b = netsim.AppendQuotedID(b, m.Dest)
 	return append(b, `,"body":`...)
 }
 
@@ -373,16 +373,13 @@ func parseLine(line []byte) (src, dest string, body json.RawMessage, err error) 
 	return parseLineStd(line)
 }
 
-// scanLine is parseLine's fast path: one validation pass and a scan of the
-// top-level members, without encoding/json. It returns ok only for a good
+// scanLine is parseLine's fast path: one pass that validates the line as
+// it reads its top-level members, without encoding/json. It returns ok only for a good
 // message that parseLineStd would read the same way; it gives up on
 // anything else (a bad line, a non-string src, a key that encoding/json
 // would match case-insensitively). body aliases line.
 func scanLine(line []byte) (src, dest string, body []byte, ok bool) {
-	if !jsonscan.Valid(line) {
-		return "", "", nil, false
-	}
-	f, ok := jsonscan.Object(line)
+	f, ok := jsonscan.CheckObject(line) // validated as it is read
 	if !ok {
 		return "", "", nil, false
 	}
@@ -390,6 +387,9 @@ func scanLine(line []byte) (src, dest string, body []byte, ok bool) {
 	for {
 		key, val, more := f.Next()
 		if !more {
+			if !f.OK() {
+				return "", "", nil, false
+			}
 			break
 		}
 		switch string(key) {

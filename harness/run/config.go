@@ -65,6 +65,16 @@ type Config struct {
 	InitTimeout time.Duration
 	// Progress, when true, redraws a one-line status on stderr.
 	Progress bool
+	// MainPhaseProcs, when positive, is GOMAXPROCS while the main phase
+	// runs (the old value is restored after it). GOMAXPROCS is the whole
+	// process's, so only a program that runs one test at a time (the
+	// harness CLI, which sets 1) should set it. Why 1: at ten thousand
+	// operations a second the harness is idle between messages most of the
+	// time, and with a second P every goroutine it wakes (the pacer's
+	// hand-off, a node's reply) starts another thread spinning to look for
+	// work; on two shared cores that scheduler churn cost more than the
+	// work itself (echo25: about a fifth of the whole system's CPU).
+	MainPhaseProcs int
 }
 
 // Defaults returns Maelstrom's defaults (core.clj opt-spec).

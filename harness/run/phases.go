@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -88,6 +89,9 @@ const opDrainLimit = 2 * workload.DefaultRPCTimeout
 // [0, 2/rate) across all threads, and an operation waits for a free thread;
 // a schedule that fell behind catches up at once.
 func (t *test) mainPhase(ctx context.Context, threads []*thread) {
+	if n := t.cfg.MainPhaseProcs; n > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(n)) // restored last, after the drain
+	}
 	deadline := time.Now().Add(t.cfg.TimeLimit)
 	phaseCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()

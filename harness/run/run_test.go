@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -23,9 +24,12 @@ import (
 
 func TestEchoIsValid(t *testing.T) {
 	cfg := harnesstest.Config("echo", testbin.Build(t, "./echo"))
+	cfg.MainPhaseProcs = 1 // as the CLI runs it
+	procs := runtime.GOMAXPROCS(0)
 	out, v, err := harnesstest.Run(t, cfg)
 	require.NoError(t, err)
 	assert.Equal(t, check.Valid, v)
+	assert.Equal(t, procs, runtime.GOMAXPROCS(0), "GOMAXPROCS restored after the main phase")
 	ops := countInvokes(out.History)
 	assert.Greater(t, ops, 40, "rate 50 for 2 s")
 	// Every echo is one request and one reply, and init adds two messages per node.

@@ -7,20 +7,29 @@ package jsonscan
 // state machine with an indirect call per byte, and on a node's input path
 // that was the largest single cost of a small message.
 func Valid(data []byte) bool {
-	const maxDepth = 10000 // encoding/json's limit
-	var stack []byte       // open containers: '{' or '['
+	i := validValue(data, skipWS(data, 0), 0)
+	return i >= 0 && skipWS(data, i) == len(data)
+}
+
+// maxDepth is encoding/json's nesting limit.
+const maxDepth = 10000
+
+// validValue checks the value that starts at data[i], inside depth open
+// containers, and returns the index just past it (before any whitespace
+// that follows), or -1.
+func validValue(data []byte, i, depth int) int {
+	var stack []byte // open containers: '{' or '['
 	var small [32]byte
 	stack = small[:0]
-	i := skipWS(data, 0)
 	for {
 		// A value starts at data[i].
 		if i >= len(data) {
-			return false
+			return -1
 		}
 		switch c := data[i]; c {
 		case '{', '[':
-			if len(stack) >= maxDepth {
-				return false
+			if depth+len(stack) >= maxDepth {
+				return -1
 			}
 			stack = append(stack, c)
 			i = skipWS(data, i+1)
@@ -31,42 +40,42 @@ func Valid(data []byte) bool {
 			}
 			if c == '{' {
 				if i = objectKey(data, i); i < 0 {
-					return false
+					return -1
 				}
 			}
 			continue
 		case '"':
 			if i = validString(data, i); i < 0 {
-				return false
+				return -1
 			}
 		case 't':
 			if !hasLiteral(data, i, "true") {
-				return false
+				return -1
 			}
 			i += 4
 		case 'f':
 			if !hasLiteral(data, i, "false") {
-				return false
+				return -1
 			}
 			i += 5
 		case 'n':
 			if !hasLiteral(data, i, "null") {
-				return false
+				return -1
 			}
 			i += 4
 		default:
 			if i = validNumber(data, i); i < 0 {
-				return false
+				return -1
 			}
 		}
 		// A value ended before data[i]: close containers or go on.
 		for {
-			i = skipWS(data, i)
 			if len(stack) == 0 {
-				return i == len(data)
+				return i
 			}
+			i = skipWS(data, i)
 			if i >= len(data) {
-				return false
+				return -1
 			}
 			top := stack[len(stack)-1]
 			switch data[i] {
@@ -74,7 +83,7 @@ func Valid(data []byte) bool {
 				i = skipWS(data, i+1)
 				if top == '{' {
 					if i = objectKey(data, i); i < 0 {
-						return false
+						return -1
 					}
 				}
 			case top + 2:
@@ -82,7 +91,7 @@ func Valid(data []byte) bool {
 				i++
 				continue
 			default:
-				return false
+				return -1
 			}
 			break
 		}

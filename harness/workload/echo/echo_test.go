@@ -1,7 +1,7 @@
 package echo
 
 import (
-	"glomers/internal/scenario"
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -9,6 +9,7 @@ import (
 
 	"glomers/harness/check"
 	"glomers/harness/history"
+	"glomers/internal/scenario"
 )
 
 func TestEchoesThatComeBackAreValid(t *testing.T) {
@@ -131,4 +132,21 @@ func BenchmarkDecodeReply(b *testing.B) {
 			}
 		})
 	}
+}
+
+// Request writes exactly what json.Marshal writes, or declines.
+func TestRequestAppendsWhatJSONMarshalWrites(t *testing.T) {
+	declined := 0
+	for _, v := range []any{"Please echo 37", "<&>\"é\u2028\x01", "", nil, int64(3), 7, []any{"a", int64(1)}, map[string]any{"z": 1, "a": "b"}, 1.5, struct{ A int }{1}} {
+		r := Request{Type: "echo", Echo: v}
+		want, err := json.Marshal(r)
+		require.NoError(t, err)
+		got, ok := r.AppendJSONBody(nil)
+		if !ok {
+			declined++
+			continue
+		}
+		require.Equal(t, string(want), string(got), "%#v", v)
+	}
+	require.Equal(t, 2, declined, "floats and structs go to encoding/json")
 }

@@ -10,6 +10,7 @@ import (
 
 	"glomers/harness/history"
 	"glomers/harness/workload"
+	"glomers/internal/jsonscan"
 )
 
 // Client performs kafka operations for one worker the way kafka.clj's
@@ -173,14 +174,45 @@ func (c *Client) send(ctx context.Context, value any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var resp SendResponse
-	if err := decode(raw, &resp); err != nil {
-		return nil, err
+	offset, ok := sendOffset(raw)
+	if !ok {
+		var resp SendResponse
+		if err := decode(raw, &resp); err != nil {
+			return nil, err
+		}
+		if resp.Offset == nil {
+			return nil, fmt.Errorf("kafka: send_ok without offset")
+		}
+		offset = *resp.Offset
 	}
-	if resp.Offset == nil {
-		return nil, fmt.Errorf("kafka: send_ok without offset")
+	return []any{[]any{"send", k, []any{offset, mop[2]}}}, nil
+}
+
+// sendOffset reads an ordinary send_ok's offset straight from its bytes:
+// ok only when the body is a valid object whose "offset" members are all
+// integers (encoding/json keeps the last); anything else (no offset, null,
+// another number, a key encoding/json would match case-insensitively) goes
+// to encoding/json, as before.
+func sendOffset(raw []byte) (offset int64, ok bool) {
+	f, isObj := jsonscan.CheckObject(raw)
+	if !isObj {
+		return 0, false
 	}
-	return []any{[]any{"send", k, []any{*resp.Offset, mop[2]}}}, nil
+	found := false
+	for {
+		k, v, more := f.Next()
+		if !more {
+			return offset, found && f.OK()
+		}
+		if string(k) == "offset" {
+			if offset, ok = jsonscan.Int(v); !ok {
+				return 0, false
+			}
+			found = true
+		} else if bytes.EqualFold(k, []byte("offset")) {
+			return 0, false
+		}
+	}
 }
 
 func decode(raw json.RawMessage, v any) error {

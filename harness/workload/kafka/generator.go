@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"iter"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -36,10 +37,12 @@ type sharedState struct {
 func (s *sharedState) observe(op *history.Op) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for k, o := range maxOffsets(op) {
-		if cur, ok := s.maxOffsets[k]; !ok || o > cur {
-			s.maxOffsets[k] = o
-		}
+	// op->max-offsets: polls and sends merged with max.
+	for k, o := range pollOffsets(op) {
+		raise(s.maxOffsets, k, o)
+	}
+	for k, o := range sendOffsets(op) {
+		raise(s.maxOffsets, k, o)
 	}
 }
 
@@ -170,15 +173,11 @@ func (g *mainGen) keyIndex() int {
 
 func (g *mainGen) update(op *history.Op) {
 	g.st.observe(op) // the workload's clients report every ok op too
-	for k, o := range maxSendOffsets(op) {
-		if cur, ok := g.sent[k]; !ok || o > cur {
-			g.sent[k] = o
-		}
+	for k, o := range sendOffsets(op) {
+		raise(g.sent, k, o)
 	}
-	for k, o := range maxPollOffsets(op) {
-		if cur, ok := g.polled[k]; !ok || o > cur {
-			g.polled[k] = o
-		}
+	for k, o := range pollOffsets(op) {
+		raise(g.polled, k, o)
 	}
 	// Forget keys whose polls caught up with their sends.
 	for k, s := range g.sent {
@@ -281,77 +280,77 @@ func (g *finalGen) caughtUp(t *finalThread, prev *history.Op) {
 	}
 }
 
-// maxPollOffsets is op->max-poll-offsets for ok and info ops: the highest
-// offset polled per key (-1 for a key polled with no messages). Keys that
-// are not integers are left out: the generator only makes integer keys.
-func maxPollOffsets(op *history.Op) map[int64]int64 {
-	out := map[int64]int64{}
-	if op.Type != history.OK && op.Type != history.Info {
-		return out
-	}
-	if op.F != "poll" && op.F != "txn" {
-		return out
-	}
-	mops, _ := history.AsList(op.Value)
-	for _, m := range mops {
-		mop, _ := history.AsList(m)
-		if len(mop) < 2 || mop[0] != "poll" {
-			continue
+// pollOffsets yields op->max-poll-offsets for ok and info ops: for each
+// key of each poll, the highest offset it read (-1 for a key polled with
+// no messages); a key may come more than once, and the reader keeps the
+// highest. Keys that are not integers are left out: the generator only
+// makes integer keys. (An iterator rather than Jepsen's map: the runner
+// calls it twice per completed op, and the maps were a measurable share
+// of the harness's CPU per operation.)
+func pollOffsets(op *history.Op) iter.Seq2[int64, int64] {
+	return func(yield func(k, o int64) bool) {
+		if op.Type != history.OK && op.Type != history.Info {
+			return
 		}
-		msgs, _ := history.AsMap(mop[1])
-		for ks, pairs := range msgs {
-			k, err := strconv.ParseInt(ks, 10, 64)
+		if op.F != "poll" && op.F != "txn" {
+			return
+		}
+		mops, _ := history.AsList(op.Value)
+		for _, m := range mops {
+			mop, _ := history.AsList(m)
+			if len(mop) < 2 || mop[0] != "poll" {
+				continue
+			}
+			msgs, _ := history.AsMap(mop[1])
+			for ks, pairs := range msgs {
+				k, err := strconv.ParseInt(ks, 10, 64)
+				if err != nil {
+					continue
+				}
+				if !yield(k, highestOffset(pairs)) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// sendOffsets yields op->max-send-offsets: for each send, its key and
+// offset (at least 0); the reader keeps the highest per key.
+func sendOffsets(op *history.Op) iter.Seq2[int64, int64] {
+	return func(yield func(k, o int64) bool) {
+		if op.Type != history.OK && op.Type != history.Info {
+			return
+		}
+		if op.F != "send" && op.F != "txn" {
+			return
+		}
+		mops, _ := history.AsList(op.Value)
+		for _, m := range mops {
+			mop, _ := history.AsList(m)
+			if len(mop) != 3 || mop[0] != "send" {
+				continue
+			}
+			k, err := strconv.ParseInt(keyString(mop[1]), 10, 64)
 			if err != nil {
 				continue
 			}
-			hi := highestOffset(pairs)
-			if cur, ok := out[k]; !ok || hi > cur {
-				out[k] = hi
+			pair, _ := history.AsList(mop[2])
+			if len(pair) != 2 {
+				continue
+			}
+			if o, ok := history.AsInt(pair[0]); ok {
+				if !yield(k, max(o, 0)) {
+					return
+				}
 			}
 		}
 	}
-	return out
 }
 
-// maxSendOffsets is op->max-send-offsets: the highest offset sent per key.
-func maxSendOffsets(op *history.Op) map[int64]int64 {
-	out := map[int64]int64{}
-	if op.Type != history.OK && op.Type != history.Info {
-		return out
+// raise sets m[k] to o if k is not in m or o is higher.
+func raise(m map[int64]int64, k, o int64) {
+	if cur, ok := m[k]; !ok || o > cur {
+		m[k] = o
 	}
-	if op.F != "send" && op.F != "txn" {
-		return out
-	}
-	mops, _ := history.AsList(op.Value)
-	for _, m := range mops {
-		mop, _ := history.AsList(m)
-		if len(mop) != 3 || mop[0] != "send" {
-			continue
-		}
-		k, err := strconv.ParseInt(keyString(mop[1]), 10, 64)
-		if err != nil {
-			continue
-		}
-		pair, _ := history.AsList(mop[2])
-		if len(pair) != 2 {
-			continue
-		}
-		if o, ok := history.AsInt(pair[0]); ok {
-			if cur, ok := out[k]; !ok || o > cur {
-				out[k] = max(o, 0)
-			}
-		}
-	}
-	return out
-}
-
-// maxOffsets is op->max-offsets: polls and sends merged with max.
-func maxOffsets(op *history.Op) map[int64]int64 {
-	out := maxPollOffsets(op)
-	for k, o := range maxSendOffsets(op) {
-		if cur, ok := out[k]; !ok || o > cur {
-			out[k] = o
-		}
-	}
-	return out
 }

@@ -20,10 +20,7 @@ type keyPairs struct {
 // the whole log; decoding it into generic values, once per client at the
 // same time, was most of the harness's peak memory.
 func intPollMsgs(raw []byte) ([]keyPairs, bool) {
-	if !jsonscan.Valid(raw) {
-		return nil, false
-	}
-	top, ok := jsonscan.Object(raw)
+	top, ok := jsonscan.CheckObject(raw) // validated as it is read
 	if !ok {
 		return nil, false
 	}
@@ -31,6 +28,9 @@ func intPollMsgs(raw []byte) ([]keyPairs, bool) {
 	for {
 		k, v, ok := top.Next()
 		if !ok {
+			if !top.OK() {
+				return nil, false
+			}
 			break
 		}
 		if bytes.EqualFold(k, []byte("msgs")) {

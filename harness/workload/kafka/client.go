@@ -104,11 +104,9 @@ func (c *Client) assign(ctx context.Context, op history.Op) error {
 // commits the highest offset read of each key (kafka.clj's apply-mop! and
 // txn-offsets). A failed commit fails the whole operation, as in Maelstrom.
 func (c *Client) poll(ctx context.Context) (any, error) {
-	req := PollRequest{Type: "poll", Offsets: make(map[string]int64, len(c.offsets))}
-	for k, o := range c.offsets {
-		req.Offsets[k] = o
-	}
-	raw, err := c.conn.RPC(ctx, c.node, req)
+	// The request is encoded before RPC returns (workload.Conn), so it
+	// can name the client's own offsets; they change only after the reply.
+	raw, err := c.conn.RPC(ctx, c.node, PollRequest{Type: "poll", Offsets: c.offsets})
 	if err != nil {
 		return nil, err
 	}

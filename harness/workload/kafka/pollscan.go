@@ -48,17 +48,31 @@ func intPollMsgs(raw []byte) ([]keyPairs, bool) {
 		return nil, false
 	}
 	var out []keyPairs
-	seen := map[string]bool{}
+	var seen map[string]bool // for replies naming many keys
 	for {
 		k, v, ok := f.Next()
 		if !ok {
 			return out, true
 		}
 		key := string(k)
-		if seen[key] {
-			return nil, false
+		if len(out) < 8 {
+			for _, kp := range out {
+				if kp.key == key {
+					return nil, false
+				}
+			}
+		} else {
+			if seen == nil {
+				seen = make(map[string]bool, 2*len(out))
+				for _, kp := range out {
+					seen[kp.key] = true
+				}
+			}
+			if seen[key] {
+				return nil, false
+			}
+			seen[key] = true
 		}
-		seen[key] = true
 		pairs, ok := intPairs(v)
 		if !ok {
 			return nil, false
@@ -71,36 +85,91 @@ func intPollMsgs(raw []byte) ([]keyPairs, bool) {
 // other shape.
 func intPairs(v []byte) ([][2]int64, bool) {
 	s := scanner{b: v}
+	// Every '[' but the outer one opens a pair: the list is made at its
+	// size (the client keeps it until the op is written).
 	var out [][2]int64
-	if !s.pairs(func(off, val int64) { out = append(out, [2]int64{off, val}) }) || !s.end() {
+	if n := bytes.Count(v, []byte("[")) - 1; n > 0 {
+		out = make([][2]int64, 0, n)
+	}
+	out, ok := s.pairs(out)
+	if !ok || !s.end() {
 		return nil, false
 	}
 	return out, true
 }
 
-// pairs reads [[int, int], ...] at the scanner's position, handing each
-// pair to add in order; false for any other shape. Poll replies
-// (intPairs) and stored poll values (fastPoll) share it.
-func (s *scanner) pairs(add func(off, val int64)) bool {
+// pairs reads [[int, int], ...] at the scanner's position, appending each
+// pair to buf in order; false for any other shape. Poll replies
+// (intPairs) and stored poll values (fastPoll) share it. Pairs as
+// encoding/json and the history writer write them, [o,v] with no spaces
+// and short integers, are read by tightPair; any other pair is read
+// again, token by token, from where it starts.
+func (s *scanner) pairs(buf [][2]int64) ([][2]int64, bool) {
 	if !s.eat('[') {
-		return false
+		return buf, false
 	}
 	if s.eat(']') {
-		return true
+		return buf, true
 	}
 	for {
-		var off, val int64
-		if !s.eat('[') || !s.int(&off) || !s.eat(',') || !s.int(&val) || !s.eat(']') {
-			return false
+		if off, val, next, ok := tightPair(s.b, s.i); ok {
+			buf = append(buf, [2]int64{off, val})
+			s.i = next
+		} else {
+			var off, val int64
+			if !s.eat('[') || !s.int(&off) || !s.eat(',') || !s.int(&val) || !s.eat(']') {
+				return buf, false
+			}
+			buf = append(buf, [2]int64{off, val})
 		}
-		add(off, val)
+		if s.i < len(s.b) && s.b[s.i] == ',' { // the common separator
+			s.i++
+			continue
+		}
 		if s.eat(']') {
-			return true
+			return buf, true
 		}
 		if !s.eat(',') {
-			return false
+			return buf, false
 		}
 	}
+}
+
+// tightPair reads "[o,v]" at b[i:] with o and v integers of at most 18
+// digits and nothing between the tokens, returning the index after it;
+// ok is false for anything else (which scanner.int then reads).
+func tightPair(b []byte, i int) (off, val int64, next int, ok bool) {
+	if i >= len(b) || b[i] != '[' {
+		return 0, 0, i, false
+	}
+	if off, i, ok = tightInt(b, i+1); !ok || i >= len(b) || b[i] != ',' {
+		return 0, 0, i, false
+	}
+	if val, i, ok = tightInt(b, i+1); !ok || i >= len(b) || b[i] != ']' {
+		return 0, 0, i, false
+	}
+	return off, val, i + 1, true
+}
+
+// tightInt reads an optional minus and 1 to 18 digits at b[i:], followed
+// by a byte that cannot continue a number.
+func tightInt(b []byte, i int) (n int64, next int, ok bool) {
+	neg := i < len(b) && b[i] == '-'
+	if neg {
+		i++
+	}
+	start := i
+	for i < len(b) && b[i]-'0' <= 9 {
+		n = n*10 + int64(b[i]-'0')
+		i++
+	}
+	if d := i - start; d == 0 || d > 18 || (i < len(b) && (b[i] == '.' || b[i] == 'e' || b[i] == 'E' || b[i] == '-')) {
+		return 0, i, false
+	}
+	if neg {
+		n = -n
+	}
+	return n, i, true
 }
 
 type scanner struct {

@@ -12,6 +12,9 @@ func TestIntPollMsgsReadsOrdinaryReplies(t *testing.T) {
 	got, ok := intPollMsgs([]byte(`{"type":"poll_ok","msgs":{"k1":[[0, 5],[1,-6]], "k2":[]},"in_reply_to":3}`))
 	require.True(t, ok)
 	assert.ElementsMatch(t, []keyPairs{{"k1", [][2]int64{{0, 5}, {1, -6}}}, {"k2", nil}}, got)
+	got, ok = intPollMsgs([]byte(` { "x" : {"y":[1.5,"\u00e9",null]} , "msgs" : { "k1" : [ [ 0 , -0 ] , [10,100000000000000000] ] } } `))
+	require.True(t, ok)
+	assert.Equal(t, []keyPairs{{"k1", [][2]int64{{0, 0}, {10, 100000000000000000}}}}, got)
 }
 
 func TestIntPollMsgsLeavesTheRestToEncodingJSON(t *testing.T) {
@@ -28,6 +31,18 @@ func TestIntPollMsgsLeavesTheRestToEncodingJSON(t *testing.T) {
 		`{"msgs":{"k1":[[0,99999999999999999999]]}}`,
 		`{"type":"poll_ok"}`,
 		`{"msgs":{"k1":[[0,1]]}`,
+		`{"msgs":{"k1":[[01,1]]}}`,
+		`{"msgs":{"k1":[[0,-01]]}}`,
+		`{"msgs":{"k1":[[0 , 00000000000000000001]]}}`,
+		`{"msgs":{"k1":[[0,-]]}}`,
+		`{"msgs":{"k1":[[0,1-2]]}}`,
+		`{"msgs":{"k1":[[0,1]]},"type":[1,]}`,
+		`{"msgs":{"k1":[[0,1]]}} x`,
+		`{"msgs":{"k1":[[0,1]],}}`,
+		`{"msgs":{"k1":[[0,1],]}}`,
+		`{"ms\u0067s":{"k1":[[0,1]]}}`,
+		`{"msgs":{"k\u0031":[[0,1]]}}`,
+		`{"msgs":{"k1":[[0,1]]},}`,
 	} {
 		_, ok := intPollMsgs([]byte(body))
 		assert.False(t, ok, body)
@@ -38,6 +53,8 @@ func TestIntPollMsgsLeavesTheRestToEncodingJSON(t *testing.T) {
 func FuzzIntPollMsgs(f *testing.F) {
 	f.Add([]byte(`{"msgs":{"k1":[[0,5],[1,6]],"k2":[]}}`))
 	f.Add([]byte(`{"msgs":{"a":[[ -1 , 0 ]]}}`))
+	f.Add([]byte(`{"type":"poll_ok","msgs":{"a":[[0,1],[1,-2]],"b":[]},"in_reply_to":7}`))
+	f.Add([]byte(`{"msgs":{"a":[[0,10],[1,-20]]},"x":{"y":[1.5,"z",null,true]}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fast, ok := intPollMsgs(b)
 		if !ok {

@@ -27,6 +27,8 @@ type Client struct {
 	// last one of each worker would otherwise be missed (and a key first
 	// written by it never polled in the final phase).
 	track *sharedState
+	// commit is poll's commit_offsets request, reused.
+	commit map[string]int64
 }
 
 // NewClient returns a client talking to node over conn.
@@ -111,7 +113,12 @@ func (c *Client) poll(ctx context.Context) (any, error) {
 		return nil, err
 	}
 	msgs := map[string]any{}
-	commit := map[string]int64{}
+	// commit is kept between polls: RPC keeps no reference to a request.
+	if c.commit == nil {
+		c.commit = map[string]int64{}
+	}
+	commit := c.commit
+	clear(commit)
 	// record keeps the pairs read of key k and moves its offsets on.
 	record := func(k string, out any, n int, hi int64) {
 		msgs[k] = out
@@ -123,6 +130,7 @@ func (c *Client) poll(ctx context.Context) (any, error) {
 		}
 	}
 	if fast, ok := intPollMsgs(raw); ok {
+		msgs = make(map[string]any, len(fast))
 		for _, kp := range fast {
 			out := pairList(kp.pairs)
 			record(kp.key, out, len(out), highestOffset(out))

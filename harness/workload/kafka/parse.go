@@ -478,18 +478,25 @@ func fastPoll(p *pop, s *scanner, in *interner) bool {
 		}
 	}
 	var fresh []string
-	for _, g := range got {
-		if _, ok := in.keyIDs[string(g.name)]; !ok {
+	p.reads = make([]keyMsgs, len(got))
+	for i, g := range got {
+		id, ok := in.keyIDs[string(g.name)]
+		if !ok {
 			fresh = append(fresh, string(g.name))
+			id = -1
 		}
+		p.reads[i] = keyMsgs{key: id, msgs: g.msgs}
 	}
-	sortKeys(fresh)
-	for _, k := range fresh {
-		in.key(k)
-	}
-	p.reads = make([]keyMsgs, 0, len(got))
-	for _, g := range got {
-		p.reads = append(p.reads, keyMsgs{key: in.keyIDs[string(g.name)], msgs: g.msgs})
+	if fresh != nil {
+		sortKeys(fresh)
+		for _, k := range fresh {
+			in.key(k)
+		}
+		for i, g := range got {
+			if p.reads[i].key < 0 {
+				p.reads[i].key = in.keyIDs[string(g.name)]
+			}
+		}
 	}
 	return true
 }

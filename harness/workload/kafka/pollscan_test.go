@@ -2,10 +2,13 @@ package kafka
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"glomers/harness/history"
 )
 
 func TestIntPollMsgsReadsOrdinaryReplies(t *testing.T) {
@@ -76,4 +79,55 @@ func FuzzIntPollMsgs(f *testing.F) {
 			}
 		}
 	})
+}
+
+// pollReply is a poll_ok as a node writes it: keys keys of n pairs each.
+func pollReply(keys, n int) []byte {
+	b := []byte(`{"type":"poll_ok","msgs":{`)
+	for k := range keys {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `"`+strconv.Itoa(k)+`":`...)
+		l := pairList{}
+		for i := range n {
+			l = append(l, [2]int64{int64(1000 + i), int64(20000 + 7*i)})
+		}
+		b = l.AppendJSON(b)
+	}
+	return append(b, `},"in_reply_to":12345,"msg_id":678}`...)
+}
+
+// BenchmarkIntPollMsgs: the client's read of a main-phase poll reply (2
+// keys of 3 pairs) and of a final-phase one (one key, 2,000 pairs).
+func BenchmarkIntPollMsgs(b *testing.B) {
+	for _, c := range []struct {
+		name    string
+		keys, n int
+	}{{"main", 2, 3}, {"final", 1, 2000}} {
+		raw := pollReply(c.keys, c.n)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				if _, ok := intPollMsgs(raw); !ok {
+					b.Fatal("not read")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkFastValuePoll: the checker's read of a stored poll value (2
+// keys of 3 pairs), as each of its passes makes it.
+func BenchmarkFastValuePoll(b *testing.B) {
+	raw := []byte(`[["poll",{"7":[[1000,20000],[1001,20007],[1002,20014]],"9":[[31,5],[32,9],[33,12]]}]]`)
+	in := &interner{keyIDs: map[string]int32{}, otherIDs: map[string]int64{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		p := pop{typ: history.OK, f: fPoll}
+		if !fastValue(&p, raw, in) || len(p.reads) != 2 {
+			b.Fatal("not read")
+		}
+	}
 }

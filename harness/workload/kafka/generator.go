@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"glomers/harness/history"
 	"glomers/harness/workload"
@@ -32,6 +33,10 @@ const (
 type sharedState struct {
 	mu         sync.Mutex
 	maxOffsets map[int64]int64
+	// clientsTrack is set once the workload's own clients (which observe
+	// every ok op of theirs) exist: the generator then need not observe
+	// the same ops again.
+	clientsTrack atomic.Bool
 }
 
 func (s *sharedState) observe(op *history.Op) {
@@ -172,7 +177,9 @@ func (g *mainGen) keyIndex() int {
 }
 
 func (g *mainGen) update(op *history.Op) {
-	g.st.observe(op) // the workload's clients report every ok op too
+	if !g.st.clientsTrack.Load() { // else the clients report every ok op
+		g.st.observe(op)
+	}
 	for k, o := range sendOffsets(op) {
 		raise(g.sent, k, o)
 	}

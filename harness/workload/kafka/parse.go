@@ -96,7 +96,7 @@ type interner struct {
 	otherVals []any
 	// pairBuf is fastPoll's buffer for one key's messages, kept between
 	// ops.
-	pairBuf []msg
+	pairBuf [][2]int64
 	// intIDs caches the ids of integer keys (see intKey).
 	intIDs []int32
 }
@@ -440,12 +440,16 @@ func fastPoll(p *pop, s *scanner, in *interner) bool {
 			if !ok || !s.eat(':') {
 				return false
 			}
-			buf := in.pairBuf[:0]
-			if !s.pairs(func(off, val int64) { buf = append(buf, msg{off: off, hasOff: true, val: val}) }) {
+			buf, ok := s.pairs(in.pairBuf[:0])
+			in.pairBuf = buf
+			if !ok {
 				return false
 			}
-			in.pairBuf = buf
-			got = append(got, keyRaw{k, append(make([]msg, 0, len(buf)), buf...)})
+			ms := make([]msg, len(buf))
+			for i, p := range buf {
+				ms[i] = msg{off: p[0], hasOff: true, val: p[1]}
+			}
+			got = append(got, keyRaw{k, ms})
 			if s.eat('}') {
 				break
 			}
@@ -474,18 +478,25 @@ func fastPoll(p *pop, s *scanner, in *interner) bool {
 		}
 	}
 	var fresh []string
-	for _, g := range got {
-		if _, ok := in.keyIDs[string(g.name)]; !ok {
+	p.reads = make([]keyMsgs, len(got))
+	for i, g := range got {
+		id, ok := in.keyIDs[string(g.name)]
+		if !ok {
 			fresh = append(fresh, string(g.name))
+			id = -1
 		}
+		p.reads[i] = keyMsgs{key: id, msgs: g.msgs}
 	}
-	sortKeys(fresh)
-	for _, k := range fresh {
-		in.key(k)
-	}
-	p.reads = make([]keyMsgs, 0, len(got))
-	for _, g := range got {
-		p.reads = append(p.reads, keyMsgs{key: in.keyIDs[string(g.name)], msgs: g.msgs})
+	if fresh != nil {
+		sortKeys(fresh)
+		for _, k := range fresh {
+			in.key(k)
+		}
+		for i, g := range got {
+			if p.reads[i].key < 0 {
+				p.reads[i].key = in.keyIDs[string(g.name)]
+			}
+		}
 	}
 	return true
 }

@@ -19,13 +19,16 @@ const (
 	maxPerPush = 4096
 	// sendTimeout bounds a send inside the node, well below the client's
 	// 5 s timeout, so the client gets our answer (and whether it is
-	// definite) rather than a timeout of its own.
+	// definite) rather than a timeout of its own. Each mode applies it
+	// itself: cas mode with a context deadline, leader mode as the node's
+	// RPC timeout (no timer per send).
 	sendTimeout = 2 * time.Second
 )
 
 // sender is what the two modes do differently: give a message its offset.
 // An error must be definite (e.g. temporarily-unavailable) only when the
-// message surely was not and will never be appended.
+// message surely was not and will never be appended. send bounds its own
+// time by sendTimeout; ctx only cancels it.
 type sender interface {
 	send(ctx context.Context, key string, msg json.RawMessage) (int64, error)
 }
@@ -121,9 +124,7 @@ func (s *server) register() {
 		if len(req.Msg) == 0 {
 			return node.Malformed(msg, nil)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
-		defer cancel()
-		off, err := s.mode.send(ctx, req.Key, req.Msg)
+		off, err := s.mode.send(context.Background(), req.Key, req.Msg)
 		if err != nil {
 			return err
 		}

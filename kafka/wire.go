@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"glomers/internal/jsonscan"
+	"glomers/node"
 )
 
 // appendRecord appends r in wire form.
@@ -81,7 +82,7 @@ func parseRecord(raw []byte) (r record, ok bool) {
 // body is the push's message body. Its records are already in wire form
 // (the stream encodes each record once, when it is added, and every peer's
 // push shares those bytes).
-func (p push) body() json.RawMessage {
+func (p push) body() node.Encoded {
 	b := make([]byte, 0, len(p.Records)+64)
 	b = append(b, `{"type":"replicate","from":`...)
 	b = strconv.AppendInt(b, int64(p.From), 10)
@@ -134,8 +135,10 @@ func parsePush(body []byte) (p push, rs []record, ok bool) {
 	return push{From: int(from), Upto: int(upto), Ack: int(ack)}, rs, true
 }
 
-// pollOKBody is the body of a poll_ok holding spans.
-func pollOKBody(spans []span) json.RawMessage {
+// pollOKBody is the body of a poll_ok holding spans. Like a push's body it
+// is compact valid JSON by construction (its messages were validated when
+// they arrived), so the node writes it without checking it again.
+func pollOKBody(spans []span) node.Encoded {
 	size := 32 // sized up front: polls are the busiest reply
 	for _, r := range spans {
 		size += len(r.Key) + 8

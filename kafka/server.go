@@ -84,12 +84,20 @@ type sendOK struct {
 	Offset int64  `json:"offset"`
 }
 
-type pollReq struct {
+// offsetsReq is a poll or a commit_offsets request.
+type offsetsReq struct {
 	Offsets map[string]int64 `json:"offsets"`
 }
 
-type commitReq struct {
-	Offsets map[string]int64 `json:"offsets"`
+// decodeOffsets reads a poll's or commit's offsets: the plain shape by
+// hand (readOffsets, wire.go), anything else through node.Decode, whose
+// answers to malformed requests it keeps.
+func decodeOffsets(msg node.Message) (map[string]int64, error) {
+	if offsets, ok := readOffsets(msg.Body); ok {
+		return offsets, nil
+	}
+	req, err := node.Decode[offsetsReq](msg)
+	return req.Offsets, err
 }
 
 type listReq struct {
@@ -131,21 +139,21 @@ func (s *server) register() {
 		return s.n.Reply(msg, sendOK{Type: "send_ok", Offset: off})
 	})
 	s.n.Handle("poll", func(msg node.Message) error {
-		req, err := node.Decode[pollReq](msg)
+		offsets, err := decodeOffsets(msg)
 		if err != nil {
 			return err
 		}
-		return s.n.Reply(msg, pollOKBody(s.logs.poll(req.Offsets)))
+		return s.n.Reply(msg, pollOKBody(s.logs.poll(offsets)))
 	})
 	// A commit never fails: the workload's client has already moved past
 	// what it polled, so a failed commit would turn a good poll into a
 	// skipped one. It is stored here and replicated like a message.
 	s.n.Handle("commit_offsets", func(msg node.Message) error {
-		req, err := node.Decode[commitReq](msg)
+		offsets, err := decodeOffsets(msg)
 		if err != nil {
 			return err
 		}
-		for key, off := range req.Offsets {
+		for key, off := range offsets {
 			s.learn(record{Key: key, Offset: off, Commit: true})
 		}
 		return s.n.Reply(msg, node.MessageBody{Type: "commit_offsets_ok"})

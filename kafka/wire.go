@@ -20,6 +20,7 @@ package main
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"glomers/internal/jsonscan"
@@ -180,4 +181,44 @@ func appendString(buf []byte, s string) []byte {
 	buf = append(buf, '"')
 	buf = append(buf, s...)
 	return append(buf, '"')
+}
+
+// readOffsets reads the offsets map of a poll or commit body, the workload's
+// busiest requests, without encoding/json's reflection. It accepts only the
+// plain shape, one "offsets" object of integers with distinct keys, and
+// says !ok for anything else (missing, null, a key spelled in another case,
+// duplicates, invalid JSON), so the caller falls back to node.Decode and
+// malformed requests get exactly its answers.
+func readOffsets(body []byte) (offsets map[string]int64, ok bool) {
+	c, ok := jsonscan.CheckObject(body)
+	if !ok {
+		return nil, false
+	}
+	for k, v, more := c.Next(); more; k, v, more = c.Next() {
+		if string(k) != "offsets" {
+			if strings.EqualFold(string(k), "offsets") {
+				return nil, false // encoding/json would match it too
+			}
+			continue
+		}
+		if offsets != nil {
+			return nil, false // a second "offsets": decoders merge them
+		}
+		f, isObject := jsonscan.Object(v) // v is valid: Checked read it
+		if !isObject {
+			return nil, false
+		}
+		offsets = make(map[string]int64)
+		for key, val, more := f.Next(); more; key, val, more = f.Next() {
+			n, isInt := jsonscan.Int(val)
+			if _, dup := offsets[string(key)]; dup || !isInt {
+				return nil, false
+			}
+			offsets[string(key)] = n
+		}
+	}
+	if !c.OK() || offsets == nil {
+		return nil, false
+	}
+	return offsets, true
 }

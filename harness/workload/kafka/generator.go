@@ -289,14 +289,7 @@ func (g *finalGen) caughtUp(t *finalThread, prev *history.Op) {
 // of the harness's CPU per operation.)
 func pollOffsets(op *history.Op) iter.Seq2[int64, int64] {
 	return func(yield func(k, o int64) bool) {
-		if op.Type != history.OK && op.Type != history.Info {
-			return
-		}
-		if op.F != "poll" && op.F != "txn" {
-			return
-		}
-		mops, _ := history.AsList(op.Value)
-		for _, m := range mops {
+		for _, m := range completedMops(op, "poll") {
 			mop, _ := history.AsList(m)
 			if len(mop) < 2 || mop[0] != "poll" {
 				continue
@@ -315,18 +308,24 @@ func pollOffsets(op *history.Op) iter.Seq2[int64, int64] {
 	}
 }
 
+// completedMops returns the micro-ops of an ok or info op that is an f or
+// a txn; the offsets an op read or wrote are known only then.
+func completedMops(op *history.Op, f string) []any {
+	if op.Type != history.OK && op.Type != history.Info {
+		return nil
+	}
+	if op.F != f && op.F != "txn" {
+		return nil
+	}
+	mops, _ := history.AsList(op.Value)
+	return mops
+}
+
 // sendOffsets yields op->max-send-offsets: for each send, its key and
 // offset (at least 0); the reader keeps the highest per key.
 func sendOffsets(op *history.Op) iter.Seq2[int64, int64] {
 	return func(yield func(k, o int64) bool) {
-		if op.Type != history.OK && op.Type != history.Info {
-			return
-		}
-		if op.F != "send" && op.F != "txn" {
-			return
-		}
-		mops, _ := history.AsList(op.Value)
-		for _, m := range mops {
+		for _, m := range completedMops(op, "send") {
 			mop, _ := history.AsList(m)
 			if len(mop) != 3 || mop[0] != "send" {
 				continue

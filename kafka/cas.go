@@ -86,6 +86,8 @@ func (m *casMode) current(key string) counter {
 }
 
 func (m *casMode) send(ctx context.Context, key string, msg json.RawMessage) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
 	id := m.n.ID() + "-" + strconv.FormatInt(m.lastID.Add(1), 10)
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		from := m.current(key)

@@ -44,8 +44,14 @@ type forwardReq struct {
 }
 
 // newLeaderMode registers the forwarding handler beside the server's.
+// A forwarded send is bounded by the node's RPC timeout, set here to
+// sendTimeout: the node expires every SyncRPC without a context deadline
+// from one sweep, where a context.WithTimeout per send armed and stopped a
+// runtime timer per message (the send handler's ctx has no deadline).
+// Leader mode makes no other RPC, so nothing else sees this timeout.
 func newLeaderMode(s *server) *leaderMode {
 	m := &leaderMode{s}
+	s.n.SetRPCTimeout(sendTimeout)
 	s.n.Handle("forward_send", func(msg node.Message) error {
 		if !s.isHub() {
 			return node.NewRPCErrorf(node.TemporarilyUnavailable, "%s is not the leader", s.n.ID())

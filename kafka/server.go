@@ -19,13 +19,16 @@ const (
 	maxPerPush = 4096
 	// sendTimeout bounds a send inside the node, well below the client's
 	// 5 s timeout, so the client gets our answer (and whether it is
-	// definite) rather than a timeout of its own.
+	// definite) rather than a timeout of its own. Each mode applies it
+	// itself: cas mode with a context deadline, leader mode as the node's
+	// RPC timeout (no timer per send).
 	sendTimeout = 2 * time.Second
 )
 
 // sender is what the two modes do differently: give a message its offset.
 // An error must be definite (e.g. temporarily-unavailable) only when the
-// message surely was not and will never be appended.
+// message surely was not and will never be appended. send bounds its own
+// time by sendTimeout; ctx only cancels it.
 type sender interface {
 	send(ctx context.Context, key string, msg json.RawMessage) (int64, error)
 }
@@ -81,12 +84,20 @@ type sendOK struct {
 	Offset int64  `json:"offset"`
 }
 
-type pollReq struct {
+// offsetsReq is a poll or a commit_offsets request.
+type offsetsReq struct {
 	Offsets map[string]int64 `json:"offsets"`
 }
 
-type commitReq struct {
-	Offsets map[string]int64 `json:"offsets"`
+// decodeOffsets reads a poll's or commit's offsets: the plain shape by
+// hand (readOffsets, wire.go), anything else through node.Decode, whose
+// answers to malformed requests it keeps.
+func decodeOffsets(msg node.Message) (map[string]int64, error) {
+	if offsets, ok := readOffsets(msg.Body); ok {
+		return offsets, nil
+	}
+	req, err := node.Decode[offsetsReq](msg)
+	return req.Offsets, err
 }
 
 type listReq struct {
@@ -121,30 +132,28 @@ func (s *server) register() {
 		if len(req.Msg) == 0 {
 			return node.Malformed(msg, nil)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
-		defer cancel()
-		off, err := s.mode.send(ctx, req.Key, req.Msg)
+		off, err := s.mode.send(context.Background(), req.Key, req.Msg)
 		if err != nil {
 			return err
 		}
 		return s.n.Reply(msg, sendOK{Type: "send_ok", Offset: off})
 	})
 	s.n.Handle("poll", func(msg node.Message) error {
-		req, err := node.Decode[pollReq](msg)
+		offsets, err := decodeOffsets(msg)
 		if err != nil {
 			return err
 		}
-		return s.n.Reply(msg, pollOKBody(s.logs.poll(req.Offsets)))
+		return s.n.Reply(msg, pollOKBody(s.logs.poll(offsets)))
 	})
 	// A commit never fails: the workload's client has already moved past
 	// what it polled, so a failed commit would turn a good poll into a
 	// skipped one. It is stored here and replicated like a message.
 	s.n.Handle("commit_offsets", func(msg node.Message) error {
-		req, err := node.Decode[commitReq](msg)
+		offsets, err := decodeOffsets(msg)
 		if err != nil {
 			return err
 		}
-		for key, off := range req.Offsets {
+		for key, off := range offsets {
 			s.learn(record{Key: key, Offset: off, Commit: true})
 		}
 		return s.n.Reply(msg, node.MessageBody{Type: "commit_offsets_ok"})

@@ -20,9 +20,11 @@ package main
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"glomers/internal/jsonscan"
+	"glomers/node"
 )
 
 // appendRecord appends r in wire form.
@@ -81,7 +83,7 @@ func parseRecord(raw []byte) (r record, ok bool) {
 // body is the push's message body. Its records are already in wire form
 // (the stream encodes each record once, when it is added, and every peer's
 // push shares those bytes).
-func (p push) body() json.RawMessage {
+func (p push) body() node.Encoded {
 	b := make([]byte, 0, len(p.Records)+64)
 	b = append(b, `{"type":"replicate","from":`...)
 	b = strconv.AppendInt(b, int64(p.From), 10)
@@ -134,8 +136,10 @@ func parsePush(body []byte) (p push, rs []record, ok bool) {
 	return push{From: int(from), Upto: int(upto), Ack: int(ack)}, rs, true
 }
 
-// pollOKBody is the body of a poll_ok holding spans.
-func pollOKBody(spans []span) json.RawMessage {
+// pollOKBody is the body of a poll_ok holding spans. Like a push's body it
+// is compact valid JSON by construction (its messages were validated when
+// they arrived), so the node writes it without checking it again.
+func pollOKBody(spans []span) node.Encoded {
 	size := 32 // sized up front: polls are the busiest reply
 	for _, r := range spans {
 		size += len(r.Key) + 8
@@ -177,4 +181,44 @@ func appendString(buf []byte, s string) []byte {
 	buf = append(buf, '"')
 	buf = append(buf, s...)
 	return append(buf, '"')
+}
+
+// readOffsets reads the offsets map of a poll or commit body, the workload's
+// busiest requests, without encoding/json's reflection. It accepts only the
+// plain shape, one "offsets" object of integers with distinct keys, and
+// says !ok for anything else (missing, null, a key spelled in another case,
+// duplicates, invalid JSON), so the caller falls back to node.Decode and
+// malformed requests get exactly its answers.
+func readOffsets(body []byte) (offsets map[string]int64, ok bool) {
+	c, ok := jsonscan.CheckObject(body)
+	if !ok {
+		return nil, false
+	}
+	for k, v, more := c.Next(); more; k, v, more = c.Next() {
+		if string(k) != "offsets" {
+			if strings.EqualFold(string(k), "offsets") {
+				return nil, false // encoding/json would match it too
+			}
+			continue
+		}
+		if offsets != nil {
+			return nil, false // a second "offsets": decoders merge them
+		}
+		f, isObject := jsonscan.Object(v) // v is valid: Checked read it
+		if !isObject {
+			return nil, false
+		}
+		offsets = make(map[string]int64)
+		for key, val, more := f.Next(); more; key, val, more = f.Next() {
+			n, isInt := jsonscan.Int(val)
+			if _, dup := offsets[string(key)]; dup || !isInt {
+				return nil, false
+			}
+			offsets[string(key)] = n
+		}
+	}
+	if !c.OK() || offsets == nil {
+		return nil, false
+	}
+	return offsets, true
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"glomers/node"
 )
 
 func TestRecordsReadBackAsWritten(t *testing.T) {
@@ -61,4 +63,30 @@ func TestPollOKKeepsMaelstromsSchema(t *testing.T) {
 		"b\"": {{raw("0"), raw("1")}},
 	}, got.Msgs)
 	assert.JSONEq(t, `{"type":"poll_ok","msgs":{}}`, string(pollOKBody(nil)))
+}
+
+// FuzzReadOffsetsMatchesDecode checks the hand reader of poll and commit
+// offsets against node.Decode: whatever it accepts, Decode reads the same.
+func FuzzReadOffsetsMatchesDecode(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"poll","msg_id":3,"offsets":{"k1":0,"k\u0032":17,"":-1}}`,
+		`{"type":"poll","offsets":{}}`,
+		`{"type":"poll","offsets":null}`,
+		`{"type":"poll","Offsets":{"a":1},"offsets":{"b":2}}`,
+		`{"type":"poll","offsets":{"a":1},"offsets":{"b":2}}`,
+		`{"type":"poll","offsets":{"a":1,"a":2}}`,
+		`{"type":"poll","offsets":{"a":1.0,"b":1e2,"c":99999999999999999999}}`,
+		`{"type":"poll","offsets":{"a":1}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, ok := readOffsets(body)
+		if !ok {
+			return
+		}
+		want, err := node.Decode[offsetsReq](node.Message{Body: body})
+		require.NoError(t, err, "readOffsets accepted what Decode rejects: %s", body)
+		assert.Equal(t, want.Offsets, got, "%s", body)
+	})
 }

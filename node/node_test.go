@@ -222,7 +222,11 @@ func TestReplyCarriesInReplyToEvenWhenBodyNamesIt(t *testing.T) {
 		n.Handle("raw", func(msg node.Message) error {
 			return n.Reply(msg, json.RawMessage("{\n  \"type\": \"raw_ok\",\n  \"x\": [1,\n 2]\n}"))
 		})
+		n.Handle("enc", func(msg node.Message) error {
+			return n.Reply(msg, node.Encoded(`{"type":"enc_ok","x":[1,2]}`))
+		})
 		n.Handle("bad", func(msg node.Message) error { return n.Reply(msg, "not an object") })
+		n.Handle("badenc", func(msg node.Message) error { return n.Reply(msg, node.Encoded(`[1]`)) })
 	})
 	s.init()
 	s.sendMsg("c1", "n1", map[string]any{"type": "copy", "msg_id": 0, "k": "v"})
@@ -236,8 +240,16 @@ func TestReplyCarriesInReplyToEvenWhenBodyNamesIt(t *testing.T) {
 	assert.Equal(t, "raw_ok", body(m)["type"])
 	assert.EqualValues(t, 2, body(m)["in_reply_to"])
 
+	s.sendMsg("c1", "n1", map[string]any{"type": "enc", "msg_id": 4})
+	m = s.recv()
+	assert.Equal(t, "enc_ok", body(m)["type"])
+	assert.EqualValues(t, 4, body(m)["in_reply_to"])
+	assert.Equal(t, []any{1.0, 2.0}, body(m)["x"])
+
 	s.sendMsg("c1", "n1", map[string]any{"type": "bad", "msg_id": 3})
 	requireError(t, s.recv(), 3, node.Crash)
+	s.sendMsg("c1", "n1", map[string]any{"type": "badenc", "msg_id": 5})
+	requireError(t, s.recv(), 5, node.Crash)
 }
 
 func TestHandlersRunConcurrentlyAndLinesNeverInterleave(t *testing.T) {

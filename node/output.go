@@ -135,11 +135,26 @@ var (
 	keyMsgID     = []byte(`"msg_id"`)
 )
 
+// Encoded is a message body a program has written itself: one compact
+// JSON object with no newline, as a hand-written encoder of large bodies
+// (kafka's poll_ok and replication pushes) produces. Send, Reply and RPC
+// write it as it is; a json.RawMessage, by contrast, is validated and
+// compacted first (as encoding/json does), a pass over every byte that the
+// program's own encoder makes unnecessary. Only its braces are checked: an
+// Encoded body that is not valid JSON makes an output line the receiver
+// must reject.
+type Encoded []byte
+
 // encodeBody marshals a caller's body, appending it to scratch, and checks
 // it is a JSON object. The result may or may not share scratch's memory.
 func encodeBody(scratch []byte, body any) ([]byte, error) {
 	var b []byte
 	switch v := body.(type) {
+	case Encoded:
+		if len(v) < 2 || v[0] != '{' || v[len(v)-1] != '}' {
+			return nil, errors.New("node: message body must be a JSON object")
+		}
+		return v, nil
 	case json.RawMessage:
 		return compactObject(v)
 	case []byte:

@@ -60,8 +60,7 @@ type Conn interface {
 	// RPC sends body (a struct or map with a "type" field; msg_id is filled
 	// in) to dest and waits for the reply. It waits at most
 	// DefaultRPCTimeout, or less if ctx ends first. An error reply returns a
-	// *errcode.Error; no reply returns an error wrapping ErrTimeout. body
-	// is encoded before the request leaves; RPC keeps no reference to it.
+	// *errcode.Error; no reply returns an error wrapping ErrTimeout.
 	RPC(ctx context.Context, dest string, body any) (json.RawMessage, error)
 }
 

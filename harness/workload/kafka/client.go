@@ -27,8 +27,6 @@ type Client struct {
 	// last one of each worker would otherwise be missed (and a key first
 	// written by it never polled in the final phase).
 	track *sharedState
-	// commit is poll's commit_offsets request, reused.
-	commit map[string]int64
 }
 
 // NewClient returns a client talking to node over conn.
@@ -106,19 +104,16 @@ func (c *Client) assign(ctx context.Context, op history.Op) error {
 // commits the highest offset read of each key (kafka.clj's apply-mop! and
 // txn-offsets). A failed commit fails the whole operation, as in Maelstrom.
 func (c *Client) poll(ctx context.Context) (any, error) {
-	// The request is encoded before RPC returns (workload.Conn), so it
-	// can name the client's own offsets; they change only after the reply.
-	raw, err := c.conn.RPC(ctx, c.node, PollRequest{Type: "poll", Offsets: c.offsets})
+	req := PollRequest{Type: "poll", Offsets: make(map[string]int64, len(c.offsets))}
+	for k, o := range c.offsets {
+		req.Offsets[k] = o
+	}
+	raw, err := c.conn.RPC(ctx, c.node, req)
 	if err != nil {
 		return nil, err
 	}
 	msgs := map[string]any{}
-	// commit is kept between polls: RPC keeps no reference to a request.
-	if c.commit == nil {
-		c.commit = map[string]int64{}
-	}
-	commit := c.commit
-	clear(commit)
+	commit := map[string]int64{}
 	// record keeps the pairs read of key k and moves its offsets on.
 	record := func(k string, out any, n int, hi int64) {
 		msgs[k] = out
@@ -130,7 +125,6 @@ func (c *Client) poll(ctx context.Context) (any, error) {
 		}
 	}
 	if fast, ok := intPollMsgs(raw); ok {
-		msgs = make(map[string]any, len(fast))
 		for _, kp := range fast {
 			out := pairList(kp.pairs)
 			record(kp.key, out, len(out), highestOffset(out))

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"sync"
-	"sync/atomic"
 
 	"glomers/harness/history"
 	"glomers/harness/workload"
@@ -33,10 +32,6 @@ const (
 type sharedState struct {
 	mu         sync.Mutex
 	maxOffsets map[int64]int64
-	// clientsTrack is set once the workload's own clients (which observe
-	// every ok op of theirs) exist: the generator then need not observe
-	// the same ops again.
-	clientsTrack atomic.Bool
 }
 
 func (s *sharedState) observe(op *history.Op) {
@@ -177,9 +172,7 @@ func (g *mainGen) keyIndex() int {
 }
 
 func (g *mainGen) update(op *history.Op) {
-	if !g.st.clientsTrack.Load() { // else the clients report every ok op
-		g.st.observe(op)
-	}
+	g.st.observe(op) // the workload's clients report every ok op too
 	for k, o := range sendOffsets(op) {
 		raise(g.sent, k, o)
 	}

@@ -77,7 +77,6 @@ func (w *kafkaWorkload) Final() *workload.Final {
 }
 
 func (w *kafkaWorkload) NewClient(conn workload.Conn, wk workload.Worker, rng *rand.Rand) workload.Client {
-	w.state.clientsTrack.Store(true)
 	return &Client{conn: conn, node: wk.Node, offsets: map[string]int64{}, track: w.state}
 }
 

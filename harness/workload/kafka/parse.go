@@ -96,7 +96,7 @@ type interner struct {
 	otherVals []any
 	// pairBuf is fastPoll's buffer for one key's messages, kept between
 	// ops.
-	pairBuf [][2]int64
+	pairBuf []msg
 	// intIDs caches the ids of integer keys (see intKey).
 	intIDs []int32
 }
@@ -440,16 +440,12 @@ func fastPoll(p *pop, s *scanner, in *interner) bool {
 			if !ok || !s.eat(':') {
 				return false
 			}
-			buf, ok := s.pairs(in.pairBuf[:0])
-			in.pairBuf = buf
-			if !ok {
+			buf := in.pairBuf[:0]
+			if !s.pairs(func(off, val int64) { buf = append(buf, msg{off: off, hasOff: true, val: val}) }) {
 				return false
 			}
-			ms := make([]msg, len(buf))
-			for i, p := range buf {
-				ms[i] = msg{off: p[0], hasOff: true, val: p[1]}
-			}
-			got = append(got, keyRaw{k, ms})
+			in.pairBuf = buf
+			got = append(got, keyRaw{k, append(make([]msg, 0, len(buf)), buf...)})
 			if s.eat('}') {
 				break
 			}
@@ -478,25 +474,18 @@ func fastPoll(p *pop, s *scanner, in *interner) bool {
 		}
 	}
 	var fresh []string
-	p.reads = make([]keyMsgs, len(got))
-	for i, g := range got {
-		id, ok := in.keyIDs[string(g.name)]
-		if !ok {
+	for _, g := range got {
+		if _, ok := in.keyIDs[string(g.name)]; !ok {
 			fresh = append(fresh, string(g.name))
-			id = -1
 		}
-		p.reads[i] = keyMsgs{key: id, msgs: g.msgs}
 	}
-	if fresh != nil {
-		sortKeys(fresh)
-		for _, k := range fresh {
-			in.key(k)
-		}
-		for i, g := range got {
-			if p.reads[i].key < 0 {
-				p.reads[i].key = in.keyIDs[string(g.name)]
-			}
-		}
+	sortKeys(fresh)
+	for _, k := range fresh {
+		in.key(k)
+	}
+	p.reads = make([]keyMsgs, 0, len(got))
+	for _, g := range got {
+		p.reads = append(p.reads, keyMsgs{key: in.keyIDs[string(g.name)], msgs: g.msgs})
 	}
 	return true
 }

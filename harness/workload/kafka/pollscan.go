@@ -15,97 +15,55 @@ type keyPairs struct {
 // intPollMsgs reads a poll_ok body's msgs straight from its bytes when it
 // has the ordinary shape, {"msgs": {key: [[int, int], ...], ...}, ...},
 // with each key once; ok is false for anything else (invalid JSON, other
-// numbers or values, keys with escapes or that encoding/json would match
-// case-insensitively), which the caller hands to encoding/json as before.
-// A final poll returns the whole log; decoding it into generic values,
-// once per client at the same time, was most of the harness's peak
-// memory. The body is read in one pass: msgs by the strict scanner below
-// (which accepts only valid JSON), every other member checked by
-// jsonscan.ValidEnd.
+// numbers or values, keys encoding/json would match case-insensitively),
+// which the caller hands to encoding/json as before. A final poll returns
+// the whole log; decoding it into generic values, once per client at the
+// same time, was most of the harness's peak memory.
 func intPollMsgs(raw []byte) ([]keyPairs, bool) {
-	s := scanner{b: raw}
-	if !s.eat('{') {
+	top, ok := jsonscan.CheckObject(raw) // validated as it is read
+	if !ok {
 		return nil, false
 	}
-	var out []keyPairs
-	found := false
-	if !s.eat('}') {
-		for {
-			k, ok := s.plainBytes()
-			if !ok || !s.eat(':') {
+	var msgs []byte
+	for {
+		k, v, ok := top.Next()
+		if !ok {
+			if !top.OK() {
 				return nil, false
 			}
-			if len(k) == 4 && bytes.EqualFold(k, []byte("msgs")) {
-				if found || string(k) != "msgs" {
-					return nil, false
-				}
-				found = true
-				if out, ok = pollMsgs(&s); !ok {
-					return nil, false
-				}
-			} else if s.i = jsonscan.ValidEnd(s.b, s.i); s.i < 0 {
+			break
+		}
+		if bytes.EqualFold(k, []byte("msgs")) {
+			if msgs != nil || string(k) != "msgs" {
 				return nil, false
 			}
-			if s.eat('}') {
-				break
-			}
-			if !s.eat(',') {
-				return nil, false
-			}
+			msgs = v
 		}
 	}
-	if !found || !s.end() {
+	if msgs == nil {
 		return nil, false
 	}
-	return out, true
-}
-
-// pollMsgs reads msgs' object, {key: [[int, int], ...], ...}, at the
-// scanner's position.
-func pollMsgs(s *scanner) ([]keyPairs, bool) {
-	if !s.eat('{') {
+	f, ok := jsonscan.Object(msgs)
+	if !ok {
 		return nil, false
 	}
 	var out []keyPairs
-	if s.eat('}') {
-		return out, true
-	}
-	var seen map[string]bool // for replies naming many keys
+	seen := map[string]bool{}
 	for {
-		k, ok := s.plainBytes()
-		if !ok || !s.eat(':') {
-			return nil, false
+		k, v, ok := f.Next()
+		if !ok {
+			return out, true
 		}
 		key := string(k)
-		if len(out) < 8 {
-			for _, kp := range out {
-				if kp.key == key {
-					return nil, false
-				}
-			}
-		} else {
-			if seen == nil {
-				seen = make(map[string]bool, 2*len(out))
-				for _, kp := range out {
-					seen[kp.key] = true
-				}
-			}
-			if seen[key] {
-				return nil, false
-			}
-			seen[key] = true
+		if seen[key] {
+			return nil, false
 		}
-		pairs, ok := s.sizedPairs()
+		seen[key] = true
+		pairs, ok := intPairs(v)
 		if !ok {
 			return nil, false
 		}
 		out = append(out, keyPairs{key, pairs})
-		if s.eat('}') {
-			return out, true
-		}
-		if !s.eat(',') {
-			return nil, false
-		}
 	}
 }
 
@@ -113,100 +71,36 @@ func pollMsgs(s *scanner) ([]keyPairs, bool) {
 // other shape.
 func intPairs(v []byte) ([][2]int64, bool) {
 	s := scanner{b: v}
-	out, ok := s.sizedPairs()
-	if !ok || !s.end() {
+	var out [][2]int64
+	if !s.pairs(func(off, val int64) { out = append(out, [2]int64{off, val}) }) || !s.end() {
 		return nil, false
 	}
 	return out, true
 }
 
-// sizedPairs is pairs into a list made at its size (the client keeps it
-// until the op is written): a list written without spaces, "[[o,v],...]",
-// ends at its first "]]", and each '[' before that but its own opens a
-// pair. An empty list is nil.
-func (s *scanner) sizedPairs() ([][2]int64, bool) {
-	s.ws()
-	var out [][2]int64
-	if rest := s.b[s.i:]; len(rest) >= 2 && rest[0] == '[' && rest[1] == '[' {
-		if e := bytes.Index(rest, []byte("]]")); e >= 0 {
-			out = make([][2]int64, 0, bytes.Count(rest[:e], []byte("["))-1)
-		}
-	}
-	return s.pairs(out)
-}
-
-// pairs reads [[int, int], ...] at the scanner's position, appending each
-// pair to buf in order; false for any other shape. Poll replies
-// (intPairs) and stored poll values (fastPoll) share it. Pairs as
-// encoding/json and the history writer write them, [o,v] with no spaces
-// and short integers, are read by tightPair; any other pair is read
-// again, token by token, from where it starts.
-func (s *scanner) pairs(buf [][2]int64) ([][2]int64, bool) {
+// pairs reads [[int, int], ...] at the scanner's position, handing each
+// pair to add in order; false for any other shape. Poll replies
+// (intPairs) and stored poll values (fastPoll) share it.
+func (s *scanner) pairs(add func(off, val int64)) bool {
 	if !s.eat('[') {
-		return buf, false
+		return false
 	}
 	if s.eat(']') {
-		return buf, true
+		return true
 	}
 	for {
-		if off, val, next, ok := tightPair(s.b, s.i); ok {
-			buf = append(buf, [2]int64{off, val})
-			s.i = next
-		} else {
-			var off, val int64
-			if !s.eat('[') || !s.int(&off) || !s.eat(',') || !s.int(&val) || !s.eat(']') {
-				return buf, false
-			}
-			buf = append(buf, [2]int64{off, val})
+		var off, val int64
+		if !s.eat('[') || !s.int(&off) || !s.eat(',') || !s.int(&val) || !s.eat(']') {
+			return false
 		}
-		if s.i < len(s.b) && s.b[s.i] == ',' { // the common separator
-			s.i++
-			continue
-		}
+		add(off, val)
 		if s.eat(']') {
-			return buf, true
+			return true
 		}
 		if !s.eat(',') {
-			return buf, false
+			return false
 		}
 	}
-}
-
-// tightPair reads "[o,v]" at b[i:] with o and v integers of at most 18
-// digits and nothing between the tokens, returning the index after it;
-// ok is false for anything else (which scanner.int then reads).
-func tightPair(b []byte, i int) (off, val int64, next int, ok bool) {
-	if i >= len(b) || b[i] != '[' {
-		return 0, 0, i, false
-	}
-	if off, i, ok = tightInt(b, i+1); !ok || i >= len(b) || b[i] != ',' {
-		return 0, 0, i, false
-	}
-	if val, i, ok = tightInt(b, i+1); !ok || i >= len(b) || b[i] != ']' {
-		return 0, 0, i, false
-	}
-	return off, val, i + 1, true
-}
-
-// tightInt reads an optional minus and 1 to 18 digits at b[i:] (no
-// leading zero), followed by a byte that cannot continue a number.
-func tightInt(b []byte, i int) (n int64, next int, ok bool) {
-	neg := i < len(b) && b[i] == '-'
-	if neg {
-		i++
-	}
-	start := i
-	for i < len(b) && b[i]-'0' <= 9 {
-		n = n*10 + int64(b[i]-'0')
-		i++
-	}
-	if d := i - start; d == 0 || d > 18 || (d > 1 && b[start] == '0') || (i < len(b) && (b[i] == '.' || b[i] == 'e' || b[i] == 'E' || b[i] == '-')) {
-		return 0, i, false
-	}
-	if neg {
-		n = -n
-	}
-	return n, i, true
 }
 
 type scanner struct {
@@ -234,8 +128,7 @@ func (s *scanner) end() bool {
 	return s.i == len(s.b)
 }
 
-// int reads an integer number token (no fraction or exponent, no leading
-// zero: only what JSON allows, as intPollMsgs relies on). The
+// int reads an integer number token (no fraction or exponent). The
 // common token, an optional minus and up to 18 digits, is read in one
 // pass; anything else is cut at its end and read by jsonscan.Int.
 func (s *scanner) int(v *int64) bool {
@@ -251,7 +144,7 @@ func (s *scanner) int(v *int64) bool {
 		n = n*10 + int64(b[i]-'0')
 		i++
 	}
-	if d := i - start; d > 0 && d <= 18 && (d == 1 || b[start] != '0') && (i == len(b) || (b[i] != '-' && b[i] != '.' && b[i] != 'e' && b[i] != 'E')) {
+	if d := i - start; d > 0 && d <= 18 && (i == len(b) || (b[i] != '-' && b[i] != '.' && b[i] != 'e' && b[i] != 'E')) {
 		if neg {
 			n = -n
 		}
@@ -264,9 +157,6 @@ func (s *scanner) int(v *int64) bool {
 	}
 	if s.i == start || (s.i < len(s.b) && (s.b[s.i] == '.' || s.b[s.i] == 'e' || s.b[s.i] == 'E')) {
 		return false
-	}
-	if d := s.b[start:s.i]; d[0] == '0' || (len(d) > 1 && d[0] == '-' && d[1] == '0') {
-		return false // a leading zero (JSON allows none); 0 itself was read above
 	}
 	n, ok := jsonscan.Int(s.b[start:s.i])
 	*v = n

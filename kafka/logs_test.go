@@ -48,3 +48,37 @@ func TestParseMode(t *testing.T) {
 	_, err := parseMode([]string{"interval=5ms"}, "")
 	assert.Error(t, err)
 }
+
+// A poll of many keys returns at most maxPerPoll messages in all, at most
+// maxPerKey of a key, each key's from its requested offset without a gap,
+// so a reader that polls again from where it got to reads everything.
+func TestPollsAreBoundedInAll(t *testing.T) {
+	l := newLogs()
+	keys := 3 * maxPerPoll / maxPerKey
+	from := map[string]int64{}
+	for i := 0; i < keys; i++ {
+		key := string(rune('a'+i%26)) + string(rune('a'+i/26))
+		for off := int64(0); off < maxPerKey+5; off++ {
+			l.append(key, json.RawMessage("1"))
+		}
+		from[key] = 0
+	}
+	read := 0
+	for polls := 0; len(from) > 0; polls++ {
+		assert.Less(t, polls, 10*keys, "the reader never caught up")
+		total := 0
+		for _, sp := range l.poll(from) {
+			assert.Equal(t, from[sp.Key], sp.From, "a span starts where the reader got to")
+			assert.LessOrEqual(t, len(sp.Msgs), maxPerKey)
+			total += len(sp.Msgs)
+			from[sp.Key] += int64(len(sp.Msgs))
+			if from[sp.Key] == maxPerKey+5 {
+				delete(from, sp.Key)
+			}
+		}
+		assert.Positive(t, total, "every poll makes progress")
+		assert.LessOrEqual(t, total, maxPerPoll)
+		read += total
+	}
+	assert.Equal(t, keys*(maxPerKey+5), read)
+}

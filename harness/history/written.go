@@ -244,13 +244,7 @@ func (p *layoutReader) value(raw *[]byte) bool {
 		return false
 	}
 	switch b[i] {
-	case '"':
-		end, ok := stringEnd(b, i)
-		if !ok {
-			return false
-		}
-		i = end
-	case '[', '{':
+	case '"', '[', '{': // a string is a value of depth 0
 		depth := 0
 		for {
 			for i < len(b) && !structural[b[i]] {
@@ -266,13 +260,13 @@ func (p *layoutReader) value(raw *[]byte) bool {
 					return false
 				}
 				i = end
-				continue
 			case '[', '{':
 				depth++
+				i++
 			default: // ']', '}'
 				depth--
+				i++
 			}
-			i++
 			if depth == 0 {
 				break
 			}

@@ -3,6 +3,7 @@ package run_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,8 +121,15 @@ func TestRestartedNodeHearsInitFirst(t *testing.T) {
 		restarts += n.Restarts
 	}
 	assert.Positive(t, restarts)
+	// A start may be cut short when the nemesis stops while the node is
+	// still answering init (a loaded machine, the last start of the main
+	// phase); the node then stays booting until the heal sends init again,
+	// so strict-init still hears nothing else first (it never exited).
 	for _, r := range nemesisResults(out.History, "start") {
 		for id, res := range r {
+			if s, _ := res.(string); strings.Contains(s, "init failed: interrupted while waiting") {
+				continue
+			}
 			assert.Contains(t, []string{"started", "running"}, res, id)
 		}
 	}

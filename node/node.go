@@ -30,8 +30,9 @@ const MaxLineSize = 128 << 20
 const DefaultRPCTimeout = 5 * time.Second
 
 // Node is one Maelstrom node: it reads messages from its input, dispatches
-// requests to handlers (each in its own goroutine), routes replies to RPC
-// callbacks, and writes messages to its output one line each.
+// requests to handlers (each in its own goroutine, unless registered with
+// HandleNonBlocking), routes replies to RPC callbacks, and writes messages
+// to its output one line each.
 type Node struct {
 	// Stdin is where Run reads messages from, as in demo/go. NewNode sets
 	// it to os.Stdin; replace it before Run.
@@ -191,7 +192,8 @@ func (n *Node) Done() <-chan struct{} { return n.done }
 // the input loop keeps reading. A handler for "init" runs after the ids
 // are set and before init_ok is sent, on its own goroutine like any other:
 // it may call SyncRPC and KV (to seed a key, say); init_ok goes out when it
-// returns nil, an error reply when it fails.
+// returns nil, an error reply when it fails. HandleNonBlocking is the
+// opt-in for handlers that never block.
 func (n *Node) Handle(typ string, fn HandlerFunc) {
 	n.addHandler(typ, handlerEntry{fn: fn})
 }

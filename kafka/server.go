@@ -28,7 +28,9 @@ const (
 // server answers Maelstrom's kafka workload (src/maelstrom/workload/
 // kafka.clj, doc/workloads.md). Polls and committed offsets are always
 // answered from the node's own copy; only send depends on the mode, and
-// each mode registers its own send handler.
+// each mode registers its own send handler. A send answers within
+// sendTimeout, and with a definite error (e.g. temporarily-unavailable)
+// only when the message surely was not and will never be appended.
 //
 // Replication runs through a hub, the first node: it pushes what it learns
 // to every other node, and every other node pushes what it learns itself
@@ -118,8 +120,11 @@ func decodeSend(msg node.Message) (sendReq, error) {
 // These handlers never wait for another message, only for the logs' and
 // the stream's short locks, so they run on the goroutine that reads the
 // node's input (node.HandleNonBlocking): a message then costs the node one
-// goroutine switch instead of two. Handlers that wait for a reply (cas
-// mode's send) are registered with Handle and run on workers.
+// goroutine switch instead of two. A large poll holds up the reading of
+// the next message while it runs; with one core per node (as Maelstrom's
+// runs give, see node's tuneProcs) nothing ran beside it anyway. Handlers
+// that wait for a reply (cas mode's send) are registered with Handle and
+// run on workers.
 func (s *server) register() {
 	s.n.Handle("init", func(node.Message) error {
 		var peers []string

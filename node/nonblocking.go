@@ -41,7 +41,8 @@ var ErrWouldBlockInput = errors.New("node: blocking call on the input goroutine"
 // requests of type typ; it panics if typ has a handler already. fn runs on
 // the goroutine that reads the node's input, before the next message is
 // read, so handlers registered this way run one at a time, in the order
-// their messages arrive. Everything else is as with Handle: an error fn
+// their messages arrive; a long computation in fn delays every later
+// message. Everything else is as with Handle: an error fn
 // returns becomes an error reply, a panic becomes a crash reply (code 13),
 // and replies are written in batches when the input is drained.
 //

@@ -22,6 +22,17 @@ func TestRequestsAppendWhatJSONMarshalWrites(t *testing.T) {
 		SendRequest{Type: "send", Key: "1", Msg: json.Number("12")},
 		PollRequest{Type: "poll", Offsets: map[string]int64{"10": 3, "9": 0, "1": -1, "a\"b": 7}},
 		PollRequest{Type: "poll", Offsets: map[string]int64{}},
+		// The keys the client keeps sorted are used only when they are
+		// the map's keys in order; otherwise they are sorted again.
+		PollRequest{Type: "poll", Offsets: map[string]int64{"10": 3, "9": 0, "1": -1}, sorted: []string{"1", "10", "9"}},
+		PollRequest{Type: "poll", Offsets: map[string]int64{"10": 3, "9": 0, "1": -1}, sorted: []string{"9", "10", "1"}},
+		PollRequest{Type: "poll", Offsets: map[string]int64{"10": 3, "9": 0, "1": -1}, sorted: []string{"1", "10"}},
+		PollRequest{Type: "poll", Offsets: map[string]int64{"10": 3, "9": 0, "1": -1}, sorted: []string{"1", "10", "8"}},
+		PollRequest{Type: "poll", Offsets: map[string]int64{"10": 3, "9": 0, "1": -1}, sorted: []string{"1", "1", "10"}},
+		PollRequest{Type: "poll", Offsets: map[string]int64{"10": 3, "9": 0}, sorted: []string{"10", "10"}},
+		PollRequest{Type: "poll", Offsets: map[string]int64{}, sorted: []string{}},
+		PollRequest{Type: "poll", Offsets: map[string]int64{"a": 1}, sorted: []string{}},
+		PollRequest{Type: "poll", sorted: []string{"a"}},
 		PollRequest{Type: "poll"},
 		CommitOffsetsRequest{Type: "commit_offsets", Offsets: map[string]int64{"2": 5, "11": 9}},
 		CommitOffsetsRequest{Type: "commit_offsets"},

@@ -24,8 +24,8 @@ type fakeKafka struct {
 	reqs      []map[string]any
 	failOn    string
 	err       error
-	hide      int  // an offset polls leave out (0: none)
-	mute      bool // polls return no messages at all
+	hide      int    // an offset polls leave out (0: none)
+	mute      bool   // polls return no messages at all
 	extra     string // a key polls return from 0 though not asked for
 }
 

@@ -148,20 +148,21 @@ type span struct {
 	Msgs []json.RawMessage
 }
 
-// poll returns, per requested key, the messages from the requested offset
-// up to the frontier (at most maxPerKey, and maxPerPoll in all). Keys with
-// nothing to return are left out.
+// poll returns, per requested key in the order asked, the messages from
+// the requested offset up to the frontier (at most maxPerKey, and
+// maxPerPoll in all). Keys with nothing to return are left out.
 //
 // The spans share the logs' storage rather than copying it: below the
 // frontier a log never changes (apply fills only unknown offsets, which
 // lie at or above it, and append writes past the end), so they may be
 // read after the lock is released.
-func (l *logs) poll(from map[string]int64) []span {
+func (l *logs) poll(from []keyOffset) []span {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var out []span
 	budget := int64(maxPerPoll)
-	for key, off := range from {
+	for _, f := range from {
+		key, off := f.key, f.offset
 		k := l.keys[key]
 		if k == nil || off < 0 || off >= int64(k.frontier) {
 			continue

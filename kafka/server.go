@@ -192,7 +192,11 @@ func (s *server) register() {
 }
 
 // replicate pushes to the peers every interval until ctx (the node's
-// life, node.Context) ends.
+// life, node.Context) ends. While the stream is idle (nothing to send,
+// resend or acknowledge) it sleeps until records are added or a push
+// arrives, then ticks again an interval later: an idle node wakes no one,
+// which in a test's quiet spells (Maelstrom's recovery sleep) was most of
+// a node's CPU.
 func (s *server) replicate(ctx context.Context) {
 	t := time.NewTicker(pushInterval)
 	defer t.Stop()
@@ -204,6 +208,16 @@ func (s *server) replicate(ctx context.Context) {
 			for peer, p := range s.stream.tick(now) {
 				_ = s.n.Send(peer, p.body())
 			}
+			if !s.stream.idle() {
+				continue
+			}
+			t.Stop()
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.stream.wake:
+			}
+			t.Reset(pushInterval)
 		}
 	}
 }

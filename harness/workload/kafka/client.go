@@ -121,8 +121,9 @@ func (c *Client) poll(ctx context.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	msgs := map[string]any{}
-	commit := map[string]int64{}
+	fast, isFast := intPollMsgs(raw)
+	msgs := make(map[string]any, len(fast))
+	commit := make(map[string]int64, len(fast))
 	// record keeps the pairs read of key k and moves its offsets on.
 	record := func(k string, out any, n int, hi int64) {
 		msgs[k] = out
@@ -136,7 +137,7 @@ func (c *Client) poll(ctx context.Context) (any, error) {
 			commit[k] = max(0, hi)
 		}
 	}
-	if fast, ok := intPollMsgs(raw); ok {
+	if isFast {
 		for _, kp := range fast {
 			out := pairList(kp.pairs)
 			record(kp.key, out, len(out), highestOffset(out))

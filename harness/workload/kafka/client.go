@@ -124,6 +124,10 @@ func (c *Client) poll(ctx context.Context) (any, error) {
 	fast, isFast := intPollMsgs(raw)
 	msgs := make(map[string]any, len(fast))
 	commit := make(map[string]int64, len(fast))
+	// committed lists commit's keys in the reply's order, which is the
+	// sorted order of the request when the node answers in it (ours
+	// does), so the commit request need not sort them.
+	committed := make([]string, 0, len(fast))
 	// record keeps the pairs read of key k and moves its offsets on.
 	record := func(k string, out any, n int, hi int64) {
 		msgs[k] = out
@@ -134,6 +138,9 @@ func (c *Client) poll(ctx context.Context) (any, error) {
 			}
 		}
 		if n > 0 {
+			if _, again := commit[k]; !again {
+				committed = append(committed, k)
+			}
 			commit[k] = max(0, hi)
 		}
 	}
@@ -165,7 +172,7 @@ func (c *Client) poll(ctx context.Context) (any, error) {
 		}
 	}
 	if len(commit) > 0 {
-		if _, err := c.conn.RPC(ctx, c.node, CommitOffsetsRequest{Type: "commit_offsets", Offsets: commit}); err != nil {
+		if _, err := c.conn.RPC(ctx, c.node, CommitOffsetsRequest{Type: "commit_offsets", Offsets: commit, sorted: committed}); err != nil {
 			return nil, err
 		}
 	}

@@ -44,6 +44,7 @@ type PollResponse struct {
 type CommitOffsetsRequest struct {
 	Type    string           `json:"type"` // "commit_offsets"
 	Offsets map[string]int64 `json:"offsets"`
+	sorted  []string         // as PollRequest's
 }
 
 // ListCommittedOffsetsRequest asks for the committed offsets of Keys.
@@ -80,7 +81,7 @@ func (r PollRequest) AppendJSONBody(b []byte) ([]byte, bool) {
 
 // AppendJSONBody implements workload.BodyAppender.
 func (r CommitOffsetsRequest) AppendJSONBody(b []byte) ([]byte, bool) {
-	return appendOffsetsRequest(b, r.Type, r.Offsets, nil), true
+	return appendOffsetsRequest(b, r.Type, r.Offsets, r.sorted), true
 }
 
 // AppendJSONBody implements workload.BodyAppender.

@@ -36,6 +36,8 @@ func TestRequestsAppendWhatJSONMarshalWrites(t *testing.T) {
 		PollRequest{Type: "poll"},
 		CommitOffsetsRequest{Type: "commit_offsets", Offsets: map[string]int64{"2": 5, "11": 9}},
 		CommitOffsetsRequest{Type: "commit_offsets"},
+		CommitOffsetsRequest{Type: "commit_offsets", Offsets: map[string]int64{"2": 5, "11": 9}, sorted: []string{"11", "2"}},
+		CommitOffsetsRequest{Type: "commit_offsets", Offsets: map[string]int64{"2": 5, "11": 9}, sorted: []string{"2", "11"}},
 		ListCommittedOffsetsRequest{Type: "list_committed_offsets", Keys: []string{"3", "1", "<x>"}},
 		ListCommittedOffsetsRequest{Type: "list_committed_offsets", Keys: []string{}},
 		ListCommittedOffsetsRequest{Type: "list_committed_offsets"},

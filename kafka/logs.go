@@ -24,7 +24,7 @@ const maxPerKey = 1024
 // as much as a reply of several thousand messages. So the bound is high,
 // where the cost per poll no longer dominates: 32,768 messages, a reply
 // line of about half a megabyte. In a 20 s run at 8,192 the nodes spent
-// 0.4 s more CPU on the final phase (four times the polls) and the
+// 0.4 s more CPU on the final phase (11 polls per thread, not 3) and the
 // harness peaked at 79 MB instead of 99; a 120 s run peaks at 371 MB
 // either way, within the harness's 400 MB (docs/results/scale.md).
 const maxPerPoll = 32768

@@ -94,8 +94,8 @@ func TestPollsAreBoundedInAll(t *testing.T) {
 	assert.Equal(t, keys*(maxPerKey+5), read)
 }
 
-// A poll answers the keys in the order the request names them, so a
-// request that names more than one poll may return gets the first ones.
+// A poll answers the keys in the order the request names them: when it
+// cannot return everything asked for, the keys named first are served.
 func TestPollsAnswerInTheOrderAsked(t *testing.T) {
 	l := newLogs()
 	l.append("a", json.RawMessage("1"))

@@ -237,8 +237,8 @@ func readOffsets(body []byte) (offsets []keyOffset, ok bool) {
 
 // distinctKeys tells whether no key comes twice. Keys in increasing order,
 // as encoding/json (and so the harness's client) writes a map, need no
-// set; others (Maelstrom's own client writes a map's keys in hash order)
-// are checked with one.
+// set; others (Maelstrom's own client, in Clojure, writes a map's keys in
+// no particular order) are checked with one.
 func distinctKeys(offsets []keyOffset) bool {
 	increasing := true
 	for i := 1; i < len(offsets) && increasing; i++ {

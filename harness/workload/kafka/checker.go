@@ -341,7 +341,7 @@ func (a *analysis) observe(p *pop, o *history.Op) {
 			a.putAll(p.writes)
 		case history.Info:
 			if len(p.writes) > 0 {
-				a.infoWrites = append(a.infoWrites, pop{h: p.h, writes: p.writes})
+				a.infoWrites = append(a.infoWrites, pop{h: p.h, writes: cloneKeyMsgs(p.writes)})
 			}
 		}
 		a.putAll(p.reads)
@@ -366,6 +366,15 @@ func (a *analysis) observe(p *pop, o *history.Op) {
 			a.infoCauses = append(a.infoCauses, o.Error)
 		}
 	}
+}
+
+// cloneKeyMsgs copies l and its messages (parseOp's are reused).
+func cloneKeyMsgs(l []keyMsgs) []keyMsgs {
+	out := make([]keyMsgs, len(l))
+	for i, km := range l {
+		out[i] = keyMsgs{key: km.key, msgs: slices.Clone(km.msgs)}
+	}
+	return out
 }
 
 func (a *analysis) putAll(l []keyMsgs) {

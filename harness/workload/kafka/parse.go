@@ -94,9 +94,10 @@ type interner struct {
 	keyRank   []int32 // natural-order rank of each key id
 	otherIDs  map[string]int64
 	otherVals []any
-	// pairBuf is fastPoll's buffer for one key's messages, kept between
-	// ops.
+	// pairBuf and keyBuf hold the messages and per-key lists of the op
+	// fastValue read last, reused for the next (see fastValue).
 	pairBuf []msg
+	keyBuf  []keyMsgs
 	// intIDs caches the ids of integer keys (see intKey).
 	intIDs []int32
 }
@@ -291,7 +292,11 @@ func addMsgs(l []keyMsgs, k int32, ms []msg) []keyMsgs {
 // for a send [["send", "k", msg]] or [["send", "k", [offset, msg]]] with
 // integers, for an assign ["k", ...]; nothing else (ok false). It fills p
 // as parseOp and parseMops do from the decoded value, interning fresh poll
-// keys in natural order as internKeys does.
+// keys in natural order as internKeys does. The reads and writes it fills
+// are in buffers of in that the next call reuses: the checker keeps none
+// of them past the op (observe copies the writes it keeps), and
+// allocating them afresh for every op of both passes was a tenth of the
+// checker's work.
 func fastValue(p *pop, raw []byte, in *interner) bool {
 	s := scanner{b: raw}
 	switch p.f {
@@ -337,7 +342,9 @@ func fastValue(p *pop, raw []byte, in *interner) bool {
 		if !s.eat(']') || !s.eat(']') || !s.end() {
 			return false
 		}
-		p.writes = []keyMsgs{{key: in.keyOf(key), msgs: []msg{m}}}
+		in.pairBuf = append(in.pairBuf[:0], m)
+		in.keyBuf = append(in.keyBuf[:0], keyMsgs{key: in.keyOf(key), msgs: in.pairBuf[:1:1]})
+		p.writes = in.keyBuf[:1:1]
 		return true
 	}
 	return false
@@ -420,32 +427,32 @@ func (in *interner) intKey(n int64, buf *[]byte) int32 {
 
 // fastPoll reads a poll's {"k": [[offset, msg], ...], ...}. Most polls
 // name a key or two and read a few messages, and there are hundreds of
-// thousands of them, read twice by the checker: so the keys are looked
-// up without making strings of them, and each key's messages are
-// gathered in a buffer the interner keeps and copied out once, at their
-// size.
+// thousands of them: so the keys are looked up without making strings of
+// them, and the messages of every key go into one buffer the interner
+// keeps (see fastValue).
 func fastPoll(p *pop, s *scanner, in *interner) bool {
 	if !s.eat('{') {
 		return false
 	}
 	type keyRaw struct {
-		name []byte // in s's bytes
-		msgs []msg
+		name       []byte // in s's bytes
+		start, end int    // its messages in in.pairBuf
 	}
 	var small [4]keyRaw
 	got := small[:0]
+	buf := in.pairBuf[:0]
+	add := func(off, val int64) { buf = append(buf, msg{off: off, hasOff: true, val: val}) }
 	if !s.eat('}') {
 		for {
 			k, ok := s.plainBytes()
 			if !ok || !s.eat(':') {
 				return false
 			}
-			buf := in.pairBuf[:0]
-			if !s.pairs(func(off, val int64) { buf = append(buf, msg{off: off, hasOff: true, val: val}) }) {
+			start := len(buf)
+			if !s.pairs(add) {
 				return false
 			}
-			in.pairBuf = buf
-			got = append(got, keyRaw{k, append(make([]msg, 0, len(buf)), buf...)})
+			got = append(got, keyRaw{k, start, len(buf)})
 			if s.eat('}') {
 				break
 			}
@@ -454,6 +461,7 @@ func fastPoll(p *pop, s *scanner, in *interner) bool {
 			}
 		}
 	}
+	in.pairBuf = buf
 	// A key twice: encoding/json keeps the last; leave that to it.
 	if len(got) <= len(small) {
 		for i := range got {
@@ -483,9 +491,11 @@ func fastPoll(p *pop, s *scanner, in *interner) bool {
 	for _, k := range fresh {
 		in.key(k)
 	}
-	p.reads = make([]keyMsgs, 0, len(got))
+	reads := in.keyBuf[:0]
 	for _, g := range got {
-		p.reads = append(p.reads, keyMsgs{key: in.keyIDs[string(g.name)], msgs: g.msgs})
+		reads = append(reads, keyMsgs{key: in.keyIDs[string(g.name)], msgs: buf[g.start:g.end:g.end]})
 	}
+	in.keyBuf = reads
+	p.reads = reads[:len(reads):len(reads)]
 	return true
 }

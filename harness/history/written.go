@@ -43,19 +43,26 @@ func (f WrittenFile) scan(values bool, fn func(o *Op, value []byte) error) error
 	}
 	defer r.Close()
 	names := &names{all: map[string]string{}}
+	// One Op for every line (fn may not keep it, see Source): an Op
+	// allocated per line was a tenth of the garbage of a kafka check.
+	var op Op
 	err = EachLine(r, func(b []byte) error {
-		o, raw, ok := writerLine(b, names)
+		var raw rawFields
+		var ok bool
+		op, raw, ok = writerLine(b, names)
 		if !ok {
-			o2, v, err := decodeLine(b, values)
+			var v []byte
+			var err error
+			op, v, err = decodeLine(b, values)
 			if err != nil {
 				return err
 			}
-			return fn(&o2, v)
+			return fn(&op, v)
 		}
-		if err := decodeRaw(&o, raw, values); err != nil {
+		if err := decodeRaw(&op, raw, values); err != nil {
 			return err
 		}
-		return fn(&o, raw.value)
+		return fn(&op, raw.value)
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", string(f), err)

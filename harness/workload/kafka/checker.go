@@ -273,6 +273,7 @@ func (ks *keySlots) each(fn func(v int64, s int32)) {
 func (a *analysis) scan(src history.Source, also func(o *history.Op, value []byte) error, fn func(p *pop, o *history.Op) error) error {
 	a.invoked = map[int]int64{}
 	pos := -1
+	var p pop // reused: fn keeps none of it
 	step := func(o *history.Op, raw []byte) error {
 		pos++
 		if also != nil {
@@ -290,8 +291,7 @@ func (a *analysis) scan(src history.Source, also func(o *history.Op, value []byt
 			inv = t
 			delete(a.invoked, o.Process)
 		}
-		p, err := parseOp(o, raw, pos, inv, a.in)
-		if err != nil {
+		if err := parseOp(&p, o, raw, pos, inv, a.in); err != nil {
 			return fmt.Errorf("op %d: %w", pos, err)
 		}
 		return fn(&p, o)
@@ -322,6 +322,11 @@ func (a *analysis) observe(p *pop, o *history.Op) {
 			}
 		}
 	}
+	// version-orders: every read, and the writes of ops that must have
+	// committed (an info op's only once pass 1 is over). The order in
+	// which (offset, value) pairs are put does not matter: a key's
+	// version order is the set of them, sorted.
+	orders := p.f == fPoll || p.f == fSend || p.f == fTxn
 	for _, km := range p.reads {
 		for _, m := range km.msgs {
 			vi := &a.vals[a.slot(km.key, m.val)]
@@ -331,11 +336,12 @@ func (a *analysis) observe(p *pop, o *history.Op) {
 			if p.typ == history.OK {
 				vi.okRead = true
 			}
+			if orders && m.hasOff {
+				a.putAt(vi, km.key, m)
+			}
 		}
 	}
-	if p.f == fPoll || p.f == fSend || p.f == fTxn {
-		// version-orders: every read, and the writes of ops that must
-		// have committed (an info op's only once pass 1 is over).
+	if orders {
 		switch p.typ {
 		case history.OK:
 			a.putAll(p.writes)
@@ -344,7 +350,6 @@ func (a *analysis) observe(p *pop, o *history.Op) {
 				a.infoWrites = append(a.infoWrites, pop{h: p.h, writes: cloneKeyMsgs(p.writes)})
 			}
 		}
-		a.putAll(p.reads)
 	}
 	if p.typ == history.OK && (p.f == fPoll || p.f == fSend || p.f == fTxn) {
 		a.lastOK, a.foundOK = p.time, true
@@ -390,7 +395,11 @@ func (a *analysis) put(k int32, m msg) {
 	if !m.hasOff {
 		return
 	}
-	vi := &a.vals[a.slot(k, m.val)]
+	a.putAt(&a.vals[a.slot(k, m.val)], k, m)
+}
+
+// putAt is put for the message's info vi.
+func (a *analysis) putAt(vi *valInfo, k int32, m msg) {
 	switch {
 	case !vi.hasOff:
 		vi.off, vi.hasOff = m.off, true
@@ -582,11 +591,6 @@ func (a *analysis) g1aAndFutureReads(p *pop) {
 				a.errs.G1a = append(a.errs.G1a, G1aErr{Key: a.in.keyNames[km.key], Value: a.in.out(m.val),
 					Writer: opPtrAt(vi.writer), Reader: opAt(int32(p.h))})
 			}
-		}
-	}
-	for _, km := range p.reads {
-		for _, m := range km.msgs {
-			vi := a.lookup(km.key, m.val)
 			if vi.writer < 0 || int(vi.writer) == p.h {
 				continue
 			}
@@ -732,9 +736,18 @@ func (a *analysis) internal(p *pop) {
 }
 
 func (a *analysis) internalPairs(p *pop, km keyMsgs, skips *[]SkipErr, nms *[]NonmonotonicErr) {
+	if len(km.msgs) < 2 {
+		return
+	}
+	// delta of each pair, each message's index looked up once.
+	i1, ok1 := a.index(km.key, km.msgs[0].val)
 	for j := 1; j < len(km.msgs); j++ {
 		v1, v2 := km.msgs[j-1].val, km.msgs[j].val
-		d, i1, i2 := a.delta(km.key, v1, true, v2, true)
+		i2, ok2 := a.index(km.key, v2)
+		d := 1
+		if ok1 && ok2 {
+			d = i2 - i1
+		}
 		switch {
 		case d > 1:
 			op := opAt(int32(p.h))
@@ -745,6 +758,7 @@ func (a *analysis) internalPairs(p *pop, km keyMsgs, skips *[]SkipErr, nms *[]No
 			*nms = append(*nms, NonmonotonicErr{Key: a.in.keyNames[km.key], Values: a.outVals([]int64{v1, v2}),
 				Delta: d, Op: &op})
 		}
+		i1, ok1 = i2, ok2
 	}
 }
 

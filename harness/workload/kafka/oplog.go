@@ -16,9 +16,11 @@ import (
 // pass 2 did both again; decoding the encoding below costs a fraction of
 // that (a final poll's 60 KB line is about 2 bytes per message here).
 //
-// The encoding is held in memory up to spillAt bytes; beyond that whole
-// chunks of it go to a temporary file, so that a long run's ops (a 120 s
-// kafka run has 2.4 million) do not raise the harness's peak memory.
+// The encoding is held in memory in chunks of about opLogChunk bytes
+// (whole ops; growing one buffer would copy it again and again), up to
+// spillAt bytes; beyond that the chunks go to a temporary file, so that a
+// long run's ops (a 120 s kafka run has 2.4 million) do not raise the
+// harness's peak memory.
 //
 // Each op is, in order (varints as encoding/binary writes them; "signed"
 // ones zigzag-encoded, differences wrapping around as int64 arithmetic
@@ -38,7 +40,9 @@ import (
 // (reads are what it compares; an invocation's writes are only looked at
 // against its own reads).
 type opLog struct {
-	buf     []byte
+	buf     []byte   // the chunk being filled
+	chunks  [][]byte // the chunks filled, in order, while not spilling
+	held    int      // their bytes
 	spillAt int
 	spill   *os.File // chunks: an 8-byte length, then that many bytes
 	types   []history.Type
@@ -48,6 +52,9 @@ type opLog struct {
 
 // opLogSpillAt is the default memory an opLog holds before spilling.
 const opLogSpillAt = 32 << 20
+
+// opLogChunk is the size an opLog's chunk is sealed at.
+const opLogChunk = 1 << 20
 
 func newOpLog(spillAt int) *opLog { return &opLog{spillAt: spillAt} }
 
@@ -77,10 +84,31 @@ func (l *opLog) add(p *pop) error {
 		b = binary.AppendUvarint(b, uint64(k)<<1|flag)
 	}
 	l.buf, l.prevH, l.prevT = b, p.h, p.time
-	if len(l.buf) >= l.spillAt {
-		return l.flush()
+	if len(l.buf) >= min(opLogChunk, l.spillAt) {
+		return l.seal()
 	}
 	return nil
+}
+
+// seal ends the chunk being filled: it is kept, or written to the spill
+// file once the chunks kept would pass spillAt (with every chunk before
+// it, so that the file holds the first ops and memory none).
+func (l *opLog) seal() error {
+	if l.spill == nil && l.held+len(l.buf) <= l.spillAt {
+		l.chunks = append(l.chunks, l.buf)
+		l.held += len(l.buf)
+		l.buf = make([]byte, 0, opLogChunk+opLogChunk/8)
+		return nil
+	}
+	for _, c := range l.chunks {
+		if err := l.write(c); err != nil {
+			return err
+		}
+	}
+	l.chunks, l.held = nil, 0
+	err := l.write(l.buf)
+	l.buf = l.buf[:0]
+	return err
 }
 
 func (l *opLog) typeIndex(t history.Type) int {
@@ -128,11 +156,8 @@ func appendSigned(b []byte, v int64) []byte {
 	return binary.AppendUvarint(b, uint64(v<<1)^uint64(v>>63))
 }
 
-// flush moves the ops held in memory to the spill file.
-func (l *opLog) flush() error {
-	if len(l.buf) == 0 {
-		return nil
-	}
+// write appends a chunk to the spill file, creating it.
+func (l *opLog) write(chunk []byte) error {
 	if l.spill == nil {
 		f, err := os.CreateTemp("", "kafka-check-*")
 		if err != nil {
@@ -141,14 +166,13 @@ func (l *opLog) flush() error {
 		l.spill = f
 	}
 	var n [8]byte
-	binary.LittleEndian.PutUint64(n[:], uint64(len(l.buf)))
+	binary.LittleEndian.PutUint64(n[:], uint64(len(chunk)))
 	if _, err := l.spill.Write(n[:]); err != nil {
 		return fmt.Errorf("kafka checker: %w", err)
 	}
-	if _, err := l.spill.Write(l.buf); err != nil {
+	if _, err := l.spill.Write(chunk); err != nil {
 		return fmt.Errorf("kafka checker: %w", err)
 	}
-	l.buf = l.buf[:0]
 	return nil
 }
 
@@ -159,7 +183,7 @@ func (l *opLog) close() {
 		os.Remove(l.spill.Name())
 		l.spill = nil
 	}
-	l.buf = nil
+	l.buf, l.chunks = nil, nil
 }
 
 // each calls fn with every op added, in order. The pop and its slices are
@@ -189,6 +213,9 @@ func (l *opLog) each(fn func(p *pop)) error {
 			}
 			d.all(chunk, fn)
 		}
+	}
+	for _, c := range l.chunks {
+		d.all(c, fn)
 	}
 	d.all(l.buf, fn)
 	return nil

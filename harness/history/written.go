@@ -2,7 +2,9 @@ package history
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"os"
 )
 
@@ -254,6 +256,22 @@ func (p *layoutReader) value(raw *[]byte) bool {
 	case '"', '[', '{': // a string is a value of depth 0
 		depth := 0
 		for {
+			// Eight bytes at a time while they hold no quote and
+			// too few closing brackets to end the value: most of a
+			// kafka poll's [[offset,msg],...] (a final poll's line is
+			// 60 KB, and every line is read after each run).
+			for depth > 0 && i+8 <= len(b) {
+				w := binary.LittleEndian.Uint64(b[i:])
+				if bytesOf(w, '"') != 0 {
+					break
+				}
+				closes := bits.OnesCount64(bytesOf(w, ']') | bytesOf(w, '}'))
+				if closes >= depth {
+					break
+				}
+				depth += bits.OnesCount64(bytesOf(w, '[')|bytesOf(w, '{')) - closes
+				i += 8
+			}
 			for i < len(b) && !structural[b[i]] {
 				i++
 			}
@@ -288,6 +306,14 @@ func (p *layoutReader) value(raw *[]byte) bool {
 	}
 	*raw, p.i = b[p.i:i], i
 	return true
+}
+
+// bytesOf returns a word with the top bit of each byte of w that equals c
+// set, and no other bit.
+func bytesOf(w uint64, c byte) uint64 {
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	x := w ^ (0x0101010101010101 * uint64(c))
+	return ^((x&low7 + low7) | x | low7)
 }
 
 // scalarEnd marks the bytes a number or literal stops at.

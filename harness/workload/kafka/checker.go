@@ -18,7 +18,7 @@ import (
 // report exactly those as G1c-process or G1c-realtime), consume-counts
 // (subscribe only) and the plots.
 
-// The analysis reads the history twice, op by op (history.Source), and
+// The analysis reads the history once, op by op (history.Source), and
 // keeps no ops: a 120 s run at 10,000 ops/s has 2.4 million of them, and
 // each of the final phase's polls returns the whole log (500,000
 // messages), 32 times over. What it keeps is per message (one valInfo per
@@ -33,7 +33,10 @@ import (
 //     and unseen.
 //   - Pass 2 (judge) runs the checks that look at one op against the
 //     version orders: G1a, the G1c cycles, precommitted reads, internal
-//     and external skips and nonmonotonic reads, and realtime lag.
+//     and external skips and nonmonotonic reads, and realtime lag. It
+//     reads the ops pass 1 parsed, kept in a compact encoding (opLog),
+//     not the history: parsing history.jsonl was most of the checker's
+//     work.
 //
 // Errors name ops by their position in the history while the passes run;
 // if there are any, one more pass (resolveOps) fetches those ops whole.

@@ -326,8 +326,8 @@ func CheckSource(src history.Source) (Result, error) {
 	return checkSource(src, nil)
 }
 
-// checkSource is CheckSource, handing also (if not nil) every op of the
-// second pass (see workload.PassSharer).
+// checkSource is CheckSource, handing also (if not nil) every op of its
+// pass over src (see workload.PassSharer).
 func checkSource(src history.Source, also func(o *history.Op, value []byte) error) (Result, error) {
 	var worst Lag
 	found := false

@@ -45,6 +45,7 @@ type opLog struct {
 	held    int      // their bytes
 	spillAt int
 	spill   *os.File // chunks: an 8-byte length, then that many bytes
+	noSpill bool     // no spill file could be made: everything is held
 	types   []history.Type
 	prevH   int
 	prevT   int64
@@ -94,11 +95,21 @@ func (l *opLog) add(p *pop) error {
 // file once the chunks kept would pass spillAt (with every chunk before
 // it, so that the file holds the first ops and memory none).
 func (l *opLog) seal() error {
-	if l.spill == nil && l.held+len(l.buf) <= l.spillAt {
+	if l.spill == nil && (l.held+len(l.buf) <= l.spillAt || l.noSpill) {
 		l.chunks = append(l.chunks, l.buf)
 		l.held += len(l.buf)
 		l.buf = make([]byte, 0, opLogChunk+opLogChunk/8)
 		return nil
+	}
+	if l.spill == nil {
+		f, err := os.CreateTemp("", "kafka-check-*")
+		if err != nil {
+			// No file to spill to: hold everything, as the checker did
+			// before it had a limit, rather than fail the check.
+			l.noSpill = true
+			return l.seal()
+		}
+		l.spill = f
 	}
 	for _, c := range l.chunks {
 		if err := l.write(c); err != nil {
@@ -156,15 +167,8 @@ func appendSigned(b []byte, v int64) []byte {
 	return binary.AppendUvarint(b, uint64(v<<1)^uint64(v>>63))
 }
 
-// write appends a chunk to the spill file, creating it.
+// write appends a chunk to the spill file.
 func (l *opLog) write(chunk []byte) error {
-	if l.spill == nil {
-		f, err := os.CreateTemp("", "kafka-check-*")
-		if err != nil {
-			return fmt.Errorf("kafka checker: %w", err)
-		}
-		l.spill = f
-	}
 	var n [8]byte
 	binary.LittleEndian.PutUint64(n[:], uint64(len(chunk)))
 	if _, err := l.spill.Write(n[:]); err != nil {

@@ -149,3 +149,25 @@ func TestSpilledAnalysisIsTheSame(t *testing.T) {
 		return d.Expected
 	})
 }
+
+// With nowhere to spill to, the opLog holds everything rather than fail
+// the check.
+func TestOpLogWithoutSpillFile(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	rng := rand.New(rand.NewPCG(5, 6))
+	l := newOpLog(100)
+	defer l.close()
+	var want []int
+	for h := range 2000 {
+		p := randomPop(rng, h)
+		require.NoError(t, l.add(&p))
+		if judged(&p) {
+			want = append(want, h)
+		}
+	}
+	assert.Nil(t, l.spill)
+	assert.NotEmpty(t, l.chunks)
+	var got []int
+	require.NoError(t, l.each(func(p *pop) { got = append(got, p.h) }))
+	assert.Equal(t, want, got)
+}

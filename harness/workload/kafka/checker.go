@@ -635,8 +635,16 @@ func (a *analysis) precommitted(p *pop) {
 
 // lostWrites is lost-write-cases: for each key, every value at or below
 // the highest index some ok poll read must have been read by some ok poll,
-// unless its send may not have happened.
+// unless its send may not have happened. A value's first and last dense
+// index (several only when it was put at several offsets) are kept by its
+// slot in a.vals, not in maps per key.
 func (a *analysis) lostWrites() {
+	var first, last []int32 // by slot; -1: not in the order
+	var seen []bool
+	slotOf := func(k int32, v int64) int32 {
+		s, _ := a.slots[k].get(v) // every value of an order has a slot
+		return s
+	}
 	for _, k := range a.keysInOrder() {
 		o := a.orders[k]
 		if o == nil {
@@ -652,38 +660,46 @@ func (a *analysis) lostWrites() {
 		if !anyRead {
 			continue
 		}
-		firstIdx := map[int64]int{}
-		lastIdx := map[int64]int{}
+		if first == nil {
+			first, last, seen = make([]int32, len(a.vals)), make([]int32, len(a.vals)), make([]bool, len(a.vals))
+			for i := range first {
+				first[i], last[i] = -1, -1
+			}
+		}
 		for i := range o.starts {
 			for _, e := range o.vals(i) {
-				if _, ok := firstIdx[e.val]; !ok {
-					firstIdx[e.val] = i
+				s := slotOf(k, e.val)
+				if first[s] < 0 {
+					first[s] = int32(i)
 				}
-				lastIdx[e.val] = i
+				last[s] = int32(i)
 			}
 		}
 		bound := -1
-		for v, i := range firstIdx {
-			if vi := a.lookup(k, v); vi != nil && vi.okRead && i > bound {
-				bound = i
+		for _, e := range o.entries {
+			if s := slotOf(k, e.val); a.vals[s].okRead && int(first[s]) > bound {
+				bound = int(first[s])
 			}
 		}
 		if bound < 0 {
 			continue
 		}
 		var maxRead *history.Op
-		if vs := lastAt(o, lastIdx, bound); len(vs) > 0 {
-			maxRead = opPtrAt(a.lookup(k, vs[0]).firstRead)
+		for _, e := range o.vals(bound) { // the first value whose last index is bound
+			if s := slotOf(k, e.val); int(last[s]) == bound {
+				maxRead = opPtrAt(a.vals[s].firstRead)
+				break
+			}
 		}
-		seen := map[int64]bool{}
 		for i := 0; i <= bound; i++ {
 			for _, e := range o.vals(i) {
 				v := e.val
-				if lastIdx[v] != i || seen[v] {
+				s := slotOf(k, v)
+				if int(last[s]) != i || seen[s] {
 					continue
 				}
-				seen[v] = true
-				vi := a.lookup(k, v)
+				seen[s] = true
+				vi := &a.vals[s]
 				if vi.okRead {
 					continue
 				}
@@ -691,22 +707,11 @@ func (a *analysis) lostWrites() {
 					continue
 				}
 				a.errs.LostWrite = append(a.errs.LostWrite, LostWriteErr{
-					Key: a.in.keyNames[k], Value: a.in.out(v), Index: firstIdx[v], MaxReadIndex: bound,
+					Key: a.in.keyNames[k], Value: a.in.out(v), Index: int(first[s]), MaxReadIndex: bound,
 					Writer: opPtrAt(vi.writer), MaxRead: maxRead})
 			}
 		}
 	}
-}
-
-// lastAt returns the values whose last appearance is at dense index i.
-func lastAt(o *keyOrder, lastIdx map[int64]int, i int) []int64 {
-	var out []int64
-	for _, e := range o.vals(i) {
-		if lastIdx[e.val] == i {
-			out = append(out, e.val)
-		}
-	}
-	return out
 }
 
 // delta is the distance in key k's version order from v1 to v2; 1 (no

@@ -71,8 +71,22 @@ type casMode struct {
 	lastID atomic.Int64
 }
 
+// newCASMode registers the send handler beside the server's. A send waits
+// for lin-kv's replies, so it runs on a worker (Handle).
 func newCASMode(s *server) *casMode {
-	return &casMode{server: s, kv: node.NewLinKV(s.n)}
+	m := &casMode{server: s, kv: node.NewLinKV(s.n)}
+	s.n.Handle("send", func(msg node.Message) error {
+		req, err := decodeSend(msg)
+		if err != nil {
+			return err
+		}
+		off, err := m.send(context.Background(), req.Key, req.Msg)
+		if err != nil {
+			return err
+		}
+		return s.n.Reply(msg, sendOK{Type: "send_ok", Offset: off})
+	})
+	return m
 }
 
 // current is the newest counter value this node knows for key (Next 0:

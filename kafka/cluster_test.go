@@ -216,3 +216,20 @@ func TestLostPushesAreResent(t *testing.T) {
 	c.converges("k", 0, 1, 2, 3)
 	assert.Equal(t, 3, lost)
 }
+
+// A follower forwards a send with a callback (RPCNonBlocking): when the
+// leader's answer is lost, the callback's timeout answers the client with
+// timeout (0, indefinite), within sendTimeout; the leader did append it.
+func TestLostForwardReplyTimesOut(t *testing.T) {
+	c := newCluster(t, "leader", 2)
+	c.setDrop(func(m netsim.Message, typ string) bool {
+		return m.Dest == "n1" && typ == "forward_send_ok"
+	})
+	start := time.Now()
+	r := c.send("n1", "k", 7)
+	assert.EqualValues(t, node.Timeout, r["code"], "n1 cannot know: %v", r)
+	assert.Less(t, time.Since(start), sendTimeout+time.Second)
+	c.setDrop(nil)
+	assert.EqualValues(t, 1, c.send("n1", "k", 8)["offset"])
+	c.converges("k", 7, 8)
+}

@@ -27,7 +27,6 @@ package main
 // temporarily-unavailable (11, definite).
 
 import (
-	"context"
 	"encoding/json"
 
 	"glomers/node"
@@ -43,16 +42,18 @@ type forwardReq struct {
 	Msg  json.RawMessage `json:"msg"`
 }
 
-// newLeaderMode registers the forwarding handler beside the server's.
+// newLeaderMode registers the send and forwarding handlers beside the
+// server's. Neither waits for anything (a follower forwards with a callback,
+// see send), so both run on the node's input goroutine, as the server's do.
 // A forwarded send is bounded by the node's RPC timeout, set here to
-// sendTimeout: the node expires every SyncRPC without a context deadline
-// from one sweep, where a context.WithTimeout per send armed and stopped a
-// runtime timer per message (the send handler's ctx has no deadline).
-// Leader mode makes no other RPC, so nothing else sees this timeout.
+// sendTimeout: the node expires RPC callbacks from one sweep, with no timer
+// per send. Leader mode makes no other RPC, so nothing else sees this
+// timeout.
 func newLeaderMode(s *server) *leaderMode {
 	m := &leaderMode{s}
 	s.n.SetRPCTimeout(sendTimeout)
-	s.n.Handle("forward_send", func(msg node.Message) error {
+	s.n.HandleNonBlocking("send", m.send)
+	s.n.HandleNonBlocking("forward_send", func(msg node.Message) error {
 		if !s.isHub() {
 			return node.NewRPCErrorf(node.TemporarilyUnavailable, "%s is not the leader", s.n.ID())
 		}
@@ -75,13 +76,32 @@ func (m *leaderMode) append(key string, msg json.RawMessage) int64 {
 	return r.Offset
 }
 
-func (m *leaderMode) send(ctx context.Context, key string, msg json.RawMessage) (int64, error) {
-	if m.isHub() {
-		return m.append(key, msg), nil
-	}
-	reply, err := m.n.SyncRPC(ctx, m.hub(), forwardReq{Type: "forward_send", Key: key, Msg: msg})
+// send answers a client's send: the leader appends the message; a follower
+// forwards it to the leader and answers the client from the callback of
+// that RPC (node.RPCNonBlocking), which gets the leader's reply, or a
+// timeout after sendTimeout.
+func (m *leaderMode) send(msg node.Message) error {
+	req, err := decodeSend(msg)
 	if err != nil {
-		if node.IsDefiniteError(err) {
+		return err
+	}
+	if m.isHub() {
+		return m.n.Reply(msg, sendOK{Type: "send_ok", Offset: m.append(req.Key, req.Msg)})
+	}
+	forward := forwardReq{Type: "forward_send", Key: req.Key, Msg: req.Msg}
+	return m.n.RPCNonBlocking(m.hub(), forward, func(reply node.Message) error {
+		off, err := m.forwarded(req.Key, req.Msg, reply)
+		if err != nil {
+			return m.n.Reply(msg, err)
+		}
+		return m.n.Reply(msg, sendOK{Type: "send_ok", Offset: off})
+	})
+}
+
+// forwarded reads the leader's reply to a forwarded send of msg to key.
+func (m *leaderMode) forwarded(key string, msg json.RawMessage, reply node.Message) (int64, *node.RPCError) {
+	if err := reply.RPCError(); err != nil {
+		if err.Definite() {
 			return 0, err // the leader refused it
 		}
 		return 0, node.NewRPCErrorf(node.Timeout, "send forwarded to leader %s: %v", m.hub(), err)

@@ -41,9 +41,9 @@ func start(n *node.Node, mode string) {
 	s := newServer(n)
 	s.register()
 	if mode == "leader" {
-		s.mode = newLeaderMode(s)
+		newLeaderMode(s)
 	} else {
-		s.mode = newCASMode(s)
+		newCASMode(s)
 	}
 	go s.replicate(n.Context())
 }

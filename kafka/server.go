@@ -27,17 +27,12 @@ const (
 	sendTimeout = 2 * time.Second
 )
 
-// sender is what the two modes do differently: give a message its offset.
-// An error must be definite (e.g. temporarily-unavailable) only when the
-// message surely was not and will never be appended. send bounds its own
-// time by sendTimeout; ctx only cancels it.
-type sender interface {
-	send(ctx context.Context, key string, msg json.RawMessage) (int64, error)
-}
-
 // server answers Maelstrom's kafka workload (src/maelstrom/workload/
 // kafka.clj, doc/workloads.md). Polls and committed offsets are always
-// answered from the node's own copy; only send depends on the mode.
+// answered from the node's own copy; only send depends on the mode, and
+// each mode registers its own send handler. A send answers within
+// sendTimeout, and with a definite error (e.g. temporarily-unavailable)
+// only when the message surely was not and will never be appended.
 //
 // Replication runs through a hub, the first node: it pushes what it learns
 // to every other node, and every other node pushes what it learns itself
@@ -48,7 +43,6 @@ type server struct {
 	n      *node.Node
 	logs   *logs
 	stream *stream
-	mode   sender
 }
 
 func newServer(n *node.Node) *server {
@@ -118,10 +112,28 @@ type listOK struct {
 	Offsets map[string]int64 `json:"offsets"`
 }
 
-// register installs the client and replication handlers. Requests and
-// small replies go through the node library's JSON; the two bodies that
-// carry the logs, poll_ok and the replication push, are written and read
-// by hand (wire.go).
+// decodeSend reads a send request.
+func decodeSend(msg node.Message) (sendReq, error) {
+	req, err := node.Decode[sendReq](msg)
+	if err == nil && len(req.Msg) == 0 {
+		err = node.Malformed(msg, nil)
+	}
+	return req, err
+}
+
+// register installs the handlers both modes share: the client's poll and
+// offsets, and replication. Requests and small replies go through the node
+// library's JSON; the two bodies that carry the logs, poll_ok and the
+// replication push, are written and read by hand (wire.go).
+//
+// These handlers never wait for another message, only for the logs' and
+// the stream's short locks, so they run on the goroutine that reads the
+// node's input (node.HandleNonBlocking): a message then costs the node one
+// goroutine switch instead of two. A large poll holds up the reading of
+// the next message while it runs; with one core per node (as Maelstrom's
+// runs give, see node's tuneProcs) nothing ran beside it anyway. Handlers
+// that wait for a reply (cas mode's send) are registered with Handle and
+// run on workers.
 func (s *server) register() {
 	s.n.Handle("init", func(node.Message) error {
 		var peers []string
@@ -133,21 +145,7 @@ func (s *server) register() {
 		s.stream.setPeers(peers)
 		return nil
 	})
-	s.n.Handle("send", func(msg node.Message) error {
-		req, err := node.Decode[sendReq](msg)
-		if err != nil {
-			return err
-		}
-		if len(req.Msg) == 0 {
-			return node.Malformed(msg, nil)
-		}
-		off, err := s.mode.send(context.Background(), req.Key, req.Msg)
-		if err != nil {
-			return err
-		}
-		return s.n.Reply(msg, sendOK{Type: "send_ok", Offset: off})
-	})
-	s.n.Handle("poll", func(msg node.Message) error {
+	s.n.HandleNonBlocking("poll", func(msg node.Message) error {
 		offsets, err := decodeOffsets(msg)
 		if err != nil {
 			return err
@@ -157,7 +155,7 @@ func (s *server) register() {
 	// A commit never fails: the workload's client has already moved past
 	// what it polled, so a failed commit would turn a good poll into a
 	// skipped one. It is stored here and replicated like a message.
-	s.n.Handle("commit_offsets", func(msg node.Message) error {
+	s.n.HandleNonBlocking("commit_offsets", func(msg node.Message) error {
 		offsets, err := decodeOffsets(msg)
 		if err != nil {
 			return err
@@ -167,7 +165,7 @@ func (s *server) register() {
 		}
 		return s.n.Reply(msg, node.MessageBody{Type: "commit_offsets_ok"})
 	})
-	s.n.Handle("list_committed_offsets", func(msg node.Message) error {
+	s.n.HandleNonBlocking("list_committed_offsets", func(msg node.Message) error {
 		req, err := node.Decode[listReq](msg)
 		if err != nil {
 			return err
@@ -175,7 +173,7 @@ func (s *server) register() {
 		return s.n.Reply(msg, listOK{Type: "list_committed_offsets_ok", Offsets: s.logs.committedOffsets(req.Keys)})
 	})
 	// Peers expect no replies: a bad push is dropped.
-	s.n.Handle("replicate", func(msg node.Message) error {
+	s.n.HandleNonBlocking("replicate", func(msg node.Message) error {
 		p, records, ok := parsePush(msg.Body)
 		if !ok {
 			return nil

@@ -134,6 +134,7 @@ func (kv *KV) ReadInto(ctx context.Context, key string, v any) error {
 
 // ReadRaw returns the value of key as the service sent it.
 func (kv *KV) ReadRaw(ctx context.Context, key string) (json.RawMessage, error) {
+	kv.node.mustNotBlock("KV.Read") // it waits for a read another goroutine makes
 	f := kv.joinRead(key)
 	select {
 	case <-f.done:

@@ -13,6 +13,9 @@
 // context ends removes its callback, handler panics are recovered, output
 // is batched, KV reads of one key are coalesced, Context ends background
 // work at shutdown, and logging to stderr is off unless GLOMERS_LOG=1.
+// Handlers that never block may opt in to running on the input goroutine
+// itself (HandleNonBlocking, RPCNonBlocking), which saves a goroutine
+// switch per message.
 //
 // The wire format is Maelstrom's doc/protocol.md: one JSON object per line,
 // {"src", "dest", "body"}, where the body carries the reserved keys "type",

@@ -30,8 +30,9 @@ const MaxLineSize = 128 << 20
 const DefaultRPCTimeout = 5 * time.Second
 
 // Node is one Maelstrom node: it reads messages from its input, dispatches
-// requests to handlers (each in its own goroutine), routes replies to RPC
-// callbacks, and writes messages to its output one line each.
+// requests to handlers (each in its own goroutine, unless registered with
+// HandleNonBlocking), routes replies to RPC callbacks, and writes messages
+// to its output one line each.
 type Node struct {
 	// Stdin is where Run reads messages from, as in demo/go. NewNode sets
 	// it to os.Stdin; replace it before Run.
@@ -43,7 +44,7 @@ type Node struct {
 	out *outbox
 
 	handlersMu sync.RWMutex
-	handlers   map[string]HandlerFunc
+	handlers   map[string]handlerEntry
 
 	ident atomic.Pointer[identity]
 
@@ -61,6 +62,11 @@ type Node struct {
 
 	workers *workers
 	intern  *interner // used by the input loop only
+
+	// onInput is set while the input loop runs a non-blocking handler or
+	// callback, inputGoroutine is the loop's goroutine id (nonblocking.go).
+	onInput        atomic.Bool
+	inputGoroutine atomic.Uint64
 
 	running atomic.Bool
 	wg      sync.WaitGroup // handler and callback goroutines
@@ -94,7 +100,7 @@ func NewNodeIO(in io.Reader, out io.Writer) *Node {
 	n := &Node{
 		Stdin:     in,
 		Stdout:    out,
-		handlers:  make(map[string]HandlerFunc),
+		handlers:  make(map[string]handlerEntry),
 		callbacks: make(map[int]*callback),
 		done:      make(chan struct{}),
 		maxLine:   MaxLineSize,
@@ -186,17 +192,30 @@ func (n *Node) Done() <-chan struct{} { return n.done }
 // the input loop keeps reading. A handler for "init" runs after the ids
 // are set and before init_ok is sent, on its own goroutine like any other:
 // it may call SyncRPC and KV (to seed a key, say); init_ok goes out when it
-// returns nil, an error reply when it fails.
+// returns nil, an error reply when it fails. HandleNonBlocking is the
+// opt-in for handlers that never block.
 func (n *Node) Handle(typ string, fn HandlerFunc) {
+	n.addHandler(typ, handlerEntry{fn: fn})
+}
+
+// handlerEntry is a registered handler and where it runs.
+type handlerEntry struct {
+	fn HandlerFunc
+	// onInput: registered with HandleNonBlocking, it runs on the input
+	// loop's goroutine instead of a worker.
+	onInput bool
+}
+
+func (n *Node) addHandler(typ string, h handlerEntry) {
 	n.handlersMu.Lock()
 	defer n.handlersMu.Unlock()
 	if _, ok := n.handlers[typ]; ok {
 		panic(fmt.Sprintf("node: duplicate handler for %q", typ))
 	}
-	n.handlers[typ] = fn
+	n.handlers[typ] = h
 }
 
-func (n *Node) handler(typ string) HandlerFunc {
+func (n *Node) handler(typ string) handlerEntry {
 	n.handlersMu.RLock()
 	h := n.handlers[typ]
 	n.handlersMu.RUnlock()
@@ -212,6 +231,9 @@ func (n *Node) handler(typ string) HandlerFunc {
 func (n *Node) Run() error {
 	if !n.running.CompareAndSwap(false, true) {
 		return errors.New("node: Run called twice")
+	}
+	if id, ok := goroutineID(); ok {
+		n.inputGoroutine.Store(id)
 	}
 	r := bufio.NewReaderSize(n.Stdin, 64<<10)
 	var long []byte
@@ -349,19 +371,27 @@ func (n *Node) handleLine(line []byte) {
 		n.replyError(msg, NewRPCError(TemporarilyUnavailable, "node has not received init yet"))
 		return
 	}
-	fn := n.handler(h.typ)
-	if fn == nil {
+	entry := n.handler(h.typ)
+	switch {
+	case entry.fn == nil:
 		n.replyError(msg, NewRPCErrorf(NotSupported, "unsupported message type %q", h.typ))
-		return
+	case entry.onInput:
+		n.runOnInput(job{fn: entry.fn, msg: msg})
+	default:
+		n.wg.Add(1)
+		n.workers.dispatch(job{fn: entry.fn, msg: msg})
 	}
-	n.wg.Add(1)
-	n.workers.dispatch(job{fn: fn, msg: msg})
 }
 
-// runJob runs a handler, replying with its error, or an RPC callback,
-// logging its error. It runs on a worker goroutine.
+// runJob runs a handler or callback on a worker goroutine.
 func (n *Node) runJob(j job) {
 	defer n.wg.Done()
+	n.finishJob(j)
+}
+
+// finishJob runs a handler, replying with its error, or an RPC callback,
+// logging its error.
+func (n *Node) finishJob(j job) {
 	err := n.call(j.fn, j.msg)
 	switch {
 	case err == nil:
@@ -406,8 +436,8 @@ func (n *Node) handleInit(msg Message) {
 // finishInit runs the user's init handler, if any, then sends init_ok. It
 // runs on a worker goroutine, so the handler may wait for replies.
 func (n *Node) finishInit(msg Message) error {
-	if fn := n.handler("init"); fn != nil {
-		if err := fn(msg); err != nil {
+	if h := n.handler("init"); h.fn != nil {
+		if err := h.fn(msg); err != nil {
 			return err
 		}
 	}

@@ -30,7 +30,12 @@ var ErrClosed = errors.New("node: closed")
 // write blocks (the reader of our output may itself be waiting to write
 // our input, as an in-process network does), and a loop that waited would
 // close that cycle. When the lock is taken, the loop leaves the flush to
-// a goroutine.
+// a goroutine. A non-blocking handler (HandleNonBlocking) does send on the
+// loop's goroutine, and may wait for the lock while another sender's write
+// is under way (the loop is busy then, so no write of its own is); that
+// wait ends as long as whoever reads the node's output goes on reading
+// while it cannot write the node's input, as Maelstrom and the harness do
+// (netsim's mailboxes drop a message rather than block the sender).
 type outbox struct {
 	dest func() io.Writer // the node's Stdout, resolved at the first write
 	w    io.Writer

@@ -20,6 +20,9 @@ type callback struct {
 	// onTimeout: fn is also called, with a synthetic timeout error, when
 	// no reply comes (RPCWithTimeout); plain RPC callbacks are dropped.
 	onTimeout bool
+	// onInput: fn is called with the reply on the input loop's goroutine
+	// (RPCNonBlocking), not on a worker.
+	onInput bool
 	// deadline is when the sweeper expires the callback; zero: never
 	// (a SyncRPC bounded by its caller's context).
 	deadline time.Time
@@ -127,7 +130,7 @@ func (n *Node) NextMsgID() int { return int(n.nextMsgID.Add(1)) }
 // ignored. Use RPCWithTimeout to be told of the timeout. A nil fn ignores
 // the reply.
 func (n *Node) RPC(dest string, body any, fn HandlerFunc) error {
-	return n.rpc(dest, body, fn, false)
+	return n.rpc(dest, body, &callback{fn: fn})
 }
 
 // RPCWithTimeout is RPC, but if no reply arrives within the RPC timeout,
@@ -135,18 +138,19 @@ func (n *Node) RPC(dest string, body any, fn HandlerFunc) error {
 // reply of code 0 (timeout, indefinite) from dest; a reply arriving after
 // that is dropped.
 func (n *Node) RPCWithTimeout(dest string, body any, fn HandlerFunc) error {
-	return n.rpc(dest, body, fn, true)
+	return n.rpc(dest, body, &callback{fn: fn, onTimeout: true})
 }
 
-func (n *Node) rpc(dest string, body any, fn HandlerFunc, onTimeout bool) error {
+// rpc sends body to dest and registers cb (fn and flags set) for the reply.
+func (n *Node) rpc(dest string, body any, cb *callback) error {
 	src := n.ID()
 	if src == "" {
 		return ErrNotInitialized
 	}
-	if fn == nil {
-		fn = func(Message) error { return nil } // fire, and ignore the reply
+	if cb.fn == nil {
+		cb.fn = func(Message) error { return nil } // fire, and ignore the reply
 	}
-	cb := &callback{dest: dest, fn: fn, onTimeout: onTimeout, deadline: time.Now().Add(n.RPCTimeout())}
+	cb.dest, cb.deadline = dest, time.Now().Add(n.RPCTimeout())
 	id, err := n.register(cb)
 	if err != nil {
 		return err
@@ -177,6 +181,10 @@ func (n *Node) deliverReply(msg Message) {
 		cb.ch <- rpcResult{msg: msg} // capacity 1 and only one sender: never blocks
 		return
 	}
+	if cb.onInput {
+		n.runOnInput(job{fn: cb.fn, msg: msg, callback: true})
+		return
+	}
 	n.wg.Add(1)
 	n.workers.dispatch(job{fn: cb.fn, msg: msg, callback: true})
 }
@@ -191,6 +199,7 @@ func (n *Node) deliverReply(msg Message) {
 // errors.Is(err, context.DeadlineExceeded). When the node's input ends
 // first the error has code 0 and wraps ErrNodeClosed.
 func (n *Node) SyncRPC(ctx context.Context, dest string, body any) (Message, error) {
+	n.mustNotBlock("SyncRPC")
 	src := n.ID()
 	if src == "" {
 		return Message{}, ErrNotInitialized

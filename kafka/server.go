@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 	"time"
 
 	"glomers/node"
@@ -91,13 +93,20 @@ type offsetsReq struct {
 
 // decodeOffsets reads a poll's or commit's offsets: the plain shape by
 // hand (readOffsets, wire.go), anything else through node.Decode, whose
-// answers to malformed requests it keeps.
-func decodeOffsets(msg node.Message) (map[string]int64, error) {
+// answers to malformed requests it keeps (its keys then in sorted order).
+func decodeOffsets(msg node.Message) ([]keyOffset, error) {
 	if offsets, ok := readOffsets(msg.Body); ok {
 		return offsets, nil
 	}
 	req, err := node.Decode[offsetsReq](msg)
-	return req.Offsets, err
+	if err != nil {
+		return nil, err
+	}
+	offsets := make([]keyOffset, 0, len(req.Offsets))
+	for _, key := range slices.Sorted(maps.Keys(req.Offsets)) {
+		offsets = append(offsets, keyOffset{key, req.Offsets[key]})
+	}
+	return offsets, nil
 }
 
 type listReq struct {
@@ -153,8 +162,8 @@ func (s *server) register() {
 		if err != nil {
 			return err
 		}
-		for key, off := range offsets {
-			s.learn(record{Key: key, Offset: off, Commit: true})
+		for _, o := range offsets {
+			s.learn(record{Key: o.key, Offset: o.offset, Commit: true})
 		}
 		return s.n.Reply(msg, node.MessageBody{Type: "commit_offsets_ok"})
 	})
@@ -183,7 +192,11 @@ func (s *server) register() {
 }
 
 // replicate pushes to the peers every interval until ctx (the node's
-// life, node.Context) ends.
+// life, node.Context) ends. While the stream is idle (nothing to send,
+// resend or acknowledge) it sleeps until records are added or a push
+// arrives, then ticks again an interval later: an idle node wakes no one,
+// which in a test's quiet spells (Maelstrom's recovery sleep) was most of
+// a node's CPU.
 func (s *server) replicate(ctx context.Context) {
 	t := time.NewTicker(pushInterval)
 	defer t.Stop()
@@ -195,6 +208,16 @@ func (s *server) replicate(ctx context.Context) {
 			for peer, p := range s.stream.tick(now) {
 				_ = s.n.Send(peer, p.body())
 			}
+			if !s.stream.idle() {
+				continue
+			}
+			t.Stop()
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.stream.wake:
+			}
+			t.Reset(pushInterval)
 		}
 	}
 }

@@ -18,7 +18,8 @@ import (
 // advancing; once that has lasted retry, the records from the
 // acknowledged position are sent again. The peer meanwhile serves what it
 // has: its logs lag but, thanks to the frontier, never skip. A lost
-// acknowledgement is made good by the next one, which covers it.
+// acknowledgement is made good by the next one, which covers it, or, when
+// there is none, sent again when the peer resends what it covered.
 //
 // stream touches no network: tick returns the pushes to send and receive
 // takes a peer's push, so tests drive it with a fake clock.
@@ -35,6 +36,10 @@ type stream struct {
 	wire  []byte
 	ends  []int
 	peers map[string]*cursor
+
+	// wake holds a token once records were added or a push received, for
+	// a replication loop that sleeps while the stream is idle.
+	wake chan struct{}
 }
 
 type cursor struct {
@@ -56,7 +61,7 @@ type push struct {
 }
 
 func newStream(retry time.Duration, maxPerPush int) *stream {
-	return &stream{retry: retry, maxPerPush: maxPerPush, peers: map[string]*cursor{}}
+	return &stream{retry: retry, maxPerPush: maxPerPush, peers: map[string]*cursor{}, wake: make(chan struct{}, 1)}
 }
 
 // setPeers names the peers (at init, once the node ids are known).
@@ -73,11 +78,37 @@ func (s *stream) setPeers(peers []string) {
 // add queues records for every peer.
 func (s *stream) add(rs ...record) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, r := range rs {
 		s.wire = append(appendRecord(s.wire, r), ',')
 		s.ends = append(s.ends, len(s.wire))
 	}
+	s.mu.Unlock()
+	s.notify()
+}
+
+// notify leaves a token on wake, unless one is there already.
+func (s *stream) notify() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// idle tells whether no tick can have anything to do until records are
+// added or a push is received: every peer has been sent every record and
+// has acknowledged them (so no resend can fall due), and has been sent our
+// acknowledgement of its own. A replication loop may then wait on wake
+// instead of ticking: add and receive leave a token there after they
+// change the stream, so a change made after idle looked is never missed.
+func (s *stream) idle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.peers {
+		if c.sent < len(s.ends) || c.acked < c.sent || c.received != c.ackSent {
+			return false
+		}
+	}
+	return true
 }
 
 // records returns records[from:upto] in wire form, without the last comma.
@@ -119,6 +150,7 @@ func (s *stream) tick(now time.Time) map[string]push {
 // receive takes peer's push: its acknowledgement of our records, and the
 // position its records have reached. The caller applies the records.
 func (s *stream) receive(peer string, p push, now time.Time) {
+	defer s.notify()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.peers[peer]
@@ -129,6 +161,11 @@ func (s *stream) receive(peer string, p push, now time.Time) {
 		c.acked, c.sent, c.waiting = p.Ack, max(c.sent, p.Ack), now
 	}
 	if p.From <= c.received {
+		if p.Upto > p.From && p.Upto <= c.received {
+			// Records we hold already: a resend, so the peer missed our
+			// acknowledgement. Send it again, or the peer resends forever.
+			c.ackSent = -1
+		}
 		c.received = max(c.received, p.Upto)
 	}
 }

@@ -73,6 +73,17 @@ func TestStream(t *testing.T) {
 					return "nothing due\n"
 				}
 				return strings.Join(lines, "\n") + "\n"
+			case "idle": // whether the loop may sleep, and whether a wake is pending (taken)
+				state := "busy"
+				if s.idle() {
+					state = "idle"
+				}
+				select {
+				case <-s.wake:
+					state += ", woken"
+				default:
+				}
+				return state + "\n"
 			case "receive": // receive n1 from=F upto=U ack=A at=MS: a push from peer n1
 				var p push
 				d.ScanArgs(t, "from", &p.From)

@@ -66,7 +66,8 @@ func TestPollOKKeepsMaelstromsSchema(t *testing.T) {
 }
 
 // FuzzReadOffsetsMatchesDecode checks the hand reader of poll and commit
-// offsets against node.Decode: whatever it accepts, Decode reads the same.
+// offsets against node.Decode: whatever it accepts, Decode reads the same,
+// each key once. Bodies are valid JSON, as the node library hands them.
 func FuzzReadOffsetsMatchesDecode(f *testing.F) {
 	for _, s := range []string{
 		`{"type":"poll","msg_id":3,"offsets":{"k1":0,"k\u0032":17,"":-1}}`,
@@ -75,18 +76,50 @@ func FuzzReadOffsetsMatchesDecode(f *testing.F) {
 		`{"type":"poll","Offsets":{"a":1},"offsets":{"b":2}}`,
 		`{"type":"poll","offsets":{"a":1},"offsets":{"b":2}}`,
 		`{"type":"poll","offsets":{"a":1,"a":2}}`,
+		`{"type":"poll","offsets":{"b":1,"a":2,"b":3}}`,
+		`{"type":"poll","offsets":{"a":1,"\u0061":2}}`,
 		`{"type":"poll","offsets":{"a":1.0,"b":1e2,"c":99999999999999999999}}`,
-		`{"type":"poll","offsets":{"a":1}`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
+		if !json.Valid(body) {
+			return
+		}
 		got, ok := readOffsets(body)
 		if !ok {
 			return
 		}
 		want, err := node.Decode[offsetsReq](node.Message{Body: body})
 		require.NoError(t, err, "readOffsets accepted what Decode rejects: %s", body)
-		assert.Equal(t, want.Offsets, got, "%s", body)
+		read := map[string]int64{}
+		for _, o := range got {
+			read[o.key] = o.offset
+		}
+		assert.Len(t, read, len(got), "a key read twice: %s", body)
+		assert.Equal(t, len(want.Offsets), len(read), "%s", body)
+		for k, o := range want.Offsets {
+			assert.Equal(t, o, read[k], "%s", body)
+		}
 	})
+}
+
+// Offsets are read in the order the request gives them, which is the
+// order a poll answers them in; a key twice, in or out of order, is left
+// to node.Decode (which keeps the last).
+func TestOffsetsKeepTheRequestsOrder(t *testing.T) {
+	got, ok := readOffsets([]byte(`{"type":"poll","offsets":{"b":1,"a":2,"10":3}}`))
+	require.True(t, ok)
+	assert.Equal(t, []keyOffset{{"b", 1}, {"a", 2}, {"10", 3}}, got)
+	for body, want := range map[string][]keyOffset{
+		`{"offsets":{"a":1,"a":2}}`:       {{"a", 2}},
+		`{"offsets":{"b":1,"a":2,"b":3}}`: {{"a", 2}, {"b", 3}},
+		`{"offsets":{"a":1,"\u0061":2}}`:  {{"a", 2}},
+	} {
+		_, ok := readOffsets([]byte(body))
+		assert.False(t, ok, body)
+		got, err := decodeOffsets(node.Message{Body: json.RawMessage(body)})
+		require.NoError(t, err, body)
+		assert.Equal(t, want, got, body)
+	}
 }

@@ -60,7 +60,8 @@ type Conn interface {
 	// RPC sends body (a struct or map with a "type" field; msg_id is filled
 	// in) to dest and waits for the reply. It waits at most
 	// DefaultRPCTimeout, or less if ctx ends first. An error reply returns a
-	// *errcode.Error; no reply returns an error wrapping ErrTimeout.
+	// *errcode.Error; no reply returns an error wrapping ErrTimeout. body
+	// is not used once RPC has returned, so the caller may change it then.
 	RPC(ctx context.Context, dest string, body any) (json.RawMessage, error)
 }
 

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -21,6 +23,11 @@ type Client struct {
 	conn    workload.Conn
 	node    string
 	offsets map[string]int64
+	// sorted holds the keys of offsets in increasing order, the order in
+	// which a poll request writes them; nil when it must be made again.
+	// It is made once per assign, not per poll: a final poll names every
+	// key of the test.
+	sorted []string
 	// track, when set, sees every ok completion of the main phase: it is
 	// Jepsen's track-key-offsets, which the final phase reads. The runner
 	// hands a generator only each worker's previous completion, so the
@@ -76,7 +83,7 @@ func (c *Client) assign(ctx context.Context, op history.Op) error {
 		for _, k := range keys {
 			next[k] = 0
 		}
-		c.offsets = next
+		c.offsets, c.sorted = next, nil
 		return nil
 	}
 	raw, err := c.conn.RPC(ctx, c.node, ListCommittedOffsetsRequest{Type: "list_committed_offsets", Keys: keys})
@@ -98,35 +105,48 @@ func (c *Client) assign(ctx context.Context, op history.Op) error {
 			next[k] = 0
 		}
 	}
-	c.offsets = next
+	c.offsets, c.sorted = next, nil
 	return nil
 }
 
 // poll reads from the local offsets, advances them past what it got, and
 // commits the highest offset read of each key (kafka.clj's apply-mop! and
 // txn-offsets). A failed commit fails the whole operation, as in Maelstrom.
+//
+// The request holds c.offsets itself, not a copy: RPC has encoded it by
+// the time it returns (workload.Conn), and nothing changes it before.
 func (c *Client) poll(ctx context.Context) (any, error) {
-	req := PollRequest{Type: "poll", Offsets: make(map[string]int64, len(c.offsets))}
-	for k, o := range c.offsets {
-		req.Offsets[k] = o
+	if c.sorted == nil {
+		c.sorted = slices.Sorted(maps.Keys(c.offsets))
 	}
-	raw, err := c.conn.RPC(ctx, c.node, req)
+	raw, err := c.conn.RPC(ctx, c.node, PollRequest{Type: "poll", Offsets: c.offsets, sorted: c.sorted})
 	if err != nil {
 		return nil, err
 	}
-	msgs := map[string]any{}
-	commit := map[string]int64{}
+	fast, isFast := intPollMsgs(raw)
+	msgs := make(map[string]any, len(fast))
+	commit := make(map[string]int64, len(fast))
+	// committed lists commit's keys in the reply's order, which is the
+	// sorted order of the request when the node answers in it (ours
+	// does), so the commit request need not sort them.
+	committed := make([]string, 0, len(fast))
 	// record keeps the pairs read of key k and moves its offsets on.
 	record := func(k string, out any, n int, hi int64) {
 		msgs[k] = out
 		if cur, ok := c.offsets[k]; !ok || hi+1 > cur {
 			c.offsets[k] = hi + 1
+			if !ok {
+				c.sorted = nil // a key the node answered unasked
+			}
 		}
 		if n > 0 {
+			if _, again := commit[k]; !again {
+				committed = append(committed, k)
+			}
 			commit[k] = max(0, hi)
 		}
 	}
-	if fast, ok := intPollMsgs(raw); ok {
+	if isFast {
 		for _, kp := range fast {
 			out := pairList(kp.pairs)
 			record(kp.key, out, len(out), highestOffset(out))
@@ -154,7 +174,7 @@ func (c *Client) poll(ctx context.Context) (any, error) {
 		}
 	}
 	if len(commit) > 0 {
-		if _, err := c.conn.RPC(ctx, c.node, CommitOffsetsRequest{Type: "commit_offsets", Offsets: commit}); err != nil {
+		if _, err := c.conn.RPC(ctx, c.node, CommitOffsetsRequest{Type: "commit_offsets", Offsets: commit, sorted: committed}); err != nil {
 			return nil, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -23,8 +24,9 @@ type fakeKafka struct {
 	reqs      []map[string]any
 	failOn    string
 	err       error
-	hide      int  // an offset polls leave out (0: none)
-	mute      bool // polls return no messages at all
+	hide      int    // an offset polls leave out (0: none)
+	mute      bool   // polls return no messages at all
+	extra     string // a key polls return from 0 though not asked for
 }
 
 func newFake() *fakeKafka {
@@ -37,6 +39,13 @@ func (f *fakeKafka) RPC(ctx context.Context, dest string, body any) (json.RawMes
 	b, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
+	}
+	// The harness's Conn sends what AppendJSONBody writes: it must be
+	// what json.Marshal writes (a failed op shows it did not).
+	if a, ok := body.(workload.BodyAppender); ok {
+		if own, ok := a.AppendJSONBody(nil); ok && string(own) != string(b) {
+			return nil, fmt.Errorf("AppendJSONBody wrote %s, json.Marshal %s", own, b)
+		}
 	}
 	var req map[string]any
 	if err := json.Unmarshal(b, &req); err != nil {
@@ -63,6 +72,13 @@ func (f *fakeKafka) RPC(ctx context.Context, dest string, body any) (json.RawMes
 				pairs = append(pairs, []any{i, f.logs[k][i]})
 			}
 			msgs[k] = pairs
+		}
+		if f.extra != "" && msgs[f.extra] == nil {
+			pairs := [][]any{}
+			for i, m := range f.logs[f.extra] {
+				pairs = append(pairs, []any{i, m})
+			}
+			msgs[f.extra] = pairs
 		}
 		resp = map[string]any{"type": "poll_ok", "msgs": msgs}
 	case "commit_offsets":
@@ -141,6 +157,39 @@ func TestClientSendPollCommit(t *testing.T) {
 	assert.Len(t, kf.reqs, n)
 	invoke(c2, "poll", []any{[]any{"poll"}}, true)
 	assert.Equal(t, map[string]any{"9": float64(0), "8": float64(0)}, kf.reqs[n]["offsets"])
+}
+
+// A poll names every assigned key, in the order encoding/json writes a
+// map (the fake checks each request's bytes against json.Marshal), also
+// after the node answered a key the client had not asked for, which the
+// client then polls too (kafka.clj's apply-mop! moves its offset on).
+func TestClientPollsEveryAssignedKey(t *testing.T) {
+	kf := newFake()
+	c := NewClient(kf, "n0")
+	var keys []any
+	want := map[string]any{}
+	for k := 0; k < 40; k++ {
+		keys = append(keys, k)
+		want[strconv.Itoa(k)] = float64(0)
+		invoke(c, "send", []any{[]any{"send", strconv.Itoa(k), k}}, false)
+	}
+	invoke(c, "send", []any{[]any{"send", "x", 1}}, false)
+	require.Equal(t, history.OK, invoke(c, "assign", keys, true).Type)
+	n := len(kf.reqs)
+	require.Equal(t, history.OK, invoke(c, "poll", []any{[]any{"poll"}}, true).Type)
+	assert.Equal(t, want, kf.reqs[n]["offsets"])
+
+	kf.extra = "x"
+	op := invoke(c, "poll", []any{[]any{"poll"}}, true)
+	require.Equal(t, history.OK, op.Type)
+	msgs, _ := history.AsMap(history.Normalize(op.Value).([]any)[0].([]any)[1])
+	assert.Equal(t, []any{[]any{int64(0), int64(1)}}, msgs["x"])
+	kf.extra = ""
+	n = len(kf.reqs)
+	require.Equal(t, history.OK, invoke(c, "poll", []any{[]any{"poll"}}, true).Type)
+	assert.Len(t, kf.reqs[n]["offsets"], 41)
+	assert.Equal(t, float64(1), kf.reqs[n]["offsets"].(map[string]any)["x"])
+	assert.Equal(t, float64(1), kf.reqs[n]["offsets"].(map[string]any)["39"])
 }
 
 func TestClientErrors(t *testing.T) {

@@ -282,3 +282,31 @@ func TestFinalSeesLastCompletions(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, []any{int64(900)}, op.Value)
 }
+
+// A final poll that returns fewer keys than are awaited is looked up key
+// by key of the reply, one that returns more the other way round; both
+// drop exactly the keys read up to their targets, by their exact names.
+func TestFinalPollsCatchUpKeyByKey(t *testing.T) {
+	st := &sharedState{maxOffsets: map[int64]int64{1: 0, 2: 3, 3: 0, 4: 0}}
+	g := newFinalGen(st)
+	wk := workload.Worker{Thread: 0}
+	for range 3 { // crash, assign, first poll
+		_, ok := g.Next(wk, nil)
+		require.True(t, ok)
+	}
+	poll := func(msgs map[string]any) *history.Op {
+		return &history.Op{Type: history.OK, F: "poll", Value: history.Normalize([]any{[]any{"poll", msgs}})}
+	}
+	pairs := func(hi int) []any { return []any{[]any{0, 9}, []any{hi, 9}} }
+	_, ok := g.Next(wk, poll(map[string]any{"01": pairs(1), "+3": pairs(1), "2": pairs(2)}))
+	require.True(t, ok)
+	assert.Equal(t, map[int64]int64{1: 0, 2: 3, 3: 0, 4: 0}, g.threads[0].remaining, "fewer keys than awaited: none reached, 01 and +3 are not keys 1 and 3")
+	_, ok = g.Next(wk, poll(map[string]any{"1": pairs(1), "2": pairs(3)}))
+	require.True(t, ok)
+	assert.Equal(t, map[int64]int64{3: 0, 4: 0}, g.threads[0].remaining)
+	_, ok = g.Next(wk, poll(map[string]any{"3": pairs(1), "4": []any{}, "5": pairs(1)}))
+	require.True(t, ok)
+	assert.Equal(t, map[int64]int64{4: 0}, g.threads[0].remaining, "more keys than awaited")
+	_, ok = g.Next(wk, poll(map[string]any{"4": pairs(1)}))
+	assert.False(t, ok, "caught up")
+}

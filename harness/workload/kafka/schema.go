@@ -26,6 +26,12 @@ type SendResponse struct {
 type PollRequest struct {
 	Type    string           `json:"type"` // "poll"
 	Offsets map[string]int64 `json:"offsets"`
+	// sorted, when set, holds the keys of Offsets in increasing order, so
+	// that AppendJSONBody need not sort them again (encoding/json writes a
+	// map's keys sorted). The client keeps them from one assign to the
+	// next: a final poll names every key of the test, and sorting them for
+	// each poll was a quarter of the harness's CPU in the final phase.
+	sorted []string
 }
 
 // PollResponse is poll_ok: for each key, [offset, msg] pairs in order.
@@ -38,6 +44,7 @@ type PollResponse struct {
 type CommitOffsetsRequest struct {
 	Type    string           `json:"type"` // "commit_offsets"
 	Offsets map[string]int64 `json:"offsets"`
+	sorted  []string         // as PollRequest's
 }
 
 // ListCommittedOffsetsRequest asks for the committed offsets of Keys.
@@ -69,12 +76,12 @@ func (r SendRequest) AppendJSONBody(b []byte) ([]byte, bool) {
 
 // AppendJSONBody implements workload.BodyAppender.
 func (r PollRequest) AppendJSONBody(b []byte) ([]byte, bool) {
-	return appendOffsetsRequest(b, r.Type, r.Offsets), true
+	return appendOffsetsRequest(b, r.Type, r.Offsets, r.sorted), true
 }
 
 // AppendJSONBody implements workload.BodyAppender.
 func (r CommitOffsetsRequest) AppendJSONBody(b []byte) ([]byte, bool) {
-	return appendOffsetsRequest(b, r.Type, r.Offsets), true
+	return appendOffsetsRequest(b, r.Type, r.Offsets, r.sorted), true
 }
 
 // AppendJSONBody implements workload.BodyAppender.
@@ -98,29 +105,52 @@ func (r ListCommittedOffsetsRequest) AppendJSONBody(b []byte) ([]byte, bool) {
 }
 
 // appendOffsetsRequest writes {"type":typ,"offsets":{...}} with the keys
-// sorted, as encoding/json writes a map.
-func appendOffsetsRequest(b []byte, typ string, offsets map[string]int64) []byte {
+// sorted, as encoding/json writes a map. sorted, if not nil, is meant to
+// be the keys of offsets in increasing order; it is used only if it is
+// (each key of it in offsets, one more than the last, as many as offsets
+// holds), else the keys are sorted here.
+func appendOffsetsRequest(b []byte, typ string, offsets map[string]int64, sorted []string) []byte {
 	b = append(b, `{"type":`...)
 	b = history.AppendString(b, typ)
 	b = append(b, `,"offsets":`...)
 	if offsets == nil {
 		b = append(b, "null"...)
-	} else {
-		keys := make([]string, 0, len(offsets))
-		for k := range offsets {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		b = append(b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = history.AppendString(b, k)
-			b = append(b, ':')
-			b = strconv.AppendInt(b, offsets[k], 10)
-		}
-		b = append(b, '}')
+		return append(b, '}')
 	}
+	b = slices.Grow(b, 16*len(offsets)+2) // "key":offset, in one allocation
+	if sorted != nil {
+		if out, ok := appendSortedOffsets(b, offsets, sorted); ok {
+			return append(out, '}')
+		}
+	}
+	keys := make([]string, 0, len(offsets))
+	for k := range offsets {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b, _ = appendSortedOffsets(b, offsets, keys)
 	return append(b, '}')
+}
+
+// appendSortedOffsets appends the object {key:offset, ...} in the order of
+// keys; ok is false (and b is to be dropped) unless keys are exactly the
+// keys of offsets in increasing order.
+func appendSortedOffsets(b []byte, offsets map[string]int64, keys []string) (out []byte, ok bool) {
+	if len(keys) != len(offsets) {
+		return b, false
+	}
+	b = append(b, '{')
+	for i, k := range keys {
+		o, in := offsets[k]
+		if !in || (i > 0 && keys[i-1] >= k) {
+			return b, false
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = history.AppendString(b, k)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, o, 10)
+	}
+	return append(b, '}'), true
 }

@@ -140,7 +140,7 @@ type SourceChecker interface {
 	CheckSource(src history.Source) (check.Result, error)
 }
 
-// PassSharer is a SourceChecker whose last pass over the history can
+// PassSharer is a SourceChecker whose pass over the history can
 // carry another fold: the runner folds the analyses every test shares
 // (report.SharedFold) in it, so a stored history is read once less.
 // CheckSourceSharing is CheckSource that also hands also every op of

@@ -18,7 +18,7 @@ import (
 // report exactly those as G1c-process or G1c-realtime), consume-counts
 // (subscribe only) and the plots.
 
-// The analysis reads the history twice, op by op (history.Source), and
+// The analysis reads the history once, op by op (history.Source), and
 // keeps no ops: a 120 s run at 10,000 ops/s has 2.4 million of them, and
 // each of the final phase's polls returns the whole log (500,000
 // messages), 32 times over. What it keeps is per message (one valInfo per
@@ -33,7 +33,10 @@ import (
 //     and unseen.
 //   - Pass 2 (judge) runs the checks that look at one op against the
 //     version orders: G1a, the G1c cycles, precommitted reads, internal
-//     and external skips and nonmonotonic reads, and realtime lag.
+//     and external skips and nonmonotonic reads, and realtime lag. It
+//     reads the ops pass 1 parsed, kept in a compact encoding (opLog),
+//     not the history: parsing history.jsonl was most of the checker's
+//     work.
 //
 // Errors name ops by their position in the history while the passes run;
 // if there are any, one more pass (resolveOps) fetches those ops whole.
@@ -273,6 +276,7 @@ func (ks *keySlots) each(fn func(v int64, s int32)) {
 func (a *analysis) scan(src history.Source, also func(o *history.Op, value []byte) error, fn func(p *pop, o *history.Op) error) error {
 	a.invoked = map[int]int64{}
 	pos := -1
+	var p pop // reused: fn keeps none of it
 	step := func(o *history.Op, raw []byte) error {
 		pos++
 		if also != nil {
@@ -290,8 +294,7 @@ func (a *analysis) scan(src history.Source, also func(o *history.Op, value []byt
 			inv = t
 			delete(a.invoked, o.Process)
 		}
-		p, err := parseOp(o, raw, pos, inv, a.in)
-		if err != nil {
+		if err := parseOp(&p, o, raw, pos, inv, a.in); err != nil {
 			return fmt.Errorf("op %d: %w", pos, err)
 		}
 		return fn(&p, o)
@@ -322,6 +325,11 @@ func (a *analysis) observe(p *pop, o *history.Op) {
 			}
 		}
 	}
+	// version-orders: every read, and the writes of ops that must have
+	// committed (an info op's only once pass 1 is over). The order in
+	// which (offset, value) pairs are put does not matter: a key's
+	// version order is the set of them, sorted.
+	orders := p.f == fPoll || p.f == fSend || p.f == fTxn
 	for _, km := range p.reads {
 		for _, m := range km.msgs {
 			vi := &a.vals[a.slot(km.key, m.val)]
@@ -331,20 +339,20 @@ func (a *analysis) observe(p *pop, o *history.Op) {
 			if p.typ == history.OK {
 				vi.okRead = true
 			}
+			if orders && m.hasOff {
+				a.putAt(vi, km.key, m)
+			}
 		}
 	}
-	if p.f == fPoll || p.f == fSend || p.f == fTxn {
-		// version-orders: every read, and the writes of ops that must
-		// have committed (an info op's only once pass 1 is over).
+	if orders {
 		switch p.typ {
 		case history.OK:
 			a.putAll(p.writes)
 		case history.Info:
 			if len(p.writes) > 0 {
-				a.infoWrites = append(a.infoWrites, pop{h: p.h, writes: p.writes})
+				a.infoWrites = append(a.infoWrites, pop{h: p.h, writes: cloneKeyMsgs(p.writes)})
 			}
 		}
-		a.putAll(p.reads)
 	}
 	if p.typ == history.OK && (p.f == fPoll || p.f == fSend || p.f == fTxn) {
 		a.lastOK, a.foundOK = p.time, true
@@ -368,6 +376,15 @@ func (a *analysis) observe(p *pop, o *history.Op) {
 	}
 }
 
+// cloneKeyMsgs copies l and its messages (parseOp's are reused).
+func cloneKeyMsgs(l []keyMsgs) []keyMsgs {
+	out := make([]keyMsgs, len(l))
+	for i, km := range l {
+		out[i] = keyMsgs{key: km.key, msgs: slices.Clone(km.msgs)}
+	}
+	return out
+}
+
 func (a *analysis) putAll(l []keyMsgs) {
 	for _, km := range l {
 		for _, m := range km.msgs {
@@ -381,7 +398,11 @@ func (a *analysis) put(k int32, m msg) {
 	if !m.hasOff {
 		return
 	}
-	vi := &a.vals[a.slot(k, m.val)]
+	a.putAt(&a.vals[a.slot(k, m.val)], k, m)
+}
+
+// putAt is put for the message's info vi.
+func (a *analysis) putAt(vi *valInfo, k int32, m msg) {
 	switch {
 	case !vi.hasOff:
 		vi.off, vi.hasOff = m.off, true
@@ -573,11 +594,6 @@ func (a *analysis) g1aAndFutureReads(p *pop) {
 				a.errs.G1a = append(a.errs.G1a, G1aErr{Key: a.in.keyNames[km.key], Value: a.in.out(m.val),
 					Writer: opPtrAt(vi.writer), Reader: opAt(int32(p.h))})
 			}
-		}
-	}
-	for _, km := range p.reads {
-		for _, m := range km.msgs {
-			vi := a.lookup(km.key, m.val)
 			if vi.writer < 0 || int(vi.writer) == p.h {
 				continue
 			}
@@ -619,8 +635,16 @@ func (a *analysis) precommitted(p *pop) {
 
 // lostWrites is lost-write-cases: for each key, every value at or below
 // the highest index some ok poll read must have been read by some ok poll,
-// unless its send may not have happened.
+// unless its send may not have happened. A value's first and last dense
+// index (several only when it was put at several offsets) are kept by its
+// slot in a.vals, not in maps per key.
 func (a *analysis) lostWrites() {
+	var first, last []int32 // by slot; -1: not in the order
+	var seen []bool
+	slotOf := func(k int32, v int64) int32 {
+		s, _ := a.slots[k].get(v) // every value of an order has a slot
+		return s
+	}
 	for _, k := range a.keysInOrder() {
 		o := a.orders[k]
 		if o == nil {
@@ -636,38 +660,46 @@ func (a *analysis) lostWrites() {
 		if !anyRead {
 			continue
 		}
-		firstIdx := map[int64]int{}
-		lastIdx := map[int64]int{}
+		if first == nil {
+			first, last, seen = make([]int32, len(a.vals)), make([]int32, len(a.vals)), make([]bool, len(a.vals))
+			for i := range first {
+				first[i], last[i] = -1, -1
+			}
+		}
 		for i := range o.starts {
 			for _, e := range o.vals(i) {
-				if _, ok := firstIdx[e.val]; !ok {
-					firstIdx[e.val] = i
+				s := slotOf(k, e.val)
+				if first[s] < 0 {
+					first[s] = int32(i)
 				}
-				lastIdx[e.val] = i
+				last[s] = int32(i)
 			}
 		}
 		bound := -1
-		for v, i := range firstIdx {
-			if vi := a.lookup(k, v); vi != nil && vi.okRead && i > bound {
-				bound = i
+		for _, e := range o.entries {
+			if s := slotOf(k, e.val); a.vals[s].okRead && int(first[s]) > bound {
+				bound = int(first[s])
 			}
 		}
 		if bound < 0 {
 			continue
 		}
 		var maxRead *history.Op
-		if vs := lastAt(o, lastIdx, bound); len(vs) > 0 {
-			maxRead = opPtrAt(a.lookup(k, vs[0]).firstRead)
+		for _, e := range o.vals(bound) { // the first value whose last index is bound
+			if s := slotOf(k, e.val); int(last[s]) == bound {
+				maxRead = opPtrAt(a.vals[s].firstRead)
+				break
+			}
 		}
-		seen := map[int64]bool{}
 		for i := 0; i <= bound; i++ {
 			for _, e := range o.vals(i) {
 				v := e.val
-				if lastIdx[v] != i || seen[v] {
+				s := slotOf(k, v)
+				if int(last[s]) != i || seen[s] {
 					continue
 				}
-				seen[v] = true
-				vi := a.lookup(k, v)
+				seen[s] = true
+				vi := &a.vals[s]
 				if vi.okRead {
 					continue
 				}
@@ -675,22 +707,11 @@ func (a *analysis) lostWrites() {
 					continue
 				}
 				a.errs.LostWrite = append(a.errs.LostWrite, LostWriteErr{
-					Key: a.in.keyNames[k], Value: a.in.out(v), Index: firstIdx[v], MaxReadIndex: bound,
+					Key: a.in.keyNames[k], Value: a.in.out(v), Index: int(first[s]), MaxReadIndex: bound,
 					Writer: opPtrAt(vi.writer), MaxRead: maxRead})
 			}
 		}
 	}
-}
-
-// lastAt returns the values whose last appearance is at dense index i.
-func lastAt(o *keyOrder, lastIdx map[int64]int, i int) []int64 {
-	var out []int64
-	for _, e := range o.vals(i) {
-		if lastIdx[e.val] == i {
-			out = append(out, e.val)
-		}
-	}
-	return out
 }
 
 // delta is the distance in key k's version order from v1 to v2; 1 (no
@@ -723,9 +744,18 @@ func (a *analysis) internal(p *pop) {
 }
 
 func (a *analysis) internalPairs(p *pop, km keyMsgs, skips *[]SkipErr, nms *[]NonmonotonicErr) {
+	if len(km.msgs) < 2 {
+		return
+	}
+	// delta of each pair, each message's index looked up once.
+	i1, ok1 := a.index(km.key, km.msgs[0].val)
 	for j := 1; j < len(km.msgs); j++ {
 		v1, v2 := km.msgs[j-1].val, km.msgs[j].val
-		d, i1, i2 := a.delta(km.key, v1, true, v2, true)
+		i2, ok2 := a.index(km.key, v2)
+		d := 1
+		if ok1 && ok2 {
+			d = i2 - i1
+		}
 		switch {
 		case d > 1:
 			op := opAt(int32(p.h))
@@ -736,6 +766,7 @@ func (a *analysis) internalPairs(p *pop, km keyMsgs, skips *[]SkipErr, nms *[]No
 			*nms = append(*nms, NonmonotonicErr{Key: a.in.keyNames[km.key], Values: a.outVals([]int64{v1, v2}),
 				Delta: d, Op: &op})
 		}
+		i1, ok1 = i2, ok2
 	}
 }
 

@@ -90,7 +90,7 @@ func (w *kafkaWorkload) CheckSource(src history.Source) (check.Result, error) {
 }
 
 // CheckSourceSharing makes the workload a workload.PassSharer: also is
-// handed every op of the checker's second pass.
+// handed every op of the checker's pass over the history.
 func (w *kafkaWorkload) CheckSourceSharing(src history.Source, also func(o *history.Op, value []byte) error) (check.Result, error) {
 	return checkSource(src, also)
 }

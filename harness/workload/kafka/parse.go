@@ -3,7 +3,6 @@ package kafka
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strconv"
 
@@ -94,9 +93,19 @@ type interner struct {
 	keyRank   []int32 // natural-order rank of each key id
 	otherIDs  map[string]int64
 	otherVals []any
-	// pairBuf is fastPoll's buffer for one key's messages, kept between
-	// ops.
+	// pairBuf and keyBuf hold the messages and per-key lists of the op
+	// fastValue read last, reused for the next (see fastValue).
 	pairBuf []msg
+	keyBuf  []keyMsgs
+	// pollKeys, assignKeys, assignBuf and assignIntBuf are fastPoll's
+	// and fastAssign's, reused likewise.
+	pollKeys     []pollKey
+	assignKeys   []assignKey
+	assignBuf    []int32
+	assignIntBuf []bool
+	// seen[id] == seenGen marks the keys of the poll fastPoll reads.
+	seen    []uint32
+	seenGen uint32
 	// intIDs caches the ids of integer keys (see intKey).
 	intIDs []int32
 }
@@ -161,23 +170,24 @@ func (in *interner) rank() {
 // the op's value as stored JSON (history.RawSource): the shapes the
 // harness records (a poll's integer pairs, a send, an assign of string
 // keys) are read straight from it; anything else is decoded into generic
-// values first, so both give the same compact op.
-func parseOp(o *history.Op, raw []byte, pos int, invTime int64, in *interner) (pop, error) {
-	p := pop{h: pos, typ: o.Type, f: kindOf(o.F), process: o.Process, time: o.Time, invTime: invTime}
+// values first, so both give the same compact op. It overwrites all of
+// *p.
+func parseOp(p *pop, o *history.Op, raw []byte, pos int, invTime int64, in *interner) error {
+	*p = pop{h: pos, typ: o.Type, f: kindOf(o.F), process: o.Process, time: o.Time, invTime: invTime}
 	value := o.Value
 	if raw != nil {
-		if fastValue(&p, raw, in) {
-			return p, nil
+		if fastValue(p, raw, in) {
+			return nil
 		}
 		v, err := history.DecodeValue(raw)
 		if err != nil {
-			return p, err
+			return err
 		}
 		value = v
 	}
 	switch p.f {
 	case fPoll, fSend, fTxn:
-		parseMops(&p, value, in)
+		parseMops(p, value, in)
 	case fAssign, fSubscribe:
 		l, _ := history.AsList(value)
 		for _, k := range l {
@@ -186,7 +196,7 @@ func parseOp(o *history.Op, raw []byte, pos int, invTime int64, in *interner) (p
 			p.assignInt = append(p.assignInt, !isStr)
 		}
 	}
-	return p, nil
+	return nil
 }
 
 // parseMops reads [[poll {k [[o v] ...]}] [send k [o v]] ...]. Keys of a
@@ -291,7 +301,11 @@ func addMsgs(l []keyMsgs, k int32, ms []msg) []keyMsgs {
 // for a send [["send", "k", msg]] or [["send", "k", [offset, msg]]] with
 // integers, for an assign ["k", ...]; nothing else (ok false). It fills p
 // as parseOp and parseMops do from the decoded value, interning fresh poll
-// keys in natural order as internKeys does.
+// keys in natural order as internKeys does. The reads and writes it fills
+// are in buffers of in that the next call reuses: the checker keeps none
+// of them past the op (observe copies the writes it keeps), and
+// allocating them afresh for every op of both passes was a tenth of the
+// checker's work.
 func fastValue(p *pop, raw []byte, in *interner) bool {
 	s := scanner{b: raw}
 	switch p.f {
@@ -337,7 +351,9 @@ func fastValue(p *pop, raw []byte, in *interner) bool {
 		if !s.eat(']') || !s.eat(']') || !s.end() {
 			return false
 		}
-		p.writes = []keyMsgs{{key: in.keyOf(key), msgs: []msg{m}}}
+		in.pairBuf = append(in.pairBuf[:0], m)
+		in.keyBuf = append(in.keyBuf[:0], keyMsgs{key: in.keyOf(key), msgs: in.pairBuf[:1:1]})
+		p.writes = in.keyBuf[:1:1]
 		return true
 	}
 	return false
@@ -350,14 +366,10 @@ func fastAssign(p *pop, s *scanner, in *interner) bool {
 	// Keys are strings, or integers in Maelstrom's final assign (every
 	// key of the test, as integers): both are read here, an integer
 	// interned by its decimal form as keyString names it.
-	type key struct {
-		name []byte // in s's bytes; nil for an integer
-		n    int64
-	}
-	var keys []key
+	keys := in.assignKeys[:0]
 	if !s.eat(']') {
 		for {
-			var k key
+			var k assignKey
 			s.ws()
 			if s.i < len(s.b) && s.b[s.i] == '"' {
 				b, ok := s.plainBytes()
@@ -377,21 +389,30 @@ func fastAssign(p *pop, s *scanner, in *interner) bool {
 			}
 		}
 	}
+	in.assignKeys = keys
 	if !s.end() {
 		return false
 	}
-	var digits []byte
-	p.assign = make([]int32, 0, len(keys))
-	p.assignInt = make([]bool, 0, len(keys))
+	var digits [24]byte
+	assign, assignInt := in.assignBuf[:0], in.assignIntBuf[:0]
 	for _, k := range keys {
 		if k.name == nil {
-			p.assign = append(p.assign, in.intKey(k.n, &digits))
+			assign = append(assign, in.intKey(k.n, digits[:0]))
 		} else {
-			p.assign = append(p.assign, in.keyOf(k.name))
+			assign = append(assign, in.keyOf(k.name))
 		}
-		p.assignInt = append(p.assignInt, k.name == nil)
+		assignInt = append(assignInt, k.name == nil)
 	}
+	in.assignBuf, in.assignIntBuf = assign, assignInt
+	p.assign, p.assignInt = assign[:len(assign):len(assign)], assignInt[:len(assignInt):len(assignInt)]
 	return true
+}
+
+// assignKey is a key of an assign as fastAssign reads it: a string (its
+// bytes, in the scanner's) or an integer (name nil).
+type assignKey struct {
+	name []byte
+	n    int64
 }
 
 // intKey is key for an integer key: the id of its decimal form. Ids of
@@ -399,14 +420,13 @@ func fastAssign(p *pop, s *scanner, in *interner) bool {
 // plus one, 0 when not yet known): each of the final assigns names every
 // key of the test, and the checker reads each twice. The slice never
 // grows beyond twice the keys known plus 1024 entries.
-func (in *interner) intKey(n int64, buf *[]byte) int32 {
+func (in *interner) intKey(n int64, buf []byte) int32 {
 	if n >= 0 && n < int64(len(in.intIDs)) {
 		if id := in.intIDs[n]; id > 0 {
 			return id - 1
 		}
 	}
-	*buf = strconv.AppendInt((*buf)[:0], n, 10)
-	id := in.keyOf(*buf)
+	id := in.keyOf(strconv.AppendInt(buf[:0], n, 10))
 	if limit := int64(2*len(in.keyNames) + 1024); n >= 0 && n < limit {
 		if n >= int64(len(in.intIDs)) {
 			grown := make([]int32, min(max(n+1, int64(2*len(in.intIDs))), limit))
@@ -420,32 +440,33 @@ func (in *interner) intKey(n int64, buf *[]byte) int32 {
 
 // fastPoll reads a poll's {"k": [[offset, msg], ...], ...}. Most polls
 // name a key or two and read a few messages, and there are hundreds of
-// thousands of them, read twice by the checker: so the keys are looked
-// up without making strings of them, and each key's messages are
-// gathered in a buffer the interner keeps and copied out once, at their
-// size.
+// thousands of them: so the keys are looked up without making strings of
+// them, and the messages of every key go into one buffer the interner
+// keeps (see fastValue).
 func fastPoll(p *pop, s *scanner, in *interner) bool {
 	if !s.eat('{') {
 		return false
 	}
-	type keyRaw struct {
-		name []byte // in s's bytes
-		msgs []msg
-	}
-	var small [4]keyRaw
-	got := small[:0]
+	got := in.pollKeys[:0]
+	buf := in.pairBuf[:0]
+	add := func(off, val int64) { buf = append(buf, msg{off: off, hasOff: true, val: val}) }
+	fresh := 0
 	if !s.eat('}') {
 		for {
 			k, ok := s.plainBytes()
 			if !ok || !s.eat(':') {
 				return false
 			}
-			buf := in.pairBuf[:0]
-			if !s.pairs(func(off, val int64) { buf = append(buf, msg{off: off, hasOff: true, val: val}) }) {
+			start := len(buf)
+			if !s.pairs(add) {
 				return false
 			}
-			in.pairBuf = buf
-			got = append(got, keyRaw{k, append(make([]msg, 0, len(buf)), buf...)})
+			id, known := in.keyIDs[string(k)]
+			if !known {
+				id = -1
+				fresh++
+			}
+			got = append(got, pollKey{k, id, start, len(buf)})
 			if s.eat('}') {
 				break
 			}
@@ -454,38 +475,54 @@ func fastPoll(p *pop, s *scanner, in *interner) bool {
 			}
 		}
 	}
-	// A key twice: encoding/json keeps the last; leave that to it.
-	if len(got) <= len(small) {
-		for i := range got {
-			for j := range i {
-				if string(got[i].name) == string(got[j].name) {
-					return false
-				}
+	in.pairBuf, in.pollKeys = buf, got
+	if fresh > 0 {
+		// Interned before the check for a key named twice below: the
+		// decoded value that then takes over interns the same keys in
+		// the same order.
+		names := make([]string, 0, fresh)
+		for _, g := range got {
+			if g.id < 0 {
+				names = append(names, string(g.name))
 			}
 		}
-	} else {
-		names := make([]string, len(got))
-		for i, g := range got {
-			names[i] = string(g.name)
+		sortKeys(names)
+		for _, k := range names {
+			in.key(k)
 		}
-		slices.Sort(names)
-		if len(slices.Compact(names)) != len(got) {
+		for i := range got {
+			if got[i].id < 0 {
+				got[i].id = in.keyIDs[string(got[i].name)]
+			}
+		}
+	}
+	// A key twice: encoding/json keeps the last; leave that to it.
+	if len(in.seen) < len(in.keyNames) {
+		in.seen = append(in.seen, make([]uint32, len(in.keyNames)-len(in.seen))...)
+	}
+	in.seenGen++
+	if in.seenGen == 0 { // wrapped: forget every mark
+		clear(in.seen)
+		in.seenGen = 1
+	}
+	for _, g := range got {
+		if in.seen[g.id] == in.seenGen {
 			return false
 		}
+		in.seen[g.id] = in.seenGen
 	}
-	var fresh []string
+	reads := in.keyBuf[:0]
 	for _, g := range got {
-		if _, ok := in.keyIDs[string(g.name)]; !ok {
-			fresh = append(fresh, string(g.name))
-		}
+		reads = append(reads, keyMsgs{key: g.id, msgs: buf[g.start:g.end:g.end]})
 	}
-	sortKeys(fresh)
-	for _, k := range fresh {
-		in.key(k)
-	}
-	p.reads = make([]keyMsgs, 0, len(got))
-	for _, g := range got {
-		p.reads = append(p.reads, keyMsgs{key: in.keyIDs[string(g.name)], msgs: g.msgs})
-	}
+	in.keyBuf = reads
+	p.reads = reads[:len(reads):len(reads)]
 	return true
+}
+
+// pollKey is a key of a poll as fastPoll reads it.
+type pollKey struct {
+	name       []byte // in the scanner's bytes
+	id         int32  // -1 until interned
+	start, end int    // its messages in interner.pairBuf
 }

@@ -89,8 +89,8 @@ func (s *scanner) pairs(add func(off, val int64)) bool {
 		return true
 	}
 	for {
-		var off, val int64
-		if !s.eat('[') || !s.int(&off) || !s.eat(',') || !s.int(&val) || !s.eat(']') {
+		off, val, ok := s.plainPair()
+		if !ok && (!s.eat('[') || !s.int(&off) || !s.eat(',') || !s.int(&val) || !s.eat(']')) {
 			return false
 		}
 		add(off, val)
@@ -103,16 +103,56 @@ func (s *scanner) pairs(add func(off, val int64)) bool {
 	}
 }
 
+// plainPair reads a pair as the harness writes it, [offset,msg] with no
+// whitespace and each number 1 to 18 digits, in one loop over local
+// variables (token by token, a final poll's 2.7 million pairs cost
+// several times as much). ok is false, with nothing consumed, for any
+// other text, which pairs then reads token by token; what plainPair
+// accepts, int reads as the same numbers.
+func (s *scanner) plainPair() (off, val int64, ok bool) {
+	b, i := s.b, s.i
+	if i >= len(b) || b[i] != '[' {
+		return 0, 0, false
+	}
+	off, i, ok = plainUint(b, i+1)
+	if !ok || i >= len(b) || b[i] != ',' {
+		return 0, 0, false
+	}
+	val, i, ok = plainUint(b, i+1)
+	if !ok || i >= len(b) || b[i] != ']' {
+		return 0, 0, false
+	}
+	s.i = i + 1
+	return off, val, true
+}
+
+// plainUint reads 1 to 18 digits from b[i:], returning the number and
+// the index after them.
+func plainUint(b []byte, i int) (int64, int, bool) {
+	start := i
+	var n int64
+	for i < len(b) && b[i]-'0' <= 9 {
+		n = n*10 + int64(b[i]-'0')
+		i++
+	}
+	d := i - start
+	return n, i, d > 0 && d <= 18
+}
+
 type scanner struct {
 	b []byte
 	i int
 }
 
+// ws skips whitespace. It runs before every token, so it looks the byte
+// up in a table rather than comparing it four times.
 func (s *scanner) ws() {
-	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
+	for s.i < len(s.b) && jsonSpace[s.b[s.i]] {
 		s.i++
 	}
 }
+
+var jsonSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 
 func (s *scanner) eat(c byte) bool {
 	s.ws()

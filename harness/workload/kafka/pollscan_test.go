@@ -60,3 +60,47 @@ func FuzzIntPollMsgs(f *testing.F) {
 		}
 	})
 }
+
+// pairs reads what it always read token by token, pair by pair, the same
+// way: its one-loop path for the harness's own pairs (plainPair) gives
+// the same numbers, the same verdict and stops at the same byte.
+func TestPairsReadsAsTokenByToken(t *testing.T) {
+	tokens := func(s *scanner) ([][2]int64, bool) {
+		var out [][2]int64
+		if !s.eat('[') {
+			return nil, false
+		}
+		if s.eat(']') {
+			return out, true
+		}
+		for {
+			var off, val int64
+			if !s.eat('[') || !s.int(&off) || !s.eat(',') || !s.int(&val) || !s.eat(']') {
+				return nil, false
+			}
+			out = append(out, [2]int64{off, val})
+			if s.eat(']') {
+				return out, true
+			}
+			if !s.eat(',') {
+				return nil, false
+			}
+		}
+	}
+	for _, in := range []string{
+		`[]`, `[[0,1]]`, `[[0,1],[1,2],[2,3]]`, `[[0,1] , [1,2]]`, `[ [0,1]]`, `[[ 0,1]]`, `[[0 ,1]]`,
+		`[[0,-1]]`, `[[-5,1]]`, `[[00,01]]`, `[[0,123456789012345678]]`, `[[0,1234567890123456789]]`,
+		`[[0,12345678901234567890]]`, `[[0,1.5]]`, `[[0,1e3]]`, `[[0,1-2]]`, `[[0,]]`, `[[,1]]`, `[[0,1]`,
+		`[[0,1],]`, `[[0,1]]x`, `[[0,1,2]]`, `[[0]]`, `[[0,"x"]]`, `[[0,1]]]`, `[[9223372036854775807,1]]`,
+	} {
+		a, b := &scanner{b: []byte(in)}, &scanner{b: []byte(in)}
+		var got [][2]int64
+		ok := a.pairs(func(off, val int64) { got = append(got, [2]int64{off, val}) })
+		want, wantOK := tokens(b)
+		assert.Equal(t, wantOK, ok, in)
+		if wantOK {
+			assert.Equal(t, want, got, in)
+			assert.Equal(t, b.i, a.i, in)
+		}
+	}
+}

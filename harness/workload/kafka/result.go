@@ -174,17 +174,28 @@ func Analyze(h history.History) (Errors, Lag, bool) {
 	return a.errs, worst, found
 }
 
-// analyzeSource reads src twice (three times when there are errors to
-// show ops of), calling onLag with every realtime-lag measurement, and
-// also (if not nil) with every op of the second pass.
+// analyzeSource reads src once (twice when there are errors to show ops
+// of), calling onLag with every realtime-lag measurement, and also (if
+// not nil) with every op read. Pass 2 reads the ops pass 1 parsed back
+// from an opLog, not from src.
 func analyzeSource(src history.Source, onLag func(Lag, int32), also func(o *history.Op, value []byte) error) (*analysis, error) {
+	return analyzeSpilling(src, onLag, also, opLogSpillAt)
+}
+
+// analyzeSpilling is analyzeSource with the opLog's memory bound.
+func analyzeSpilling(src history.Source, onLag func(Lag, int32), also func(o *history.Op, value []byte) error, spillAt int) (*analysis, error) {
 	a := newAnalysis()
-	if err := a.scan(src, nil, func(p *pop, o *history.Op) error { a.observe(p, o); return nil }); err != nil {
+	ops := newOpLog(spillAt)
+	defer ops.close()
+	if err := a.scan(src, also, func(p *pop, o *history.Op) error {
+		a.observe(p, o)
+		return ops.add(p)
+	}); err != nil {
 		return nil, err
 	}
 	a.finishOrders()
 	a.onLag = onLag
-	if err := a.scan(src, also, func(p *pop, _ *history.Op) error { a.judge(p); return nil }); err != nil {
+	if err := ops.each(a.judge); err != nil {
 		return nil, err
 	}
 	if err := a.resolveOps(src); err != nil {
@@ -315,8 +326,8 @@ func CheckSource(src history.Source) (Result, error) {
 	return checkSource(src, nil)
 }
 
-// checkSource is CheckSource, handing also (if not nil) every op of the
-// second pass (see workload.PassSharer).
+// checkSource is CheckSource, handing also (if not nil) every op of its
+// pass over src (see workload.PassSharer).
 func checkSource(src history.Source, also func(o *history.Op, value []byte) error) (Result, error) {
 	var worst Lag
 	found := false

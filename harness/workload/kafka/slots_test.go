@@ -56,7 +56,7 @@ func TestIntKeyIsTheKeyOfItsDecimalForm(t *testing.T) {
 	in := &interner{keyIDs: map[string]int32{}, otherIDs: map[string]int64{}}
 	var buf []byte
 	for _, n := range []int64{3, 0, -7, 5000, 3, 1 << 40, 2, 5000, -7, 0} {
-		id := in.intKey(n, &buf)
+		id := in.intKey(n, buf)
 		assert.Equal(t, in.key(n), id, "%d", n)
 		assert.Equal(t, in.key(strconv.FormatInt(n, 10)), id, "%d", n)
 	}

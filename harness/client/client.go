@@ -25,13 +25,25 @@ type Conn struct {
 	id      string
 	timeout time.Duration
 
-	mu     sync.Mutex // one request at a time
-	nextID int64
-	// timer is reused by every request (under mu): since Go 1.23 a Reset
-	// timer never delivers a stale expiry, and a new timer per request
-	// was a measurable cost at ten thousand requests a second.
-	timer   *time.Timer
+	mu      sync.Mutex // one request at a time
+	nextID  int64
 	replies chan netsim.Message
+
+	// The reply timeout. A timer reset by every request (and selected on
+	// beside the replies) was a measurable share of the harness's CPU at
+	// ten thousand requests a second: a blocked select on a timer's
+	// channel puts the timer in the runtime's heap and takes it out again
+	// each time. Instead a request only notes its deadline, and one timer
+	// per client (watch), armed when a request finds it idle, fires about
+	// once per timeout: it re-arms itself for the deadline of the request
+	// then in progress, or, once that has passed, hands the request a
+	// timeout through replies (a Message with ID -msg_id, which no network
+	// message has).
+	wmu      sync.Mutex
+	watch    *time.Timer
+	armed    bool
+	waiting  int64         // msg_id of the request in progress; 0: none
+	deadline time.Duration // when it times out, on the network's clock
 }
 
 var _ workload.Conn = (*Conn)(nil)
@@ -58,7 +70,60 @@ func (c *Conn) WithTimeout(d time.Duration) *Conn {
 func (c *Conn) ID() string { return c.id }
 
 // Close removes the client from the network.
-func (c *Conn) Close() { c.net.Remove(c.id) }
+func (c *Conn) Close() {
+	c.net.Remove(c.id)
+	c.wmu.Lock()
+	if c.watch != nil {
+		c.watch.Stop()
+	}
+	c.armed, c.waiting = false, 0
+	c.wmu.Unlock()
+}
+
+// startWatch sets the timeout of request id.
+func (c *Conn) startWatch(id int64) {
+	deadline := c.net.Since() + c.timeout
+	c.wmu.Lock()
+	c.waiting, c.deadline = id, deadline
+	if !c.armed {
+		c.armed = true
+		if c.watch == nil {
+			c.watch = time.AfterFunc(c.timeout, c.expire)
+		} else {
+			c.watch.Reset(c.timeout)
+		}
+	}
+	c.wmu.Unlock()
+}
+
+// stopWatch ends the timeout of the request in progress.
+func (c *Conn) stopWatch() {
+	c.wmu.Lock()
+	c.waiting = 0
+	c.wmu.Unlock()
+}
+
+// expire is the watch timer's function; see Conn.
+func (c *Conn) expire() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.waiting == 0 {
+		c.armed = false
+		return
+	}
+	if left := c.deadline - c.net.Since(); left > 0 {
+		c.watch.Reset(left)
+		return
+	}
+	select {
+	case c.replies <- netsim.Message{ID: -c.waiting}:
+		c.armed = false
+	default:
+		// replies is full of late replies, which the request is reading
+		// (deliver drops any more): try again shortly.
+		c.watch.Reset(time.Millisecond)
+	}
+}
 
 // deliver must not block: a reply that finds the buffer full can only be a
 // late one, since the client waits for one reply at a time.
@@ -160,25 +225,28 @@ func (c *Conn) RPC(ctx context.Context, dest string, body any) (json.RawMessage,
 	if err != nil {
 		return nil, err
 	}
-	if c.timer == nil {
-		c.timer = time.NewTimer(c.timeout)
-	} else {
-		c.timer.Reset(c.timeout)
-	}
-	timer := c.timer
-	defer timer.Stop()
-	if !c.net.Send(c.id, dest, raw) {
-		// Maelstrom's net refuses messages to unknown nodes; the client then
-		// never sees a reply.
-		return nil, c.waitTimeout(ctx, timer, dest)
-	}
+	c.startWatch(id)
+	defer c.stopWatch()
+	// Maelstrom's net refuses messages to unknown nodes; the client then
+	// never sees a reply.
+	sent := c.net.Send(c.id, dest, raw)
 	for {
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("%w: %v", workload.ErrTimeout, ctx.Err())
-		case <-timer.C:
-			return nil, fmt.Errorf("%w: no reply from %s within %v", workload.ErrTimeout, dest, c.timeout)
 		case m := <-c.replies:
+			if m.ID <= 0 { // a timeout (see Conn)
+				if m.ID != -id {
+					continue // an earlier request's, which ended meanwhile
+				}
+				if !sent {
+					return nil, fmt.Errorf("%w: %s is not on the network", workload.ErrTimeout, dest)
+				}
+				return nil, fmt.Errorf("%w: no reply from %s within %v", workload.ErrTimeout, dest, c.timeout)
+			}
+			if !sent {
+				continue
+			}
 			h, err := parseReplyHeader(m.Body)
 			if err != nil {
 				continue // not a reply we can read; keep waiting as Maelstrom does
@@ -195,15 +263,6 @@ func (c *Conn) RPC(ctx context.Context, dest string, body any) (json.RawMessage,
 			}
 			return m.Body, nil
 		}
-	}
-}
-
-func (c *Conn) waitTimeout(ctx context.Context, timer *time.Timer, dest string) error {
-	select {
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %v", workload.ErrTimeout, ctx.Err())
-	case <-timer.C:
-		return fmt.Errorf("%w: %s is not on the network", workload.ErrTimeout, dest)
 	}
 }
 

@@ -121,3 +121,45 @@ func TestWithMsgIDTakesBodiesThatAppendThemselves(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `{"msg_id":10,"fallback":"y"}`, string(b))
 }
+
+// The one timer per client keeps each request's own deadline: a silent
+// request after a spell of answered ones (longer than the timeout, so the
+// timer re-arms itself) times out a timeout after it began, not earlier.
+func TestRPCTimeoutCountsFromEachRequest(t *testing.T) {
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	net.Add("silent", netsim.ReceiverFunc(func(netsim.Message) {}))
+	server(net, "n0", func(m netsim.Message, id int64) []json.RawMessage {
+		return []json.RawMessage{raw(`{"type":"echo_ok","in_reply_to":` + itoa(id) + `}`)}
+	})
+	const timeout = 100 * time.Millisecond
+	c := Open(net).WithTimeout(timeout)
+	defer c.Close()
+	for start := time.Now(); time.Since(start) < 3*timeout; {
+		_, err := c.RPC(t.Context(), "n0", map[string]any{"type": "echo"})
+		require.NoError(t, err)
+	}
+	start := time.Now()
+	_, err := c.RPC(t.Context(), "silent", map[string]any{"type": "read"})
+	require.ErrorIs(t, err, workload.ErrTimeout)
+	assert.GreaterOrEqual(t, time.Since(start), timeout)
+	assert.Less(t, time.Since(start), 20*timeout)
+}
+
+// A request still times out when late replies fill the client's buffer.
+func TestRPCTimesOutBehindAFloodOfLateReplies(t *testing.T) {
+	net := netsim.New(netsim.Config{})
+	defer net.Close()
+	server(net, "n0", func(m netsim.Message, id int64) []json.RawMessage {
+		var late []json.RawMessage
+		for i := 0; i < 200; i++ {
+			late = append(late, raw(`{"type":"echo_ok","in_reply_to":999}`))
+		}
+		return late
+	})
+	c := Open(net).WithTimeout(50 * time.Millisecond)
+	defer c.Close()
+	_, err := c.RPC(t.Context(), "n0", map[string]any{"type": "echo"})
+	require.ErrorIs(t, err, workload.ErrTimeout)
+	assert.Contains(t, err.Error(), "no reply from n0")
+}

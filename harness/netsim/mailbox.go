@@ -32,13 +32,14 @@ type Mailbox struct {
 	spare   []Message
 	idle    sync.Cond
 
-	limit     int       // bytes queued before dropping; 0: no limit
-	bound     int       // the limit Bound set, which limit returns to
-	unbounded bool      // between Unbound and Rebound
-	queued    int       // bytes in queue (bodies plus messageOverhead each)
-	lastTaken time.Time // when the handler last took a batch
+	limit     int           // bytes queued before dropping; 0: no limit
+	bound     int           // the limit Bound set, which limit returns to
+	unbounded bool          // between Unbound and Rebound
+	queued    int           // bytes in queue (bodies plus messageOverhead each)
+	created   time.Time     // the clock's zero for lastTaken and stalledAt
+	lastTaken time.Duration // when the handler last took a batch
 	dropped   int64
-	stalledAt time.Time // lastTaken when the first message was dropped
+	stalledAt time.Duration // lastTaken when the first message was dropped
 }
 
 // messageOverhead is what a queued message costs beyond its body (the
@@ -60,7 +61,7 @@ func NewMailbox(handle func(Message)) *Mailbox {
 // queue has run dry, so a writer can buffer batches and flush once when
 // there is nothing more to write.
 func NewBatchMailbox(handle func(batch []Message), idle func()) *Mailbox {
-	mb := &Mailbox{signal: make(chan struct{}, 1), done: make(chan struct{}), lastTaken: time.Now()}
+	mb := &Mailbox{signal: make(chan struct{}, 1), done: make(chan struct{}), created: time.Now()}
 	go mb.loop(handle, idle)
 	return mb
 }
@@ -77,7 +78,7 @@ func NewBatchMailbox(handle func(batch []Message), idle func()) *Mailbox {
 // then the loop takes over), so a busy receiver gets them in batches.
 // Calls never overlap, and messages reach handle in delivery order.
 func NewDirectMailbox(handle func(batch []Message, wait bool) (finished bool)) *Mailbox {
-	mb := &Mailbox{signal: make(chan struct{}, 1), done: make(chan struct{}), lastTaken: time.Now(), direct: handle}
+	mb := &Mailbox{signal: make(chan struct{}, 1), done: make(chan struct{}), created: time.Now(), direct: handle}
 	mb.idle.L = &mb.mu
 	go mb.directLoop()
 	return mb
@@ -202,7 +203,9 @@ func (mb *Mailbox) take() []Message {
 			mb.limit = mb.bound // a backlog let in by Rebound is gone
 		}
 		if mb.limit > 0 {
-			mb.lastTaken = time.Now()
+			// A monotonic reading only: one clock read per batch, not
+			// time.Now's two.
+			mb.lastTaken = time.Since(mb.created)
 		}
 	}
 	return batch
@@ -253,7 +256,10 @@ func (mb *Mailbox) directLoop() {
 func (mb *Mailbox) Overflow() (dropped int64, stalledAt time.Time) {
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
-	return mb.dropped, mb.stalledAt
+	if mb.dropped == 0 {
+		return 0, time.Time{}
+	}
+	return mb.dropped, mb.created.Add(mb.stalledAt)
 }
 
 // Close stops the mailbox; queued messages not yet handled are dropped.

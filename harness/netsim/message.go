@@ -14,7 +14,9 @@ import (
 )
 
 // Message is one network message. Body is kept as raw JSON: the network
-// never needs to look inside it.
+// never needs to look inside it. The network numbers messages from 1, so
+// an ID of 0 or less is free for a receiver's own signals (the client's
+// timeouts).
 type Message struct {
 	ID   int64           `json:"id"`
 	Src  string          `json:"src"`

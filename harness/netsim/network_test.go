@@ -237,6 +237,32 @@ func TestJournalRecordsSendsAndReceives(t *testing.T) {
 	assert.Equal(t, strings.Replace(lines[0], `"send"`, `"recv"`, 1), lines[1])
 }
 
+// Journal times are nanoseconds since Config.Start; a delayed message's
+// recv is journaled when it falls due, its latency after its send.
+func TestJournalTimesCountFromStart(t *testing.T) {
+	var buf bytes.Buffer
+	net := New(Config{Journal: &buf, Start: time.Now().Add(-time.Second),
+		Latency: Latency{Mean: 30 * time.Millisecond, Dist: DistConstant}})
+	n1 := newInbox()
+	net.Add("n0", newInbox())
+	net.Add("n1", n1)
+	net.Send("n0", "n1", body("late"))
+	n1.wait(t, 1, time.Second)
+	require.NoError(t, net.Close())
+	var times []time.Duration
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var ev struct {
+			Time int64 `json:"time"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(l), &ev))
+		times = append(times, time.Duration(ev.Time))
+	}
+	require.Len(t, times, 2)
+	assert.GreaterOrEqual(t, times[0], time.Second)
+	assert.Less(t, times[0], 2*time.Second)
+	assert.GreaterOrEqual(t, times[1]-times[0], 30*time.Millisecond, "recv after the latency")
+}
+
 // A large body is journaled whole, from its own bytes, in both events.
 func TestJournalWritesLargeBodiesWhole(t *testing.T) {
 	var buf bytes.Buffer

@@ -234,7 +234,8 @@ func Start(opts Options) (*Node, error) {
 	n.mailbox = netsim.NewDirectMailbox(n.writeInput).Bound(opts.InputQueueLimit)
 	opts.Net.Add(opts.ID, n.mailbox)
 	n.readers.Add(2)
-	go n.readStdout(stdout)
+	stdoutPipe, _ := rawpipe.New(stdout) // nil: read with os.File.Read
+	go n.readStdout(stdout, stdoutPipe)
 	go n.readStderr(stderr, logFile)
 	go func() {
 		n.readers.Wait()
@@ -242,6 +243,11 @@ func Start(opts Options) (*Node, error) {
 	}()
 	go func() {
 		err := cmd.Wait()
+		if stdoutPipe != nil {
+			// The process's end of stdout is closed: see that at once
+			// (ReadEach may have missed the hang-up; see there).
+			stdoutPipe.Recheck()
+		}
 		n.mu.Lock()
 		n.exitErr = err
 		n.exitedAt = opts.Net.Since()
@@ -443,41 +449,66 @@ func parseLineStd(line []byte) (src, dest string, body json.RawMessage, err erro
 	return *w.Src, *w.Dest, body, nil
 }
 
-func (n *Node) readStdout(r io.Reader) {
+// readStdout reads the node's stdout to its end, line by line
+// (stdoutLine), then notes its end.
+func (n *Node) readStdout(stdout *os.File, p *rawpipe.Pipe) {
 	defer n.readers.Done()
-	br := bufio.NewReaderSize(r, 1<<16)
-	for {
-		line, skipped, err := readLine(br, n.opts.MaxLineBytes)
-		if n.detached.Load() || (err != nil && n.killedByHarness()) {
-			// Detached: later lines are not the node's part of the test.
-			// Killed by the harness (Stop, or the kill nemesis's Crash):
-			// the unterminated tail, read at EOF, is a line the kill cut
-			// short (a large write to a full pipe is done in pieces).
-		} else if skipped > 0 {
-			n.noteGarbage(line, fmt.Errorf("a line of %d bytes, longer than the %d a message may have; skipped", skipped, n.opts.MaxLineBytes))
-		} else if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 {
-			src, dest, body, perr := parseLine(trimmed)
-			switch {
-			case perr != nil:
-				n.noteGarbage(trimmed, perr)
-			case src != n.opts.ID && (dest == n.opts.ID || !n.opts.Net.Known(src)):
-				// Maelstrom delivers a message whose src is any known
-				// party (its raft.py demo forwards a client's request to
-				// the leader under the client's src, so the leader
-				// replies to the client directly). Two cases are not
-				// the node speaking: an unknown src, which Maelstrom
-				// refuses too, and a message to the node itself from
-				// someone else, which is its input written back (cat)
-				// and would loop forever.
-				n.noteWrongSrc(trimmed)
-			default:
-				n.opts.Net.Send(src, dest, body)
+	split := lineSplitter{max: n.opts.MaxLineBytes}
+	buf := make([]byte, 1<<16)
+	each := func(line []byte, skipped int) { n.stdoutLine(line, skipped, false) }
+	feed := func(chunk []byte) { split.feed(chunk, each) }
+	if p != nil {
+		p.ReadEach(buf, feed) // one read per wake-up, not two
+	} else {
+		for {
+			k, err := stdout.Read(buf)
+			feed(buf[:k])
+			if err != nil {
+				break
 			}
 		}
-		if err != nil {
-			n.noteStdoutClosed()
-			return
-		}
+	}
+	split.end(func(line []byte, skipped int) { n.stdoutLine(line, skipped, true) })
+	n.noteStdoutClosed()
+}
+
+// stdoutLine sends one line of the node's stdout into the network, or
+// notes why it does not. line may lie in the read buffer: what is sent is
+// a copy of its body. last is the unterminated tail at the end of stdout.
+func (n *Node) stdoutLine(line []byte, skipped int, last bool) {
+	if n.detached.Load() || (last && n.killedByHarness()) {
+		// Detached: later lines are not the node's part of the test.
+		// Killed by the harness (Stop, or the kill nemesis's Crash):
+		// the unterminated tail, read at EOF, is a line the kill cut
+		// short (a large write to a full pipe is done in pieces).
+		return
+	}
+	if skipped > 0 {
+		n.noteGarbage(line, fmt.Errorf("a line of %d bytes, longer than the %d a message may have; skipped", skipped, n.opts.MaxLineBytes))
+		return
+	}
+	trimmed := bytes.TrimSpace(line)
+	if len(trimmed) == 0 {
+		return
+	}
+	src, dest, body, perr := parseLine(trimmed)
+	switch {
+	case perr != nil:
+		n.noteGarbage(trimmed, perr)
+	case src != n.opts.ID && (dest == n.opts.ID || !n.opts.Net.Known(src)):
+		// Maelstrom delivers a message whose src is any known
+		// party (its raft.py demo forwards a client's request to
+		// the leader under the client's src, so the leader
+		// replies to the client directly). Two cases are not
+		// the node speaking: an unknown src, which Maelstrom
+		// refuses too, and a message to the node itself from
+		// someone else, which is its input written back (cat)
+		// and would loop forever.
+		n.noteWrongSrc(trimmed)
+	default:
+		owned := make([]byte, len(body))
+		copy(owned, body)
+		n.opts.Net.Send(src, dest, owned)
 	}
 }
 

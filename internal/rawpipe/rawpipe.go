@@ -18,6 +18,7 @@
 package rawpipe
 
 import (
+	"errors"
 	"io"
 	"os"
 	"syscall"
@@ -106,6 +107,83 @@ func (p *Pipe) Read(b []byte) (int, error) {
 	}
 	p.rd = call{}
 	return n, err
+}
+
+// ReadEach reads the pipe until its end or an error, handing use what
+// each read returns (buf's bytes, valid only during the call); it returns
+// nil at the end of the input. use must not close the pipe (Close waits
+// for ReadEach to return).
+//
+// Why not a loop of Read calls: after a read that got data, the next Read
+// reads again only to get EAGAIN before it waits, since Read clears the
+// poller's readiness before it reads and so cannot skip that read safely.
+// For a reader woken for nearly every message (the harness reading a
+// node's stdout), that is half of its reads. ReadEach stays in one
+// RawConn.Read: a read shorter than buf emptied the pipe (a pipe read
+// stops short only then), so it waits at once for the next write, whose
+// readiness event it cannot miss (a stale event costs at worst one EAGAIN
+// read). Only for pipes: a short read from a socket does not prove it
+// empty.
+//
+// One event can be missed: the writer's close. If its hang-up is reported
+// together with the last data (one readiness event for both), the read of
+// that data is short, and no event follows the end of the input. So the
+// wait has a deadline, eofRecheck, after which ReadEach reads again (and
+// sees the end) and waits anew: a closed pipe's end is seen at most that
+// late, and an idle reader wakes a few times a second.
+func (p *Pipe) ReadEach(buf []byte, use func([]byte)) error {
+	defer p.f.SetReadDeadline(time.Time{})
+	for {
+		if p.f.SetReadDeadline(time.Now().Add(eofRecheck)) != nil {
+			return p.readEach(buf, use) // no deadlines: not expected of a polled pipe
+		}
+		err := p.readEach(buf, use)
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return err
+		}
+	}
+}
+
+// Recheck makes a ReadEach that is waiting read again now: for a reader
+// that knows the writer has gone (its process exited), so the end of the
+// input is seen at once rather than after eofRecheck.
+func (p *Pipe) Recheck() { p.f.SetReadDeadline(time.Now()) }
+
+// eofRecheck bounds how long ReadEach waits before it reads again.
+const eofRecheck = 100 * time.Millisecond
+
+// readEach is one RawConn.Read of ReadEach.
+func (p *Pipe) readEach(buf []byte, use func([]byte)) error {
+	var err error
+	rerr := p.rc.Read(func(fd uintptr) bool {
+		for {
+			n, errno := sysRead(fd, buf)
+			switch errno {
+			case 0:
+				if n == 0 {
+					err = io.EOF
+					return true
+				}
+				use(buf[:n])
+				if n < len(buf) {
+					return false // emptied: wait for the next write
+				}
+			case syscall.EINTR:
+			case syscall.EAGAIN:
+				return false
+			default:
+				err = p.pathErr("read", errno)
+				return true
+			}
+		}
+	})
+	if rerr != nil {
+		return rerr
+	}
+	if err == io.EOF {
+		return nil
+	}
+	return err
 }
 
 // Write writes all of b, waiting whenever the pipe is full.

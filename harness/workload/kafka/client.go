@@ -91,7 +91,9 @@ func (c *Client) assign(ctx context.Context, op history.Op) error {
 		return err
 	}
 	var resp ListCommittedOffsetsResponse
-	if err := decode(raw, &resp); err != nil {
+	if offsets, ok := committedOffsets(raw); ok {
+		resp.Offsets = offsets
+	} else if err := decode(raw, &resp); err != nil {
 		return err
 	}
 	for _, k := range keys {
@@ -232,6 +234,53 @@ func sendOffset(raw []byte) (offset int64, ok bool) {
 		} else if bytes.EqualFold(k, []byte("offset")) {
 			return 0, false
 		}
+	}
+}
+
+// committedOffsets reads an ordinary list_committed_offsets_ok's offsets
+// straight from its bytes, as sendOffset does send_ok's: ok only when the
+// body is a valid object with one "offsets" member, an object whose values
+// are all integers. Anything else (null, a float, a second "offsets", a key
+// encoding/json would match case-insensitively) goes to encoding/json, as
+// before; FuzzCommittedOffsets compares the two.
+func committedOffsets(raw []byte) (offsets map[string]int64, ok bool) {
+	f, isObj := jsonscan.CheckObject(raw)
+	if !isObj {
+		return nil, false
+	}
+	var member []byte
+	for {
+		k, v, more := f.Next()
+		if !more {
+			break
+		}
+		if string(k) == "offsets" {
+			if member != nil {
+				return nil, false
+			}
+			member = v
+		} else if bytes.EqualFold(k, []byte("offsets")) {
+			return nil, false
+		}
+	}
+	if !f.OK() || member == nil {
+		return nil, false
+	}
+	o, isObj := jsonscan.Object(member) // checked above
+	if !isObj {
+		return nil, false
+	}
+	offsets = map[string]int64{}
+	for {
+		k, v, more := o.Next()
+		if !more {
+			return offsets, true
+		}
+		n, isInt := jsonscan.Int(v)
+		if !isInt {
+			return nil, false
+		}
+		offsets[string(k)] = n
 	}
 }
 

@@ -77,6 +77,7 @@ func (w *kafkaWorkload) Final() *workload.Final {
 }
 
 func (w *kafkaWorkload) NewClient(conn workload.Conn, wk workload.Worker, rng *rand.Rand) workload.Client {
+	w.gen.clientsObserve.Store(true) // the client observes its own ok ops
 	return &Client{conn: conn, node: wk.Node, offsets: map[string]int64{}, track: w.state}
 }
 

@@ -52,7 +52,10 @@ func TestMemoryLimitFollowsLiveHeap(t *testing.T) {
 	if got := memoryLimitFor(0); got != heapFloor {
 		t.Errorf("empty heap: limit %d, want the floor %d", got, heapFloor)
 	}
-	if got := memoryLimitFor(heapFloor); got != liveFactor*heapFloor {
-		t.Errorf("live heap at the floor: limit %d, want liveFactor times it", got)
+	if got := memoryLimitFor(heapFloor / 2); got != heapFloor {
+		t.Errorf("small live heap: limit %d, want the floor %d", got, heapFloor)
+	}
+	if got, want := memoryLimitFor(200<<20), int64(300<<20); got != want {
+		t.Errorf("200 MB live: limit %d, want half again (%d)", got, want)
 	}
 }

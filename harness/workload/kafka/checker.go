@@ -647,17 +647,7 @@ func (a *analysis) lostWrites() {
 	}
 	for _, k := range a.keysInOrder() {
 		o := a.orders[k]
-		if o == nil {
-			continue
-		}
-		anyRead := false
-		for _, v := range a.keyVals[k] {
-			if a.lookup(k, v).okRead {
-				anyRead = true
-				break
-			}
-		}
-		if !anyRead {
+		if o == nil || !a.anyOkRead(k) {
 			continue
 		}
 		if first == nil {
@@ -1169,4 +1159,15 @@ func RealtimeLags(h history.History) []Lag {
 		out[i] = r.l
 	}
 	return out
+}
+
+// anyOkRead tells whether an ok operation read any value of key k: lost
+// writes are looked for only on keys someone read.
+func (a *analysis) anyOkRead(k int32) bool {
+	for _, v := range a.keyVals[k] {
+		if a.lookup(k, v).okRead {
+			return true
+		}
+	}
+	return false
 }

@@ -15,17 +15,7 @@ import (
 func (a *analysis) lostWritesByMaps() {
 	for _, k := range a.keysInOrder() {
 		o := a.orders[k]
-		if o == nil {
-			continue
-		}
-		anyRead := false
-		for _, v := range a.keyVals[k] {
-			if a.lookup(k, v).okRead {
-				anyRead = true
-				break
-			}
-		}
-		if !anyRead {
+		if o == nil || !a.anyOkRead(k) {
 			continue
 		}
 		firstIdx := map[int64]int{}

@@ -50,3 +50,27 @@ func FuzzChecked(f *testing.F) {
 		require.Equal(t, want, got, "%.60q", data)
 	})
 }
+
+func TestMember(t *testing.T) {
+	for _, c := range []struct {
+		data string
+		val  string
+		ok   bool
+	}{
+		{`{"type":"x","offset":5}`, `5`, true},
+		{` { "offset" : {"a":1} , "z":[1,2]} `, `{"a":1}`, true},
+		{`{"type":"x"}`, ``, false},            // absent
+		{`{"offset":1,"offset":2}`, ``, false}, // repeated
+		{`{"offset":1,"Offset":2}`, ``, false}, // another spelling encoding/json matches
+		{`{"OFFSET":1}`, ``, false},            // only another spelling
+		{`{"offset":1,"x":}`, ``, false},       // invalid after the member
+		{`{"offset":1`, ``, false},             // unterminated
+		{`[{"offset":1}]`, ``, false},          // not an object
+		{`{"offs\u0065t":3}`, `3`, true},       // the key as encoding/json decodes it
+	} {
+		val, ok := Member([]byte(c.data), "offset")
+		if ok != c.ok || (ok && string(val) != c.val) {
+			t.Errorf("Member(%s) = %q, %v; want %q, %v", c.data, val, ok, c.val, c.ok)
+		}
+	}
+}

@@ -211,30 +211,16 @@ func (c *Client) send(ctx context.Context, value any) (any, error) {
 }
 
 // sendOffset reads an ordinary send_ok's offset straight from its bytes:
-// ok only when the body is a valid object whose "offset" members are all
-// integers (encoding/json keeps the last); anything else (no offset, null,
+// ok only when the body is a valid object with one "offset" member, an
+// integer (jsonscan.Member); anything else (no offset, a repeat, null,
 // another number, a key encoding/json would match case-insensitively) goes
 // to encoding/json, as before.
 func sendOffset(raw []byte) (offset int64, ok bool) {
-	f, isObj := jsonscan.CheckObject(raw)
-	if !isObj {
+	v, ok := jsonscan.Member(raw, "offset")
+	if !ok {
 		return 0, false
 	}
-	found := false
-	for {
-		k, v, more := f.Next()
-		if !more {
-			return offset, found && f.OK()
-		}
-		if string(k) == "offset" {
-			if offset, ok = jsonscan.Int(v); !ok {
-				return 0, false
-			}
-			found = true
-		} else if bytes.EqualFold(k, []byte("offset")) {
-			return 0, false
-		}
-	}
+	return jsonscan.Int(v)
 }
 
 // committedOffsets reads an ordinary list_committed_offsets_ok's offsets
@@ -244,26 +230,8 @@ func sendOffset(raw []byte) (offset int64, ok bool) {
 // encoding/json would match case-insensitively) goes to encoding/json, as
 // before; FuzzCommittedOffsets compares the two.
 func committedOffsets(raw []byte) (offsets map[string]int64, ok bool) {
-	f, isObj := jsonscan.CheckObject(raw)
-	if !isObj {
-		return nil, false
-	}
-	var member []byte
-	for {
-		k, v, more := f.Next()
-		if !more {
-			break
-		}
-		if string(k) == "offsets" {
-			if member != nil {
-				return nil, false
-			}
-			member = v
-		} else if bytes.EqualFold(k, []byte("offsets")) {
-			return nil, false
-		}
-	}
-	if !f.OK() || member == nil {
+	member, ok := jsonscan.Member(raw, "offsets")
+	if !ok {
 		return nil, false
 	}
 	o, isObj := jsonscan.Object(member) // checked above

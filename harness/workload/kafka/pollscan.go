@@ -1,10 +1,6 @@
 package kafka
 
-import (
-	"bytes"
-
-	"glomers/internal/jsonscan"
-)
+import "glomers/internal/jsonscan"
 
 // keyPairs is one key's [offset, msg] pairs of a poll_ok, both integers.
 type keyPairs struct {
@@ -20,27 +16,8 @@ type keyPairs struct {
 // the whole log; decoding it into generic values, once per client at the
 // same time, was most of the harness's peak memory.
 func intPollMsgs(raw []byte) ([]keyPairs, bool) {
-	top, ok := jsonscan.CheckObject(raw) // validated as it is read
+	msgs, ok := jsonscan.Member(raw, "msgs") // validated as it is read
 	if !ok {
-		return nil, false
-	}
-	var msgs []byte
-	for {
-		k, v, ok := top.Next()
-		if !ok {
-			if !top.OK() {
-				return nil, false
-			}
-			break
-		}
-		if bytes.EqualFold(k, []byte("msgs")) {
-			if msgs != nil || string(k) != "msgs" {
-				return nil, false
-			}
-			msgs = v
-		}
-	}
-	if msgs == nil {
 		return nil, false
 	}
 	f, ok := jsonscan.Object(msgs)
